@@ -1,0 +1,49 @@
+"""One round of speculative decoding as a record: what was drafted and what verification decided.
+
+The simulator and the real-model runner both produce these; `speclab.trace` renders them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ACCEPTED, REJECTED, SKIPPED, CORRECTION, BONUS = "accepted", "rejected", "skipped", "correction", "bonus"
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """A round: k drafts, how many the target accepted, and the one token it added."""
+
+    draft_tokens: tuple           # the k drafted token ids, in order
+    n_accepted: int               # accepted prefix length, 0..k
+    next_token: int               # correction (after a rejection) or bonus (after k acceptances)
+    position: int = 0             # tokens emitted before this round
+    accept_probs: tuple = field(default=())  # min(1, p/q) per draft, when known
+
+    def __post_init__(self):
+        object.__setattr__(self, "draft_tokens", tuple(int(t) for t in self.draft_tokens))
+        object.__setattr__(self, "accept_probs", tuple(float(a) for a in self.accept_probs))
+        if not 0 <= self.n_accepted <= len(self.draft_tokens):
+            raise ValueError(f"n_accepted must lie in 0..{len(self.draft_tokens)}; got {self.n_accepted}")
+
+    @property
+    def k(self) -> int:
+        return len(self.draft_tokens)
+
+    @property
+    def bonus(self) -> bool:
+        return self.n_accepted == self.k
+
+    @property
+    def emitted(self) -> tuple:
+        """The tokens this round adds to the output: accepted drafts, then the extra token."""
+        return self.draft_tokens[: self.n_accepted] + (int(self.next_token),)
+
+    def draft_statuses(self) -> list:
+        """accepted / rejected / skipped for each draft position."""
+        n = self.n_accepted
+        return [ACCEPTED if i < n else REJECTED if i == n else SKIPPED for i in range(self.k)]
+
+    def extra_status(self) -> str:
+        """correction after a rejection, bonus after k acceptances."""
+        return BONUS if self.bonus else CORRECTION
