@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test bench install
+.PHONY: lab test bench install notebooks
 
 install: $(STAMP)
 
@@ -25,3 +25,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_core.py
+
+# Rebuild every notebook from its builder in tools/notebooks/ and store fresh outputs.
+notebooks: $(STAMP)
+	for f in tools/notebooks/nb*.py; do $(PY) $$f || exit 1; done

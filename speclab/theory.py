@@ -1,0 +1,138 @@
+"""Closed forms for speculative decoding under i.i.d. acceptance (Leviathan et al. 2023, Sec. 3).
+
+alpha is the per-token acceptance probability E[sum_x min(p(x), q(x))], k the drafts per round,
+c the cost of one draft step over one target step. Every function broadcasts over numpy arrays
+and is continuous at alpha = 1 (no special-cased jump).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import as_count, as_count_array, as_nonnegative, as_probability_rows, as_unit_interval
+
+
+def expected_tokens(alpha, k):
+    """Expected tokens per round, (1 - alpha^(k+1)) / (1 - alpha); k+1 at alpha = 1.
+
+    Written as the geometric sum 1 + alpha + ... + alpha^k, which is exact at alpha = 1.
+    """
+    alpha = as_unit_interval(alpha, "alpha")
+    k = as_count_array(k, "k")
+    return _scalar(_geometric_sum(alpha, k))
+
+
+def speedup(alpha, k, c, verify_growth=0.0):
+    """Expected walltime improvement over plain decoding (Theorem 3.8 when verify_growth = 0).
+
+    One round costs k draft steps (k*c) plus one target pass over k+1 tokens, which costs
+    1 + verify_growth * k target steps; it yields expected_tokens(alpha, k) tokens.
+    """
+    alpha = as_unit_interval(alpha, "alpha")
+    k = as_count_array(k, "k")
+    c = as_nonnegative(c, "c")
+    growth = as_nonnegative(verify_growth, "verify_growth")
+    return _scalar(_speedup(alpha, k, c, growth))
+
+
+def optimal_k(alpha, c, k_max=32, verify_growth=0.0):
+    """The k in 0..k_max with the largest speedup; 0 means plain decoding is at least as fast."""
+    alpha = as_unit_interval(alpha, "alpha")
+    c = as_nonnegative(c, "c")
+    k_max = as_count(k_max, "k_max", minimum=0)
+    growth = as_nonnegative(verify_growth, "verify_growth")
+    ks = np.arange(k_max + 1).reshape((-1,) + (1,) * np.broadcast(alpha, c, growth).ndim)
+    gains = _speedup(alpha, ks, c, growth)
+    # k = 0 has speedup exactly 1; a k >= 1 must beat it by more than rounding to count.
+    gains[1:] = np.where(gains[1:] > 1.0 + 1e-12, gains[1:], -np.inf)
+    best = np.argmax(gains, axis=0)
+    return int(best) if np.ndim(best) == 0 else best
+
+
+def breakeven_alpha(c, k, verify_growth=0.0):
+    """The alpha at which k drafts at cost ratio c give speedup exactly 1; nan when none in [0, 1].
+
+    Solves 1 + alpha + ... + alpha^k = 1 + k*c + verify_growth*k. Closed forms for k = 1
+    (alpha = c + verify_growth) and k = 2; bisection otherwise (the left side increases in alpha).
+    """
+    c = as_nonnegative(c, "c")
+    k = as_count_array(k, "k", minimum=1)
+    growth = as_nonnegative(verify_growth, "verify_growth")
+    c, k, growth = np.broadcast_arrays(c, k, growth)
+    target = k * (c + growth)                       # alpha + ... + alpha^k must reach this
+    roots = np.where(k == 1, target, np.nan)
+    roots = np.where(k == 2, (np.sqrt(1.0 + 4.0 * target) - 1.0) / 2.0, roots)
+    general = k > 2
+    if np.any(general):
+        roots = np.where(general, _bisect_breakeven(target, k), roots)
+    # No alpha in [0, 1] reaches the target when it exceeds k (the value at alpha = 1).
+    roots = np.where(target > k * (1.0 + 1e-15), np.nan, np.clip(roots, 0.0, 1.0))
+    return _scalar(roots)
+
+
+def acceptance_rate(p, q):
+    """alpha for one position: sum over the vocabulary of min(p(x), q(x)) (last axis)."""
+    p = as_probability_rows(p, "p")
+    q = as_probability_rows(q, "q")
+    if p.shape[-1] != q.shape[-1]:
+        raise ValueError(f"p and q must have the same vocabulary size; got {p.shape[-1]} and {q.shape[-1]}")
+    return _scalar(np.minimum(p, q).sum(axis=-1))
+
+
+def tokens_per_round_pmf(alpha, k):
+    """P(a round emits n tokens) for n = 1..k+1: alpha^(n-1)(1 - alpha), and alpha^k for n = k+1."""
+    alpha = float(as_unit_interval(alpha, "alpha"))
+    k = as_count(k, "k")
+    n = np.arange(1, k + 2)
+    pmf = alpha ** (n - 1) * (1.0 - alpha)
+    pmf[-1] = alpha**k
+    return pmf
+
+
+def accepted_fraction(alpha, k):
+    """E[accepted drafts] / k: what "accepted / drafted" converges to, which is not alpha.
+
+    E[accepted] = alpha + alpha^2 + ... + alpha^k; at alpha 0.8, k 4 the fraction is about 0.59.
+    """
+    alpha = as_unit_interval(alpha, "alpha")
+    k = as_count_array(k, "k", minimum=1)
+    return _scalar((_geometric_sum(alpha, k) - 1.0) / k)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _geometric_sum(alpha, k):
+    """1 + alpha + ... + alpha^k = (1 - alpha^(k+1)) / (1 - alpha), accurate up to alpha = 1.
+
+    With e = 1 - alpha (exact near 1), 1 - alpha^(k+1) = -expm1((k+1) log1p(-e)), which keeps
+    full precision as e -> 0; at e = 0 the sum is k + 1.
+    """
+    alpha, k = np.broadcast_arrays(np.asarray(alpha, dtype=np.float64), np.asarray(k))
+    e = 1.0 - alpha
+    safe_e = np.where(e > 0, e, 1.0)
+    with np.errstate(divide="ignore"):
+        closed = -np.expm1((k + 1) * np.log1p(-safe_e)) / safe_e
+    return np.where(e > 0, closed, k + 1.0)
+
+
+def _speedup(alpha, k, c, growth):
+    return _geometric_sum(alpha, k) / (k * c + 1.0 + growth * k)
+
+
+def _bisect_breakeven(target, k, iterations=80):
+    """Bisection for alpha + ... + alpha^k = target on [0, 1]; robust, vectorized."""
+    lo = np.zeros(np.shape(target))
+    hi = np.ones(np.shape(target))
+    kk = np.where(k > 2, k, 3)
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        below = _geometric_sum(mid, kk) - 1.0 < target
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+def _scalar(x):
+    """Return a Python float for 0-d results, the array otherwise."""
+    x = np.asarray(x)
+    return float(x) if x.ndim == 0 else x
