@@ -65,6 +65,7 @@ def breakeven_alpha(c, k, verify_growth=0.0):
     general = k > 2
     if np.any(general):
         roots = np.where(general, _bisect_breakeven(target, k), roots)
+    roots = np.where(target == 0, 0.0, roots)       # free drafts pay off at any alpha
     # No alpha in [0, 1] reaches the target when it exceeds k (the value at alpha = 1).
     roots = np.where(target > k * (1.0 + 1e-15), np.nan, np.clip(roots, 0.0, 1.0))
     return _scalar(roots)

@@ -55,7 +55,10 @@ def sample_from_table(table: np.ndarray, vocab_size: int, rows, u) -> np.ndarray
     Uses 1 - u in (0, 1] and side='left', so a token of probability zero is never returned.
     """
     rows = np.asarray(rows)
-    flat_index = np.searchsorted(table, 2.0 * rows + (1.0 - np.asarray(u)), side="left")
+    start = 2.0 * rows
+    # Keep the target strictly above the row's start even where 2r + (1 - u) rounds down to 2r.
+    target = np.maximum(start + (1.0 - np.asarray(u)), np.nextafter(start, np.inf))
+    flat_index = np.searchsorted(table, target, side="left")
     return np.clip(flat_index - rows * vocab_size, 0, vocab_size - 1)
 
 
@@ -98,8 +101,10 @@ def count_accepted(p_x, q_x, r, n_drafted=None) -> np.ndarray:
     accepted = np.asarray(r) * q_x < p_x
     if n_drafted is not None:
         accepted &= np.arange(accepted.shape[-1]) < np.asarray(n_drafted)[..., None]
-    # cumprod keeps 1 until the first rejection; the sum is the accepted prefix length.
-    return np.cumprod(accepted, axis=-1).sum(axis=-1)
+    if accepted.shape[-1] == 0:
+        return np.zeros(accepted.shape[:-1], dtype=np.int64)
+    # The first rejection is the first False; a row with none accepted all of its drafts.
+    return np.where(accepted.all(axis=-1), accepted.shape[-1], accepted.argmin(axis=-1))
 
 
 def verify(p, q, draft_tokens, rng: np.random.Generator) -> Verification:
@@ -110,14 +115,22 @@ def verify(p, q, draft_tokens, rng: np.random.Generator) -> Verification:
     p, q, draft_tokens = _check_round(p, q, draft_tokens)
     _check_rng(rng)
     k = len(draft_tokens)
-    positions = np.arange(k)
-    p_x, q_x = p[positions, draft_tokens], q[positions, draft_tokens]
-    r = rng.random(k)                                          # Step 1
-    n = int(count_accepted(p_x, q_x, r))                       # Step 2
-    last = residual(p[n], q[n]) if n < k else p[k]             # Step 3 / Step 4
-    extra = int(sample_categorical(last, rng.random()))
+    n, last = decide(p, q, draft_tokens, rng.random(k))        # Steps 1-2
+    extra = int(sample_categorical(last, rng.random()))        # Step 3 / Step 4
     tokens = np.append(draft_tokens[:n], extra).astype(np.int64)
+    p_x, q_x = p[np.arange(k), draft_tokens], q[np.arange(k), draft_tokens]
     return Verification(n, tokens, k, accept_probabilities(p_x, q_x))
+
+
+def decide(p, q, draft_tokens, r):
+    """Given the uniforms r [k], return (n accepted, the distribution the extra token comes from).
+
+    The deterministic core of `verify` (inputs already checked): tests enumerate its branches.
+    """
+    k = len(draft_tokens)
+    positions = np.arange(k)
+    n = int(count_accepted(p[positions, draft_tokens], q[positions, draft_tokens], r))
+    return n, (residual(p[n], q[n]) if n < k else p[k])
 
 
 def verify_greedy(p, draft_tokens) -> Verification:

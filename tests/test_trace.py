@@ -1,0 +1,48 @@
+"""Round records and their renderings: statuses, text table, figure, coloured HTML."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import speclab as sl  # noqa: E402
+from speclab.rounds import RoundRecord  # noqa: E402
+
+REJECTED_ROUND = RoundRecord((5, 6, 7, 8), n_accepted=1, next_token=9, position=0)
+BONUS_ROUND = RoundRecord((1, 2), n_accepted=2, next_token=3, position=2)
+
+
+def test_statuses_and_emitted_tokens():
+    assert REJECTED_ROUND.draft_statuses() == ["accepted", "rejected", "skipped", "skipped"]
+    assert REJECTED_ROUND.extra_status() == "correction" and REJECTED_ROUND.emitted == (5, 9)
+    assert BONUS_ROUND.draft_statuses() == ["accepted", "accepted"]
+    assert BONUS_ROUND.extra_status() == "bonus" and BONUS_ROUND.emitted == (1, 2, 3)
+
+
+def test_text_table_marks_each_draft():
+    table = sl.rounds_table([REJECTED_ROUND, BONUS_ROUND], decode=lambda t: "abcdefghij"[t])
+    lines = table.splitlines()
+    assert "f+ gx h. i." in lines[1] and "j (correction)" in lines[1]
+    assert "b+ c+" in lines[2] and "d (bonus)" in lines[2]
+    assert lines[-1].startswith("legend")
+
+
+def test_figure_draws_one_cell_per_slot():
+    fig = sl.plot_rounds([REJECTED_ROUND, BONUS_ROUND])
+    ax = fig.axes[0]
+    assert len(ax.patches) == 5 + 3
+    colours = [matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches]
+    assert colours[:5] == ["#4caf50", "#e53935", "#fb8c00", "#bdbdbd", "#bdbdbd"]
+    assert colours[5:] == ["#4caf50", "#4caf50", "#1e88e5"]
+
+
+def test_html_colours_tokens_and_escapes_text():
+    html = sl.tokens_html([REJECTED_ROUND], decode=lambda t: "<b>" if t == 5 else "x")
+    assert "&lt;b&gt;" in html and "<b>" not in html
+    assert 'title="round 1: accepted"' in html and 'title="round 1: correction"' in html
+    assert "#fb8c00" in html
+
+
+def test_simulated_records_render():
+    res = sl.simulate(sl.SyntheticPair(agreement=0.7), num_tokens=30, k=3, trials=1)
+    assert len(sl.rounds_table(res.rounds).splitlines()) == len(res.rounds) + 2
+    assert sl.tokens_html(res.rounds).count("<span title=") == 30
