@@ -1,0 +1,19 @@
+"""Graded exercises, learntools-style: `ex1.check(fn)`, `ex1.hint(n)`, `ex1.solution()`.
+
+    from speclab.exercises import ex1, ex2, ex3, ex4
+    ex1            # shows the task
+    ex1.stub       # the function to start from
+    ex1.check(accept_or_resample)
+
+Checks are seeded and deterministic, run the learner's code under a time limit, and turn every
+failure (wrong answer, exception, endless loop, bad type, changed input) into short feedback.
+"""
+
+from .ex1_acceptance_rule import ex1
+from .ex2_adaptive_k import ex2
+from .ex3_multi_draft import ex3
+from .ex4_breakeven import ex4
+from .exercise import Case, Exercise
+from .feedback import Feedback
+
+__all__ = ["Case", "Exercise", "Feedback", "ex1", "ex2", "ex3", "ex4"]

@@ -1,0 +1,60 @@
+"""What a learner sees: a short coloured markdown message in Jupyter/Colab, plain text elsewhere.
+
+Learntools-style: Correct / Incorrect / Not attempted yet / Hint / Solution, each in its colour.
+The text is deterministic, so a notebook that stores it compares cleanly under nbval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CORRECT, INCORRECT, NOT_ATTEMPTED, HINT, SOLUTION, TASK = (
+    "correct", "incorrect", "not attempted", "hint", "solution", "task")
+
+_LABELS = {CORRECT: "Correct", INCORRECT: "Incorrect", NOT_ATTEMPTED: "Not attempted yet",
+           HINT: "Hint", SOLUTION: "Solution", TASK: "Exercise"}
+_COLOURS = {CORRECT: "#33cc33", INCORRECT: "#cc3333", NOT_ATTEMPTED: "#ccaa33",
+            HINT: "#3366cc", SOLUTION: "#3366cc", TASK: "#3366cc"}
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One message: its kind (correct, incorrect, ...) and a markdown body."""
+
+    kind: str
+    text: str
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self.kind]
+
+    @property
+    def passed(self) -> bool:
+        return self.kind == CORRECT
+
+    def _repr_markdown_(self) -> str:
+        return f'<span style="color:{_COLOURS[self.kind]}">**{self.label}:**</span> {self.text}'
+
+    def __repr__(self) -> str:
+        return f"{self.label}: {self.text}"
+
+    def __str__(self) -> str:
+        return repr(self)
+
+
+def in_ipython() -> bool:
+    """True inside Jupyter, Colab or an IPython shell, where rich display works."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return get_ipython() is not None
+
+
+def show(feedback: Feedback) -> None:
+    """Display `feedback` as markdown in IPython, or print it as plain text."""
+    if in_ipython():
+        from IPython.display import display
+        display(feedback)
+    else:
+        print(feedback)
