@@ -1,0 +1,24 @@
+"""Emitted-token histograms against p: the picture of a lossless (or broken) rule."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._axes import DRAFT, TARGET, axes
+
+
+def plot_lossless(counts, p, ax=None, title="", p_value=None):
+    """Observed token frequencies (bars) against the target p (dots), tokens sorted by p."""
+    fig, ax = axes(ax, figsize=(5.0, 3.2))
+    counts = np.asarray(counts, dtype=np.float64)
+    p = np.asarray(p, dtype=np.float64)
+    order = np.argsort(-p, kind="stable")
+    x = np.arange(len(p))
+    ax.bar(x, counts[order] / counts.sum(), color=DRAFT, alpha=0.8, label="emitted")
+    ax.plot(x, p[order], "o", color=TARGET, label="p (target)")
+    if p_value is not None:
+        title = f"{title}\nchi-square p-value = {p_value:.3g}".strip()
+    ax.set_xticks(x, [str(t) for t in order], fontsize=8)
+    ax.set(xlabel="token", ylabel="frequency", title=title)
+    ax.legend(fontsize=8)
+    return fig

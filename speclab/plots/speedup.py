@@ -1,0 +1,112 @@
+"""The closed-form curves of speculative decoding: speedup against alpha, k and c; optimal k.
+
+Every number comes from `speclab.theory`; these functions only draw it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import theory
+from ._axes import axes, baseline
+
+ALPHA_GRID = np.linspace(0.0, 1.0, 201)   # includes alpha = 1: the curves are continuous there
+
+
+def plot_speedup_vs_alpha(ks=(1, 2, 4, 8), c=0.1, verify_growth=0.0, ax=None,
+                          highlight_k=None, point=None, envelope=False):
+    """Speedup against alpha, one curve per k; optionally bold `highlight_k` and mark `point`.
+
+    `point` = (alpha, speedup) marks where the learner stands; `envelope` adds the best
+    speedup over k (what choosing k optimally buys) as a dashed line.
+    """
+    fig, ax = axes(ax)
+    for k in ks:
+        faded = highlight_k is not None and k != highlight_k
+        ax.plot(ALPHA_GRID, theory.speedup(ALPHA_GRID, k, c, verify_growth),
+                linewidth=1.2 if faded else 2.2, alpha=0.6 if faded else 1.0, label=f"K = {k}")
+    if envelope:
+        best = theory.optimal_k(ALPHA_GRID, c, verify_growth=verify_growth)
+        ax.plot(ALPHA_GRID, theory.speedup(ALPHA_GRID, best, c, verify_growth), "k:",
+                linewidth=1.5, label="best K")
+    if point is not None:
+        ax.plot(*point, "o", color="black", markersize=7, zorder=5)
+    baseline(ax)
+    ax.set(xlabel="acceptance probability alpha", ylabel="speedup (x)", xlim=(0, 1),
+           title=f"Speedup vs alpha (c = {c:g})")
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def plot_speedup_vs_k(alphas=(0.5, 0.7, 0.8, 0.9, 0.95), c=0.1, verify_growth=0.0, k_max=12,
+                      ax=None, mark_k=None):
+    """Speedup against k for several alphas, with each curve's best k starred."""
+    fig, ax = axes(ax)
+    ks = np.arange(0, k_max + 1)
+    for alpha in alphas:
+        gains = theory.speedup(alpha, ks, c, verify_growth)
+        line, = ax.plot(ks, gains, "o-", markersize=3, linewidth=1.5, label=f"alpha = {alpha:g}")
+        best = theory.optimal_k(alpha, c, k_max=k_max, verify_growth=verify_growth)
+        ax.plot(best, gains[best], "*", color=line.get_color(), markersize=13, zorder=5)
+    if mark_k is not None:
+        ax.axvline(mark_k, color="black", linewidth=1, alpha=0.5)
+    baseline(ax)
+    ax.set(xlabel="drafts per round K", ylabel="speedup (x)", title=f"Speedup vs K (c = {c:g}; star = best K)")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_speedup_vs_cost(alphas=(0.5, 0.7, 0.85, 0.95), k=4, verify_growth=0.0, c_max=0.5, ax=None):
+    """Speedup against the cost ratio c for several alphas at a fixed k."""
+    fig, ax = axes(ax)
+    cs = np.linspace(0.0, c_max, 101)
+    for alpha in alphas:
+        ax.plot(cs, theory.speedup(alpha, k, cs, verify_growth), linewidth=2, label=f"alpha = {alpha:g}")
+    baseline(ax)
+    ax.set(xlabel="cost ratio c = draft step / target step", ylabel="speedup (x)", xlim=(0, c_max),
+           title=f"Speedup vs cost ratio (K = {k})")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_optimal_k(cs=(0.02, 0.05, 0.1, 0.2), verify_growth=0.0, k_max=32, ax=None, point=None):
+    """The best k against alpha, one step curve per cost ratio c (0 = do not speculate)."""
+    fig, ax = axes(ax)
+    alphas = np.linspace(0.0, 0.99, 199)
+    for c in cs:
+        ax.step(alphas, theory.optimal_k(alphas, c, k_max=k_max, verify_growth=verify_growth),
+                where="mid", linewidth=2, label=f"c = {c:g}")
+    if point is not None:
+        ax.plot(*point, "o", color="black", markersize=7, zorder=5)
+    ax.set(xlabel="acceptance probability alpha", ylabel="best K", xlim=(0, 1),
+           title="Optimal K vs alpha")
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def plot_accepted_fraction(ks=(1, 2, 4, 8), ax=None):
+    """What accepted/drafted converges to, against alpha: only the k = 1 curve is the diagonal."""
+    fig, ax = axes(ax)
+    for k in ks:
+        ax.plot(ALPHA_GRID, theory.accepted_fraction(ALPHA_GRID, k), linewidth=2, label=f"K = {k}")
+    ax.plot([0, 1], [0, 1], color="black", linestyle="--", linewidth=1, label="alpha itself")
+    ax.set(xlabel="acceptance probability alpha", ylabel="accepted / drafted", xlim=(0, 1), ylim=(0, 1),
+           title="accepted/drafted is not alpha")
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def plot_verify_growth(alpha=0.8, c=0.05, growths=(0.0, 0.02, 0.05, 0.1), k_max=16, ax=None):
+    """Speedup against k when verifying k+1 tokens costs 1 + growth*k target steps."""
+    fig, ax = axes(ax)
+    ks = np.arange(0, k_max + 1)
+    for growth in growths:
+        gains = theory.speedup(alpha, ks, c, growth)
+        line, = ax.plot(ks, gains, "o-", markersize=3, linewidth=1.5, label=f"growth = {growth:g}")
+        best = theory.optimal_k(alpha, c, k_max=k_max, verify_growth=growth)
+        ax.plot(best, gains[best], "*", color=line.get_color(), markersize=13, zorder=5)
+    baseline(ax)
+    ax.set(xlabel="drafts per round K", ylabel="speedup (x)",
+           title=f"Costlier verification (alpha = {alpha:g}, c = {c:g})")
+    ax.legend(fontsize=8)
+    return fig

@@ -1,0 +1,172 @@
+"""A real browser drags the alpha slider of notebook 03 and reads the speedup the page shows.
+
+Starts JupyterLab on 127.0.0.1 with a token, opens a clean copy of `03_speedup_theory.ipynb` in
+headless Chromium (Debian's `chromium` + `chromedriver`, through selenium), runs all cells,
+presses the right-arrow key on the alpha slider's handle, and checks that the speedup readout
+becomes `sl.speedup` at the slider's new value. A screenshot lands in the test's tmp folder.
+Where Chromium or chromedriver is missing the test skips with one line saying so.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+import speclab as sl
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(240)]
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03_speedup_theory.ipynb"
+CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-dev-shm-usage", "--window-size=1400,1100")
+START_ALPHA, K, C = 0.8, 4, 0.1   # the explorer's settings in notebook 03
+ARROW_PRESSES = 5
+
+
+def _browser_paths():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    return chromium, driver
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _clean_copy(root: Path) -> Path:
+    """The notebook without stored outputs or widget state, so every readout seen is live."""
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nb.metadata.pop("widgets", None)
+    path = root / NOTEBOOK.name
+    nbformat.write(nb, path)
+    return path
+
+
+def _start_lab(root: Path, port: int, token: str, home: Path) -> subprocess.Popen:
+    env = dict(os.environ, HOME=str(home), JUPYTER_CONFIG_DIR=str(home / "config"),
+               JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_DATA_DIR=str(home / "data"),
+               PYTHONPATH=str(NOTEBOOK.parent.parent))
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+               f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+               f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+               f"--LabApp.workspaces_dir={home / 'workspaces'}", f"--LabApp.user_settings_dir={home / 'settings'}",
+               "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")   # CI containers run as root
+    log = open(home / "lab.log", "wb")
+    return subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def _wait_for_server(port: int, token: str, server: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("JupyterLab exited during start-up")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError("JupyterLab did not answer within a minute")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=5)
+
+
+def _driver(chromium: str, chromedriver: str):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(chromedriver), options=options)
+
+
+def _number(text: str) -> float:
+    match = re.search(r"-?\d+(\.\d+)?", text)
+    assert match, f"no number in {text!r}"
+    return float(match.group())
+
+
+def test_alpha_slider_moves_the_speedup_readout(tmp_path):
+    chromium, chromedriver = _browser_paths()
+    if not (chromium and chromedriver):
+        pytest.skip("no Chromium/chromedriver here (apt-get install chromium chromium-driver)")
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    root, home = tmp_path / "root", tmp_path / "home"
+    root.mkdir()
+    home.mkdir()
+    _clean_copy(root)
+    port, token = _free_port(), uuid.uuid4().hex
+    server = _start_lab(root, port, token, home)
+    driver = None
+    try:
+        _wait_for_server(port, token, server)
+        driver = _driver(chromium, chromedriver)
+        wait = WebDriverWait(driver, 120, poll_frequency=0.5)
+        driver.get(f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK.name}?token={token}&reset")
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")))
+        wait.until(lambda d: d.execute_script(
+            "const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+            "return !!(w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
+            " && w.sessionContext.session.kernel.status === 'idle');"))
+        driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells');")
+
+        value_css = ".speclab-readout-speedup .speclab-value"
+        readout = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, value_css)))
+        assert _number(readout.text) == round(sl.speedup(START_ALPHA, K, C), 3)
+
+        explorer = driver.find_element(By.CSS_SELECTOR, ".speclab-explorer")
+        handle = explorer.find_elements(By.CSS_SELECTOR, ".noUi-handle")[0]   # the first slider is alpha
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", handle)
+        handle.click()
+        for _ in range(ARROW_PRESSES):
+            handle.send_keys(Keys.ARROW_RIGHT)
+            time.sleep(0.2)
+        alpha_text = explorer.find_elements(By.CSS_SELECTOR, ".widget-readout")[0]
+        wait.until(lambda d: _number(alpha_text.text) != START_ALPHA)
+        new_alpha = _number(alpha_text.text)
+        expected = f"{sl.speedup(new_alpha, K, C):.3f}"
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, value_css).text == expected)
+        # ... and it stays there: the kernel has caught up with every key press.
+        time.sleep(2)
+        new_alpha = _number(explorer.find_elements(By.CSS_SELECTOR, ".widget-readout")[0].text)
+        assert driver.find_element(By.CSS_SELECTOR, value_css).text == f"{sl.speedup(new_alpha, K, C):.3f}"
+        assert new_alpha > START_ALPHA
+        driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", explorer)
+        driver.save_screenshot(str(tmp_path / "speedup_explorer.png"))
+        assert (tmp_path / "speedup_explorer.png").stat().st_size > 10_000
+    finally:
+        if driver is not None:
+            driver.quit()
+        _stop(server)

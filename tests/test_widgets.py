@@ -1,0 +1,123 @@
+"""The explorers: set sliders from code and check every readout equals the theory functions.
+
+A widget that showed a number computed anywhere but `speclab.theory` would fail here.
+"""
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import speclab as sl  # noqa: E402
+from speclab import widgets  # noqa: E402
+
+SETTINGS = [  # alpha, k, c, verify_growth
+    (0.8, 4, 0.1, 0.0),
+    (0.55, 7, 0.05, 0.02),
+    (1.0, 3, 0.2, 0.0),
+    (0.1, 16, 0.5, 0.2),
+]
+
+
+def shown_value(html_widget) -> str:
+    """The text inside the readout's `speclab-value` element."""
+    return html_widget.value.split('class="speclab-value">')[1].split("</b>")[0]
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return widgets.speedup_explorer()
+
+
+def test_explorer_exposes_controls_and_readouts(explorer):
+    assert set(explorer.controls) == {"alpha", "k", "c", "verify_growth"}
+    assert set(explorer.readouts) == {"speedup", "expected_tokens", "optimal_k", "breakeven_alpha",
+                                      "accepted_fraction"}
+    assert explorer.output in explorer.children
+    assert explorer.png.startswith(b"\x89PNG"), "the first update must already have drawn the figure"
+
+
+@pytest.mark.parametrize("alpha, k, c, growth", SETTINGS)
+def test_speedup_readouts_equal_theory(explorer, alpha, k, c, growth):
+    for name, value in dict(alpha=alpha, k=k, c=c, verify_growth=growth).items():
+        explorer.controls[name].value = value
+    v = explorer.values
+    assert v["speedup"] == sl.speedup(alpha, k, c, growth)
+    assert v["expected_tokens"] == sl.expected_tokens(alpha, k)
+    assert v["optimal_k"] == sl.optimal_k(alpha, c, verify_growth=growth)
+    assert v["accepted_fraction"] == sl.accepted_fraction(alpha, k)
+    breakeven = sl.breakeven_alpha(c, k, growth)
+    assert (math.isnan(v["breakeven_alpha"]) and math.isnan(breakeven)) or v["breakeven_alpha"] == breakeven
+    # ... and the page shows those same numbers, rounded to three decimals.
+    assert shown_value(explorer.readouts["speedup"]) == f"{sl.speedup(alpha, k, c, growth):.3f}"
+    assert shown_value(explorer.readouts["expected_tokens"]) == f"{sl.expected_tokens(alpha, k):.3f}"
+    assert shown_value(explorer.readouts["optimal_k"]) == str(sl.optimal_k(alpha, c, verify_growth=growth))
+    assert shown_value(explorer.readouts["breakeven_alpha"]) == widgets.fmt(breakeven)
+
+
+def test_moving_one_slider_changes_the_figure(explorer):
+    explorer.controls["alpha"].value = 0.3
+    before = explorer.png
+    explorer.controls["alpha"].value = 0.9
+    assert explorer.png != before
+
+
+def test_breakeven_reads_none_when_speculation_cannot_pay():
+    e = widgets.speedup_explorer(alpha=0.5, k=4, c=0.9, verify_growth=0.2)
+    assert math.isnan(sl.breakeven_alpha(0.9, 4, 0.2)), "c + growth > 1: even alpha = 1 loses"
+    assert shown_value(e.readouts["breakeven_alpha"]) == "none"
+    e.controls["c"].value = 0.1
+    assert shown_value(e.readouts["breakeven_alpha"]) == f"{sl.breakeven_alpha(0.1, 4, 0.2):.3f}"
+
+
+def test_acceptance_readouts_equal_theory():
+    e = widgets.acceptance_explorer()
+    for agreement, position in [(0.0, 0), (0.35, 3), (0.9, 7), (1.0, 2)]:
+        e.controls["agreement"].value = agreement
+        e.controls["position"].value = position
+        pair = sl.SyntheticPair(vocab_size=12, agreement=agreement, seed=0)
+        p, q = pair.target(position), pair.draft(position)
+        assert e.values["alpha"] == sl.acceptance_rate(p, q)
+        np.testing.assert_array_equal(e.values["residual"], sl.residual(p, q))
+        assert shown_value(e.readouts["alpha"]) == f"{sl.acceptance_rate(p, q):.3f}"
+        assert shown_value(e.readouts["rejection"]) == f"{1 - sl.acceptance_rate(p, q):.3f}"
+
+
+def test_identical_models_accept_everything():
+    e = widgets.acceptance_explorer(agreement=1.0)
+    assert e.values["alpha"] == pytest.approx(1.0)
+    assert e.note.get_visible(), "with p == q the residual panel must say no residual is needed"
+
+
+def test_trace_readouts_equal_the_simulator():
+    e = widgets.trace_explorer(num_tokens=40)
+    for agreement, k, seed in [(0.75, 4, 0), (0.3, 2, 5), (1.0, 8, 1)]:
+        e.controls["agreement"].value = agreement
+        e.controls["k"].value = k
+        e.controls["seed"].value = seed
+        res = sl.simulate(sl.SyntheticPair(vocab_size=100, agreement=agreement, seed=0),
+                          num_tokens=40, k=k, trials=1, seed=seed)
+        assert e.values["target_passes"] == res.target_passes
+        assert e.values["rounds"] == res.rounds
+        assert shown_value(e.readouts["target_passes"]) == str(res.target_passes)
+        assert shown_value(e.readouts["tokens_per_round"]) == f"{res.mean_tokens_per_round:.2f}"
+
+
+def test_round_cells_lay_out_a_round_like_the_trace_figure():
+    rejected = sl.RoundRecord((5, 6, 7, 8), n_accepted=1, next_token=9)
+    bonus = sl.RoundRecord((1, 2), n_accepted=2, next_token=3)
+    assert widgets.round_cells(rejected) == [(5, "accepted"), (6, "rejected"), (9, "correction"),
+                                             (7, "skipped"), (8, "skipped")]
+    assert widgets.round_cells(bonus) == [(1, "accepted"), (2, "accepted"), (3, "bonus")]
+
+
+def test_axes_follow_the_curves_when_they_grow(explorer):
+    """Moving alpha up raises the speedup-vs-K curve; its axis must rise with it (nothing clipped)."""
+    explorer.controls["alpha"].value = 0.5
+    explorer.controls["alpha"].value = 0.99
+    top = explorer.ax_k.get_ylim()[1]
+    assert top >= max(explorer.line_k.get_ydata())

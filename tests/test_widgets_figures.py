@@ -1,0 +1,83 @@
+"""The course figures (speclab.plots): each draws what it claims, from theory, on a given axes.
+
+Checks the data behind the lines and bars, not pixels: a figure that plotted anything but the
+theory functions' values would fail here.
+"""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import speclab as sl  # noqa: E402
+from speclab import plots  # noqa: E402
+from speclab.plots.speedup import ALPHA_GRID  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_speedup_vs_alpha_curves_are_the_theorem():
+    fig = plots.plot_speedup_vs_alpha(ks=(1, 4), c=0.1, verify_growth=0.02)
+    lines = [l for l in fig.axes[0].lines if l.get_label().startswith("K = ")]
+    assert [l.get_label() for l in lines] == ["K = 1", "K = 4"]
+    np.testing.assert_allclose(lines[1].get_ydata(), sl.speedup(ALPHA_GRID, 4, 0.1, 0.02))
+    assert lines[1].get_xdata()[-1] == 1.0, "the curve must reach alpha = 1 (no special case)"
+
+
+def test_speedup_vs_k_stars_the_optimal_k():
+    fig = plots.plot_speedup_vs_k(alphas=(0.8,), c=0.05, k_max=12)
+    star = [l for l in fig.axes[0].lines if l.get_marker() == "*"][0]
+    assert star.get_xdata()[0] == sl.optimal_k(0.8, 0.05, k_max=12)
+
+
+def test_optimal_k_curve_and_accepted_fraction():
+    fig = plots.plot_optimal_k(cs=(0.1,))
+    step = fig.axes[0].lines[0]
+    np.testing.assert_array_equal(step.get_ydata(), sl.optimal_k(step.get_xdata(), 0.1))
+    fig = plots.plot_accepted_fraction(ks=(4,))
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), sl.accepted_fraction(ALPHA_GRID, 4))
+
+
+def test_figures_draw_on_the_axes_they_are_given():
+    fig, axes = plt.subplots(1, 3)
+    assert plots.plot_speedup_vs_cost(ax=axes[2]) is fig
+    assert plots.plot_verify_growth(ax=axes[0]) is fig
+    assert len(axes[1].lines) == 0
+
+
+def test_acceptance_bars_and_residual():
+    p = np.array([0.5, 0.3, 0.15, 0.05])
+    q = np.full(4, 0.25)
+    fig = plots.plot_acceptance(p, q)
+    heights = [bar.get_height() for bar in fig.axes[0].patches]
+    np.testing.assert_allclose(heights[:4], p)              # sorted by p: already in order
+    assert "0.700" in fig.axes[0].get_title()
+    fig = plots.plot_residual(p, q)
+    residual_bars = fig.axes[0].containers[1]
+    np.testing.assert_allclose([b.get_height() for b in residual_bars], sl.residual(p, q))
+
+
+def test_lossless_histogram_normalizes_counts():
+    fig = plots.plot_lossless(np.array([30, 60, 10]), np.array([0.3, 0.6, 0.1]), p_value=0.5)
+    heights = [bar.get_height() for bar in fig.axes[0].patches]
+    np.testing.assert_allclose(heights, [0.6, 0.3, 0.1])    # sorted by p, most likely first
+    assert "p-value = 0.5" in fig.axes[0].get_title()
+
+
+def test_benchmark_figures():
+    values = np.array([[1.0, 2.0], [3.0, 4.0]])
+    fig = plots.plot_grid_heatmap(values, [0.5, 0.9], [1, 2], fmt="{:.1f}")
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == ["1.0", "2.0", "3.0", "4.0"]
+    alpha = np.array([0.5, 0.9])
+    fig = plots.plot_speedup_vs_acceptance(alpha, [1, 2], values, values - 0.1, values + 0.1, c=0.1)
+    dots = [l for l in fig.axes[0].lines if l.get_marker() == "o"]
+    np.testing.assert_allclose(dots[1].get_ydata(), values[:, 1])
+    fig = plots.plot_policy_comparison(["a", "b"], [1.5, 2.0], [1.4, 1.9], [1.6, 2.1])
+    assert [round(b.get_height(), 2) for b in fig.axes[0].patches] == [1.5, 2.0]
