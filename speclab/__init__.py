@@ -25,6 +25,17 @@ from .verify import Verification, residual, verify, verify_greedy
 
 __version__ = "0.1.0"
 
+_LAZY_MODULES = ("widgets", "plots", "exercises")
+
+
+def __getattr__(name):
+    """`sl.widgets`, `sl.plots` and `sl.exercises` load on first use (ipywidgets is slow to import)."""
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'speclab' has no attribute {name!r}")
+
 __all__ = [
     "AdaptiveK", "CostModel", "FixedK", "IIDResult", "RoundRecord", "SimulationResult", "SweepResult",
     "SyntheticPair", "Verification", "accepted_fraction", "acceptance_rate", "breakeven_alpha",

@@ -47,3 +47,12 @@ class RoundRecord:
     def extra_status(self) -> str:
         """correction after a rejection, bonus after k acceptances."""
         return BONUS if self.bonus else CORRECTION
+
+    def cells(self) -> list:
+        """(token, status) per slot, as the trace draws a round: the accepted drafts, then the
+        rejected draft and its correction (or, after k acceptances, the bonus), then the skipped.
+        """
+        n = self.n_accepted
+        cells = list(zip(self.draft_tokens[: n + 1], self.draft_statuses()))
+        cells.insert(n + (0 if self.bonus else 1), (self.next_token, self.extra_status()))
+        return cells + [(t, SKIPPED) for t in self.draft_tokens[n + 1:]]

@@ -53,10 +53,7 @@ def plot_rounds(records, ax=None, decode=None, max_rounds: int = 12):
     if ax is None:
         _, ax = plt.subplots(figsize=(1.2 * width + 2, 0.55 * len(records) + 1.4))
     for row, rec in enumerate(records):
-        cells = list(zip(rec.draft_tokens[: rec.n_accepted + 1], rec.draft_statuses()))
-        cells.insert(rec.n_accepted + (0 if rec.bonus else 1), (rec.next_token, rec.extra_status()))
-        cells += [(t, SKIPPED) for t in rec.draft_tokens[rec.n_accepted + 1:]]
-        for col, (token, status) in enumerate(cells):
+        for col, (token, status) in enumerate(rec.cells()):
             ax.add_patch(Rectangle((col, row), 0.95, 0.9, color=COLOURS[status]))
             ax.text(col + 0.47, row + 0.45, _label(token, decode)[:8], ha="center", va="center", fontsize=8)
     ax.set_xlim(0, width)

@@ -365,7 +365,7 @@ class TraceExplorer(Explorer):
 
         records = v["rounds"][: self.shown_rounds]
         for row, (cells, labels) in enumerate(zip(self.cells, self.labels)):
-            slots = round_cells(records[row]) if row < len(records) else []
+            slots = records[row].cells() if row < len(records) else []
             for col, (rect, label) in enumerate(zip(cells, labels)):
                 shown = col < len(slots)
                 rect.set_visible(shown)
@@ -378,18 +378,6 @@ class TraceExplorer(Explorer):
         self.ax.set_xticks([c + 0.47 for c in range(width)], [f"slot {c + 1}" for c in range(width)])
         self.ax.set_title(f"First {len(records)} rounds (agreement {v['agreement']:.2f}, K = {v['k']}, "
                           f"seed {v['seed']})", fontsize=10)
-
-
-def round_cells(record) -> list:
-    """(token, status) per slot of one round, as the trace figure lays it out.
-
-    The accepted drafts, then the rejected draft followed by its correction (or, after k
-    acceptances, the bonus), then the skipped drafts.
-    """
-    n = record.n_accepted
-    cells = list(zip(record.draft_tokens[: n + 1], record.draft_statuses()))
-    cells.insert(n + (0 if record.bonus else 1), (record.next_token, record.extra_status()))
-    return cells + [(t, "skipped") for t in record.draft_tokens[n + 1:]]
 
 
 def trace_explorer(agreement: float = 0.75, k: int = 4, seed: int = 0, num_tokens: int = 40,

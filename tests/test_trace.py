@@ -46,3 +46,9 @@ def test_simulated_records_render():
     res = sl.simulate(sl.SyntheticPair(agreement=0.7), num_tokens=30, k=3, trials=1)
     assert len(sl.rounds_table(res.rounds).splitlines()) == len(res.rounds) + 2
     assert sl.tokens_html(res.rounds).count("<span title=") == 30
+
+
+def test_cells_lay_out_a_round_as_the_figure_draws_it():
+    assert REJECTED_ROUND.cells() == [(5, "accepted"), (6, "rejected"), (9, "correction"),
+                                      (7, "skipped"), (8, "skipped")]
+    assert BONUS_ROUND.cells() == [(1, "accepted"), (2, "accepted"), (3, "bonus")]

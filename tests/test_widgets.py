@@ -107,14 +107,6 @@ def test_trace_readouts_equal_the_simulator():
         assert shown_value(e.readouts["tokens_per_round"]) == f"{res.mean_tokens_per_round:.2f}"
 
 
-def test_round_cells_lay_out_a_round_like_the_trace_figure():
-    rejected = sl.RoundRecord((5, 6, 7, 8), n_accepted=1, next_token=9)
-    bonus = sl.RoundRecord((1, 2), n_accepted=2, next_token=3)
-    assert widgets.round_cells(rejected) == [(5, "accepted"), (6, "rejected"), (9, "correction"),
-                                             (7, "skipped"), (8, "skipped")]
-    assert widgets.round_cells(bonus) == [(1, "accepted"), (2, "accepted"), (3, "bonus")]
-
-
 def test_axes_follow_the_curves_when_they_grow(explorer):
     """Moving alpha up raises the speedup-vs-K curve; its axis must rise with it (nothing clipped)."""
     explorer.controls["alpha"].value = 0.5
