@@ -14,35 +14,31 @@ from __future__ import annotations
 
 import numpy as np
 
-from .verify import (Verification, _check_rng, _check_round, accept_probabilities, count_accepted,
-                     sample_categorical)
+from .verify import Verification, _check_rng, _check_round, accept_probabilities, decide, sample_categorical
 
 
 def verify_without_residual(p, q, draft_tokens, rng: np.random.Generator) -> Verification:
     """WRONG: like `speclab.verify`, but a rejection is corrected with a draw from p itself."""
     return _verify_with(p, q, draft_tokens, rng,
-                        correction=lambda p_n, q_n, u: int(sample_categorical(p_n, u)),
+                        correction=lambda p_n, residual_n, u: int(sample_categorical(p_n, u)),
                         bonus=lambda p_k, u: int(sample_categorical(p_k, u)))
 
 
 def verify_argmax_bonus(p, q, draft_tokens, rng: np.random.Generator) -> Verification:
     """WRONG: like `speclab.verify`, but the bonus after k acceptances is argmax p, not a sample."""
-    from .verify import residual
-
     return _verify_with(p, q, draft_tokens, rng,
-                        correction=lambda p_n, q_n, u: int(sample_categorical(residual(p_n, q_n), u)),
+                        correction=lambda p_n, residual_n, u: int(sample_categorical(residual_n, u)),
                         bonus=lambda p_k, u: int(np.argmax(p_k)))
 
 
 def _verify_with(p, q, draft_tokens, rng, correction, bonus) -> Verification:
-    """Steps 1-2 exactly as in `speclab.verify`; Steps 3-4 supplied by the caller."""
+    """Steps 1-2 are `speclab.verify`'s own (`decide`); Steps 3-4 are supplied by the caller."""
     p, q, draft_tokens = _check_round(p, q, draft_tokens)
     _check_rng(rng)
     k = len(draft_tokens)
-    positions = np.arange(k)
-    p_x, q_x = p[positions, draft_tokens], q[positions, draft_tokens]
-    n = int(count_accepted(p_x, q_x, rng.random(k)))
+    n, last = decide(p, q, draft_tokens, rng.random(k))
     u = rng.random()
-    extra = correction(p[n], q[n], u) if n < k else bonus(p[k], u)
+    extra = correction(p[n], last, u) if n < k else bonus(p[k], u)
     tokens = np.append(draft_tokens[:n], extra).astype(np.int64)
+    p_x, q_x = p[np.arange(k), draft_tokens], q[np.arange(k), draft_tokens]
     return Verification(n, tokens, k, accept_probabilities(p_x, q_x))
