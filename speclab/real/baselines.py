@@ -1,0 +1,76 @@
+"""The baselines a speculative run is set beside, on the same input ids.
+
+- `autoregressive`: the target alone, KV-cached, one token per forward pass (this package's
+  runner with k = 0, so it pays exactly the same per-step overhead);
+- `hf_generate`: Hugging Face `generate` itself: plain KV-cached decoding, assisted generation
+  with a draft model (`assistant_model=`), or its prompt lookup (`prompt_lookup_num_tokens=`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import torch
+
+from ..policies import FixedK
+from ._checks import as_input_ids
+from .kv_cache import synchronize
+from .sampling import Sampling
+
+
+@dataclass
+class BaselineResult:
+    """Token ids and wall-clock seconds of one baseline run."""
+
+    name: str
+    token_ids: list
+    seconds: float
+
+    @property
+    def tokens_per_second(self) -> float:
+        return len(self.token_ids) / self.seconds if self.seconds > 0 else float("nan")
+
+
+def autoregressive(target, input_ids, max_new_tokens: int, temperature: float = 0.0,
+                   top_k=None, top_p=None, seed=None, tokenizer=None) -> BaselineResult:
+    """The target's own KV-cached decoding, through the same runner with no drafts."""
+    from .decoder import SpeculativeDecoder
+    from .prompt_lookup import PromptLookupDrafter
+
+    out = SpeculativeDecoder(target, PromptLookupDrafter(), tokenizer).generate(
+        input_ids, max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed, policy=FixedK(0))
+    return BaselineResult("autoregressive", out.token_ids, out.seconds)
+
+
+def hf_generate(target, input_ids, max_new_tokens: int, temperature: float = 0.0, top_k=None, top_p=None,
+                seed=None, assistant_model=None, prompt_lookup_num_tokens=None, name=None) -> BaselineResult:
+    """Hugging Face `generate` on one sequence; returns only the new tokens."""
+    sampling = Sampling(temperature, top_k, top_p)
+    ids = torch.tensor([as_input_ids(input_ids, None)], device=target.device)
+    kwargs = dict(max_new_tokens=max_new_tokens, attention_mask=torch.ones_like(ids),
+                  do_sample=not sampling.greedy, pad_token_id=_pad_id(target))
+    if not sampling.greedy:
+        kwargs.update(temperature=sampling.temperature, top_k=sampling.top_k or 0, top_p=sampling.top_p or 1.0)
+    if assistant_model is not None:
+        kwargs["assistant_model"] = assistant_model
+    if prompt_lookup_num_tokens is not None:
+        kwargs["prompt_lookup_num_tokens"] = prompt_lookup_num_tokens
+    if seed is not None:
+        torch.manual_seed(seed)  # HF generate samples from torch's global generator; there is no other way in
+    synchronize(target.device)
+    start = time.perf_counter()
+    with torch.inference_mode():
+        out = target.generate(ids, **kwargs)
+    synchronize(target.device)
+    label = name or ("hf assisted" if assistant_model is not None else
+                     "hf prompt lookup" if prompt_lookup_num_tokens else "hf generate")
+    return BaselineResult(label, out[0, ids.shape[1]:].tolist(), time.perf_counter() - start)
+
+
+def _pad_id(model):
+    config = model.generation_config
+    if config.pad_token_id is not None:
+        return config.pad_token_id
+    eos = config.eos_token_id
+    return eos[0] if isinstance(eos, (list, tuple)) else eos

@@ -1,0 +1,152 @@
+"""Speculative decoding on real models: a drafter proposes, the target verifies in one cached pass.
+
+Each round (Leviathan et al. 2023, Algorithm 1):
+    Step 1  the drafter proposes x_1..x_k (with q, or one-hot q for prompt lookup)
+    Step 2  ONE target forward pass over [last token, x_1..x_k] gives p_1..p_{k+1}
+    Step 3  speclab.verify accepts a prefix and adds a correction or a bonus token
+    Step 4  both KV caches are cropped to the kept tokens; nothing is ever re-read
+temperature 0 compares argmax p directly; temperature > 0 applies THE lossless rule to the
+processed (temperature / top-k / top-p) distributions, so the output has the target's law.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+from .._validate import as_count
+from ..policies import as_policy
+from ..rounds import RoundRecord
+from ..verify import Verification, verify
+from ._checks import as_input_ids, check_length, check_same_vocab, check_seed, eos_ids, vocab_size
+from .draft_model import DraftModelDrafter
+from .kv_cache import CachedModel, synchronize
+from .result import GenerationResult, mean_or_nan
+from .sampling import Sampling
+
+
+def as_drafter(target, drafter):
+    """Accept a drafter object or a draft model (wrapped in DraftModelDrafter), checking the vocab."""
+    if isinstance(drafter, torch.nn.Module):
+        drafter = DraftModelDrafter(drafter)
+    if not all(hasattr(drafter, name) for name in ("start", "propose", "feedback")):
+        raise ValueError("drafter must be a draft model (a causal LM), PromptLookupDrafter(), "
+                         f"EarlyExitDrafter(target, n_layers) or DraftModelDrafter(model); got {drafter!r}")
+    if isinstance(drafter, DraftModelDrafter):
+        check_same_vocab(target, drafter.model)
+    return drafter
+
+
+class SpeculativeDecoder:
+    """Generate with `target`, drafting with `drafter`; greedy output equals target.generate's."""
+
+    def __init__(self, target, drafter, tokenizer=None):
+        self.target = target
+        self.drafter = as_drafter(target, drafter)
+        self.tokenizer = tokenizer
+        self.vocab_size = vocab_size(target)
+        self.eos = eos_ids(target, tokenizer)
+
+    def generate(self, prompt_or_input_ids, max_new_tokens: int = 64, k: int = 4, temperature: float = 0.0,
+                 top_k=None, top_p=None, seed=None, policy=None) -> GenerationResult:
+        """Exactly max_new_tokens new tokens (fewer only when EOS is produced), for one sequence.
+
+        prompt_or_input_ids: a string (needs the tokenizer), a list of ids, or a [1, T] tensor.
+        k: the most drafts per round (a drafter may propose fewer); `policy` (FixedK, AdaptiveK)
+        overrides it. temperature 0 is greedy; otherwise top_k / top_p apply to both p and q.
+        seed: same seed, same output (numpy Generator; None draws fresh entropy).
+        """
+        prompt = as_input_ids(prompt_or_input_ids, self.tokenizer)
+        max_new_tokens = check_length(self.target, len(prompt), as_count(max_new_tokens, "max_new_tokens"))
+        policy = as_policy(policy, as_count(k, "k"))
+        sampling = Sampling(temperature, top_k, top_p)
+        rng = np.random.default_rng(check_seed(seed))
+        with torch.inference_mode():
+            return self._run(prompt, max_new_tokens, policy, sampling, rng)
+
+    # ------------------------------------------------------------------ the loop
+
+    def _run(self, prompt, max_new_tokens, policy, sampling, rng) -> GenerationResult:
+        synchronize(self.target.device)
+        start = time.perf_counter()
+        target = CachedModel(self.target)
+        if len(prompt) > 1:                       # prefill: the cache holds all but the last token
+            target.forward(prompt[:-1], last_only=True)
+        self.drafter.start(prompt, self.eos)
+        tokens, rounds, examined = list(prompt), [], []
+        k, finished = policy.start_k, "length"
+        while len(tokens) - len(prompt) < max_new_tokens:
+            remaining = max_new_tokens - (len(tokens) - len(prompt))
+            draft = self.drafter.propose(tokens, min(k, remaining - 1), sampling, rng)   # Step 1
+            logits = target.forward(tokens[-1:] + draft.tokens)                          # Step 2
+            v, alphas = self._verify(logits, draft, sampling, rng)                       # Step 3
+            kept = len(tokens) + v.n_accepted
+            target.crop(kept)                                                            # Step 4
+            self.drafter.feedback(kept, len(draft.tokens), v.n_accepted)
+            record, emitted, hit_eos = self._record(v, draft, len(tokens) - len(prompt))
+            rounds.append(record)
+            tokens.extend(emitted)
+            examined.extend(alphas)
+            if hit_eos:
+                finished = "eos"
+                break
+            if draft.tokens:
+                k = policy.next_k(k, v.n_accepted)
+        synchronize(self.target.device)
+        return self._result(prompt, tokens, rounds, examined, time.perf_counter() - start, target, finished)
+
+    def _verify(self, logits, draft, sampling, rng):
+        """Verification plus, per examined draft position, sum_x min(p, q) (the alpha samples).
+
+        Positions after the first rejection are not examined: their p is conditioned on a
+        rejected prefix, so they say nothing about alpha.
+        """
+        m = len(draft.tokens)
+        if sampling.greedy:                       # argmax on logits: no softmax needed
+            best = logits.argmax(dim=-1).tolist()
+            matches = [float(best[i] == draft.tokens[i]) for i in range(m)]
+            n = next((i for i, hit in enumerate(matches) if not hit), m)
+            v = Verification(n, np.asarray(draft.tokens[:n] + [best[n]], dtype=np.int64), m,
+                             np.asarray(matches))
+            return v, matches[: min(n + 1, m)]
+        p = sampling.probs(logits)
+        q = draft.q_rows(p.shape[-1])
+        v = verify(p, q, np.asarray(draft.tokens, dtype=np.int64), rng)
+        overlap = np.minimum(p[:m], q).sum(axis=-1)
+        return v, overlap[: min(v.n_accepted + 1, m)].tolist()
+
+    def _record(self, v, draft, position):
+        """The round as a RoundRecord, the tokens it emits, and whether EOS ended the output.
+
+        When an accepted draft is EOS, the output stops there and the record shows the drafts
+        before it as accepted and the EOS as the round's last token.
+        """
+        emitted = [int(t) for t in v.tokens]
+        cut = next((i for i, t in enumerate(emitted) if t in self.eos), None)
+        if cut is None or cut == len(emitted) - 1:
+            record = RoundRecord(draft.tokens, v.n_accepted, emitted[-1], position, v.accept_probs)
+            return record, emitted, cut is not None
+        record = RoundRecord(draft.tokens[:cut], cut, emitted[cut], position, v.accept_probs[:cut])
+        return record, emitted[: cut + 1], True
+
+    def _result(self, prompt, tokens, rounds, examined, seconds, target, finished) -> GenerationResult:
+        new = tokens[len(prompt):]
+        tok = self.tokenizer
+        return GenerationResult(
+            token_ids=new,
+            text=tok.decode(new, skip_special_tokens=True) if tok is not None else None,
+            rounds=rounds,
+            n_accepted=sum(r.n_accepted for r in rounds),
+            n_drafted=sum(r.k for r in rounds),
+            alpha=mean_or_nan(examined),
+            alpha_sum=float(np.sum(examined)),
+            alpha_count=len(examined),
+            seconds=seconds,
+            target_forwards=target.forwards,
+            draft_forwards=self.drafter.forwards,
+            finished_by=finished,
+            prompt_ids=list(prompt),
+            decode=(lambda t: tok.decode([t])) if tok is not None else None,
+        )

@@ -1,0 +1,42 @@
+"""What a drafter is: anything that proposes up to k next tokens, with their q when it has one.
+
+    start(prompt_ids, eos)                  a new generation begins
+    propose(tokens, k, sampling, rng)       -> Draft of up to k tokens continuing `tokens`
+    feedback(valid_length, n_drafted, n_accepted)
+                                            the target kept `valid_length` tokens of the sequence
+                                            plus the correction/bonus; crop caches, adapt
+A drafter may propose fewer than k tokens, even none (then the round is a plain target step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Proposed tokens; q [len, V] holds their draft distributions, or None when one-hot."""
+
+    tokens: list
+    q: np.ndarray | None = None
+
+    def q_rows(self, vocab_size: int) -> np.ndarray:
+        """q as float64 rows; a deterministic drafter's q puts all mass on its token."""
+        if self.q is not None:
+            return self.q
+        q = np.zeros((len(self.tokens), vocab_size))
+        q[np.arange(len(self.tokens)), self.tokens] = 1.0
+        return q
+
+
+EMPTY = Draft([])
+
+
+def cut_at_eos(tokens: list, eos) -> list:
+    """Drafting past an end-of-sequence token is wasted work: keep up to and including it."""
+    for i, t in enumerate(tokens):
+        if t in eos:
+            return tokens[: i + 1]
+    return tokens

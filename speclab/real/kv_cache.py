@@ -1,0 +1,62 @@
+"""A model plus its KV cache: feed new tokens, get their logits, crop after a rejection.
+
+The prefix is never re-read: each forward pass sees only the tokens the cache lacks.
+Written against the transformers 5 cache API (DynamicCache, negative `crop`).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import torch
+
+
+def _cache_kwarg(model) -> str:
+    """transformers >= 5.2x calls the argument `cache`; earlier 5.x calls it `past_key_values`."""
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+
+
+def new_cache(model):
+    """An empty DynamicCache shaped by the model's config (sliding windows included)."""
+    from transformers import DynamicCache
+
+    try:
+        return DynamicCache(config=model.config)
+    except Exception:  # configs the cache cannot read: fall back to lazily created layers
+        return DynamicCache()
+
+
+class CachedModel:
+    """A causal LM with a KV cache covering the first `length` tokens of the sequence."""
+
+    def __init__(self, model):
+        self.model = model
+        self.device = next(model.parameters()).device
+        self.cache = new_cache(model)
+        self.forwards = 0
+        self._kwarg = _cache_kwarg(model)
+
+    @property
+    def length(self) -> int:
+        return self.cache.get_seq_length()
+
+    def forward(self, token_ids: list, last_only: bool = False) -> torch.Tensor:
+        """Run the new tokens through the model on top of the cache; logits [n, V] (or [1, V])."""
+        ids = torch.tensor([token_ids], dtype=torch.long, device=self.device)
+        kwargs = {self._kwarg: self.cache, "use_cache": True}
+        if last_only:
+            kwargs["logits_to_keep"] = 1
+        self.forwards += 1
+        return self.model(input_ids=ids, **kwargs).logits[0]
+
+    def crop(self, length: int) -> None:
+        """Forget cached tokens beyond `length` (the rejected drafts)."""
+        extra = self.length - length
+        if extra > 0:
+            self.cache.crop(-extra)
+
+
+def synchronize(device) -> None:
+    """Wait for queued GPU work so that wall-clock timings are honest."""
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)

@@ -1,0 +1,47 @@
+"""How logits become the distributions p and q: temperature, then top-k, then top-p.
+
+The same processing (Hugging Face's own warpers, in generate's order) is applied to the
+target and the draft, so speculative sampling reproduces the target's own sampling exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ._checks import check_temperature, check_top_k, check_top_p
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """temperature 0 is greedy (argmax); otherwise sample from the processed softmax."""
+
+    temperature: float = 0.0
+    top_k: int | None = None
+    top_p: float | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "temperature", check_temperature(self.temperature))
+        object.__setattr__(self, "top_k", check_top_k(self.top_k))
+        object.__setattr__(self, "top_p", check_top_p(self.top_p))
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0.0
+
+    def warp(self, logits: torch.Tensor) -> torch.Tensor:
+        """Apply temperature, top-k and top-p to logits [R, V] (masked entries become -inf)."""
+        from transformers.generation.logits_process import TopKLogitsWarper, TopPLogitsWarper
+
+        scores = logits.float() / self.temperature
+        if self.top_k is not None:
+            scores = TopKLogitsWarper(top_k=self.top_k)(None, scores)
+        if self.top_p is not None and self.top_p < 1.0:
+            scores = TopPLogitsWarper(top_p=self.top_p)(None, scores)
+        return scores
+
+    def probs(self, logits: torch.Tensor) -> np.ndarray:
+        """The processed distribution as float64 numpy rows [R, V], ready for speclab.verify."""
+        return torch.softmax(self.warp(logits).double(), dim=-1).cpu().numpy()

