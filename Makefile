@@ -26,6 +26,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_widgets.py
+	$(PY) benchmarks/bench_real.py
 
 # Rebuild every notebook from its builder in tools/notebooks/ and store fresh outputs.
 notebooks: $(STAMP)

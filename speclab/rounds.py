@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 ACCEPTED, REJECTED, SKIPPED, CORRECTION, BONUS = "accepted", "rejected", "skipped", "correction", "bonus"
+PLAIN = "plain"  # a round with no drafts (k = 0): one ordinary target step
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,9 @@ class RoundRecord:
         return [ACCEPTED if i < n else REJECTED if i == n else SKIPPED for i in range(self.k)]
 
     def extra_status(self) -> str:
-        """correction after a rejection, bonus after k acceptances."""
+        """correction after a rejection, bonus after k >= 1 acceptances, plain when k = 0."""
+        if self.k == 0:
+            return PLAIN
         return BONUS if self.bonus else CORRECTION
 
     def cells(self) -> list:

@@ -1,14 +1,15 @@
 """Render round records: a text table, a figure of rounds, and coloured HTML of emitted tokens.
 
 Statuses per position: accepted (the target agreed), rejected (first disagreement), skipped
-(drafts after a rejection, thrown away), correction (from the residual) and bonus (from p).
+(drafts after a rejection, thrown away), correction (from the residual), bonus (from p after
+k acceptances) and plain (a round with no drafts: one ordinary target step).
 """
 
 from __future__ import annotations
 
 import html
 
-from .rounds import ACCEPTED, BONUS, CORRECTION, REJECTED, SKIPPED, RoundRecord
+from .rounds import ACCEPTED, BONUS, CORRECTION, PLAIN, REJECTED, SKIPPED, RoundRecord
 
 COLOURS = {
     ACCEPTED: "#4caf50",
@@ -16,6 +17,7 @@ COLOURS = {
     SKIPPED: "#bdbdbd",
     CORRECTION: "#fb8c00",
     BONUS: "#1e88e5",
+    PLAIN: "#8e24aa",
 }
 
 
@@ -71,15 +73,16 @@ def plot_rounds(records, ax=None, decode=None, max_rounds: int = 12):
 def tokens_html(records, decode=None) -> str:
     """The emitted text, each token's background showing how it was produced."""
     records = _check_records(records)
-    spans = []
+    spans, seen = [], set()
     for number, rec in enumerate(records, start=1):
         statuses = [ACCEPTED] * rec.n_accepted + [rec.extra_status()]
+        seen.update(statuses)
         for token, status in zip(rec.emitted, statuses):
             text = html.escape(_label(token, decode)).replace("\n", "&#8629;<br>")
             spans.append(f'<span title="round {number}: {status}" style="background:{COLOURS[status]}33;'
                          f'border-bottom:2px solid {COLOURS[status]};padding:0 1px">{text}</span>')
     legend = " ".join(f'<span style="background:{COLOURS[s]}33;border-bottom:2px solid {COLOURS[s]}">{s}</span>'
-                      for s in (ACCEPTED, CORRECTION, BONUS))
+                      for s in (ACCEPTED, CORRECTION, BONUS, PLAIN) if s in seen)
     separator = "" if decode is not None else " "
     return (f'<div style="font-family:monospace;line-height:1.8">{separator.join(spans)}</div>'
             f'<div style="font-size:smaller">{legend}</div>')

@@ -52,3 +52,10 @@ def test_cells_lay_out_a_round_as_the_figure_draws_it():
     assert REJECTED_ROUND.cells() == [(5, "accepted"), (6, "rejected"), (9, "correction"),
                                       (7, "skipped"), (8, "skipped")]
     assert BONUS_ROUND.cells() == [(1, "accepted"), (2, "accepted"), (3, "bonus")]
+
+
+def test_a_round_without_drafts_is_a_plain_step():
+    plain = RoundRecord((), n_accepted=0, next_token=4)
+    assert plain.extra_status() == "plain" and plain.cells() == [(4, "plain")]
+    assert "4 (plain)" in sl.rounds_table([plain])
+    assert 'title="round 1: plain"' in sl.tokens_html([plain])

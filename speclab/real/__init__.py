@@ -3,30 +3,41 @@
     from speclab.real import SpeculativeDecoder, PromptLookupDrafter, load_offline_model
     model, tokenizer = load_offline_model()
     out = SpeculativeDecoder(model, PromptLookupDrafter(), tokenizer).generate("...", 64)
+
+Names load lazily, so `speclab measure --help` and `speclab plan` never pay for importing torch.
 """
 
-try:
-    import torch  # noqa: F401
-    import transformers  # noqa: F401
-except ImportError as error:  # one sentence, not a traceback from deep inside
-    raise ImportError("speclab.real needs torch and transformers: pip install 'speclab[real]'") from error
+import importlib
 
-from .baselines import BaselineResult, autoregressive, hf_generate
-from .decoder import SpeculativeDecoder
-from .draft_model import DraftModelDrafter
-from .drafter import Draft
-from .early_exit import EarlyExitDrafter, truncated_model
-from .hub import HubUnavailableError, load_gpt2_pair, load_hub_model
-from .measure import PairMeasurement, measure_pair
-from .offline import load_offline_model
-from .prompt_lookup import PromptLookupDrafter
-from .prompts import PROMPTS, chat_input_ids
-from .result import GenerationResult
-from .sampling import Sampling
+_HOME = {
+    "BaselineResult": "baselines", "autoregressive": "baselines", "hf_generate": "baselines",
+    "SpeculativeDecoder": "decoder", "DraftModelDrafter": "draft_model", "Draft": "drafter",
+    "EarlyExitDrafter": "early_exit", "truncated_model": "early_exit",
+    "HubUnavailableError": "hub", "load_gpt2_pair": "hub", "load_hub_model": "hub",
+    "PairMeasurement": "measure", "measure_pair": "measure", "load_offline_model": "offline",
+    "PromptLookupDrafter": "prompt_lookup", "PROMPTS": "prompts", "chat_input_ids": "prompts",
+    "GenerationResult": "result", "Sampling": "sampling",
+}
 
-__all__ = [
-    "SpeculativeDecoder", "DraftModelDrafter", "PromptLookupDrafter", "EarlyExitDrafter", "Draft",
-    "GenerationResult", "Sampling", "truncated_model", "load_offline_model", "load_hub_model",
-    "load_gpt2_pair", "HubUnavailableError", "measure_pair", "PairMeasurement", "autoregressive",
-    "hf_generate", "BaselineResult", "PROMPTS", "chat_input_ids",
-]
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name):
+    if name not in _HOME:
+        raise AttributeError(f"module 'speclab.real' has no attribute {name!r}")
+    _require_torch()
+    value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_HOME))
+
+
+def _require_torch() -> None:
+    try:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError as error:  # one sentence, not a traceback from deep inside
+        raise ImportError("speclab.real needs torch and transformers: pip install 'speclab[real]'") from error

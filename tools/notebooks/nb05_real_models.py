@@ -80,7 +80,7 @@ print("identical to model.generate:", out.token_ids == reference.token_ids)
 
 The same trace renderer as notebook 01, now over real tokens: green were drafted and accepted,
 orange is a target correction after a rejection, blue a bonus token after a fully accepted round
-(a round with no draft is a plain target step, also shown blue).
+(purple marks a round with no drafts: one plain target step).
 """),
     code("""
 HTML(out.html())
