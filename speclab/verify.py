@@ -141,10 +141,18 @@ def verify_greedy(p, draft_tokens) -> Verification:
         raise ValueError(f"p must have shape [k+1, V] = [{len(draft_tokens) + 1}, V]; got {p.shape}")
     k = len(draft_tokens)
     best = p.argmax(axis=-1)
-    matches = best[:k] == draft_tokens
-    n = int(np.cumprod(matches).sum())
+    n = count_greedy_matches(best, draft_tokens)
     tokens = np.append(draft_tokens[:n], best[n]).astype(np.int64)
-    return Verification(n, tokens, k, matches.astype(np.float64))
+    return Verification(n, tokens, k, (best[:k] == draft_tokens).astype(np.float64))
+
+
+def count_greedy_matches(best, draft_tokens) -> int:
+    """The greedy rule: how many drafts equal the target's argmax before the first mismatch.
+
+    `best` holds argmax p_i per position (argmax of the logits gives the same ids, no softmax).
+    """
+    matches = np.asarray(best[: len(draft_tokens)]) == np.asarray(draft_tokens)
+    return int(matches.argmin()) if not matches.all() else len(matches)
 
 
 # ----------------------------------------------------------------------------- checks

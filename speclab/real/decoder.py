@@ -19,7 +19,7 @@ import torch
 from .._validate import as_count
 from ..policies import as_policy
 from ..rounds import RoundRecord
-from ..verify import Verification, verify
+from ..verify import Verification, count_greedy_matches, verify
 from ._checks import as_input_ids, check_length, check_same_vocab, check_seed, eos_ids, vocab_size
 from .draft_model import DraftModelDrafter
 from .kv_cache import CachedModel, synchronize
@@ -107,7 +107,7 @@ class SpeculativeDecoder:
         if sampling.greedy:                       # argmax on logits: no softmax needed
             best = logits.argmax(dim=-1).tolist()
             matches = [float(best[i] == draft.tokens[i]) for i in range(m)]
-            n = next((i for i, hit in enumerate(matches) if not hit), m)
+            n = count_greedy_matches(best, draft.tokens)
             v = Verification(n, np.asarray(draft.tokens[:n] + [best[n]], dtype=np.int64), m,
                              np.asarray(matches))
             return v, matches[: min(n + 1, m)]
