@@ -42,12 +42,8 @@ def plot_speedup_vs_k(alphas=(0.5, 0.7, 0.8, 0.9, 0.95), c=0.1, verify_growth=0.
                       ax=None, mark_k=None):
     """Speedup against k for several alphas, with each curve's best k starred."""
     fig, ax = axes(ax)
-    ks = np.arange(0, k_max + 1)
     for alpha in alphas:
-        gains = theory.speedup(alpha, ks, c, verify_growth)
-        line, = ax.plot(ks, gains, "o-", markersize=3, linewidth=1.5, label=f"alpha = {alpha:g}")
-        best = theory.optimal_k(alpha, c, k_max=k_max, verify_growth=verify_growth)
-        ax.plot(best, gains[best], "*", color=line.get_color(), markersize=13, zorder=5)
+        _curve_with_best_k(ax, alpha, c, verify_growth, k_max, label=f"alpha = {alpha:g}")
     if mark_k is not None:
         ax.axvline(mark_k, color="black", linewidth=1, alpha=0.5)
     baseline(ax)
@@ -99,14 +95,19 @@ def plot_accepted_fraction(ks=(1, 2, 4, 8), ax=None):
 def plot_verify_growth(alpha=0.8, c=0.05, growths=(0.0, 0.02, 0.05, 0.1), k_max=16, ax=None):
     """Speedup against k when verifying k+1 tokens costs 1 + growth*k target steps."""
     fig, ax = axes(ax)
-    ks = np.arange(0, k_max + 1)
     for growth in growths:
-        gains = theory.speedup(alpha, ks, c, growth)
-        line, = ax.plot(ks, gains, "o-", markersize=3, linewidth=1.5, label=f"growth = {growth:g}")
-        best = theory.optimal_k(alpha, c, k_max=k_max, verify_growth=growth)
-        ax.plot(best, gains[best], "*", color=line.get_color(), markersize=13, zorder=5)
+        _curve_with_best_k(ax, alpha, c, growth, k_max, label=f"growth = {growth:g}")
     baseline(ax)
     ax.set(xlabel="drafts per round K", ylabel="speedup (x)",
            title=f"Costlier verification (alpha = {alpha:g}, c = {c:g})")
     ax.legend(fontsize=8)
     return fig
+
+
+def _curve_with_best_k(ax, alpha, c, verify_growth, k_max, label):
+    """Speedup for k = 0..k_max as one line, its best k starred in the line's colour."""
+    ks = np.arange(0, k_max + 1)
+    gains = theory.speedup(alpha, ks, c, verify_growth)
+    line, = ax.plot(ks, gains, "o-", markersize=3, linewidth=1.5, label=label)
+    best = theory.optimal_k(alpha, c, k_max=k_max, verify_growth=verify_growth)
+    ax.plot(best, gains[best], "*", color=line.get_color(), markersize=13, zorder=5)
