@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 
+import numpy as np
 import torch
 
-from .._validate import as_count
+from .._validate import as_count, as_nonnegative
 
 
 def check_temperature(temperature) -> float:
     """temperature must be a finite number >= 0; 0 means greedy decoding."""
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) \
-            or not math.isfinite(temperature) or temperature < 0:
+    if isinstance(temperature, bool) or np.ndim(temperature) != 0:
         raise ValueError(f"temperature must be a finite number >= 0 (0 = greedy); got {temperature!r}")
-    return float(temperature)
+    return float(as_nonnegative(temperature, "temperature"))
 
 
 def check_top_k(top_k):
