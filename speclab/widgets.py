@@ -37,7 +37,8 @@ class Explorer(widgets.VBox):
 
     Subclasses provide `compute(**controls) -> values` (pure: theory calls only),
     `describe(values) -> {readout name: html}`, `build(figure)` (axes and artists, once)
-    and `refresh(values)` (move the artists to the new values).
+    and `refresh(values)` (move the artists to the new values). `build` registers the artists
+    that `refresh` moves with `self.animate(...)`; everything else is drawn as static.
     """
 
     readout_names: tuple = ()
@@ -54,6 +55,7 @@ class Explorer(widgets.VBox):
         FigureCanvasAgg(self.figure)
         self.png = b""
         self._built = False
+        self.moving: list = []
         self.output = widgets.interactive_output(self.update, self.controls)
         self.children = [widgets.VBox(list(self.controls.values())),
                          widgets.HBox(list(self.readouts.values()),
@@ -72,6 +74,11 @@ class Explorer(widgets.VBox):
         self.refresh(self.values)
         self.png = render_png(self.figure)
         _show_png(self.png)
+
+    def animate(self, *artists):
+        """Register artists that `refresh` moves (the rest of the figure is static); returns them."""
+        self.moving.extend(artists)
+        return artists[0] if len(artists) == 1 else artists
 
     def compute(self, **params) -> dict:
         raise NotImplementedError

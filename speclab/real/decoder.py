@@ -22,6 +22,7 @@ from ..rounds import RoundRecord
 from ..verify import Verification, count_greedy_matches, verify
 from ._checks import as_input_ids, check_length, check_same_vocab, check_seed, eos_ids, vocab_size
 from .draft_model import DraftModelDrafter
+from .drafter import default_policy
 from .kv_cache import CachedModel, synchronize
 from .result import GenerationResult, mean_or_nan
 from .sampling import Sampling
@@ -49,18 +50,22 @@ class SpeculativeDecoder:
         self.vocab_size = vocab_size(target)
         self.eos = eos_ids(target, tokenizer)
 
-    def generate(self, prompt_or_input_ids, max_new_tokens: int = 64, k: int = 4, temperature: float = 0.0,
+    def generate(self, prompt_or_input_ids, max_new_tokens: int = 64, k=None, temperature: float = 0.0,
                  top_k=None, top_p=None, seed=None, policy=None) -> GenerationResult:
         """Exactly max_new_tokens new tokens (fewer only when EOS is produced), for one sequence.
 
         prompt_or_input_ids: a string (needs the tokenizer), a list of ids, or a [1, T] tensor.
-        k: the most drafts per round (a drafter may propose fewer); `policy` (FixedK, AdaptiveK)
-        overrides it. temperature 0 is greedy; otherwise top_k / top_p apply to both p and q.
+        k: the most drafts per round (a drafter may propose fewer); None (the default) uses the
+        drafter's own good policy (`drafter.default_policy()`); `policy` (FixedK, AdaptiveK)
+        overrides both. temperature 0 is greedy; otherwise top_k / top_p apply to both p and q.
         seed: same seed, same output (numpy Generator; None draws fresh entropy).
         """
         prompt = as_input_ids(prompt_or_input_ids, self.tokenizer)
         max_new_tokens = check_length(self.target, len(prompt), as_count(max_new_tokens, "max_new_tokens"))
-        policy = as_policy(policy, as_count(k, "k"))
+        if policy is None and k is None:
+            policy = default_policy(self.drafter)
+        else:
+            policy = as_policy(policy, None if k is None else as_count(k, "k"))
         sampling = Sampling(temperature, top_k, top_p)
         rng = np.random.default_rng(check_seed(seed))
         with torch.inference_mode():

@@ -5,6 +5,8 @@
     feedback(valid_length, n_drafted, n_accepted)
                                             the target kept `valid_length` tokens of the sequence
                                             plus the correction/bonus; crop caches, adapt
+    default_policy()                        optional: the k policy that serves this drafter best,
+                                            used by SpeculativeDecoder.generate(k=None)
 A drafter may propose fewer than k tokens, even none (then the round is a plain target step).
 """
 
@@ -32,6 +34,17 @@ class Draft:
 
 
 EMPTY = Draft([])
+
+#: The k a drafter without `default_policy()` gets from generate(k=None).
+FALLBACK_K = 4
+
+
+def default_policy(drafter):
+    """The drafter's own good k policy (its `default_policy()`), else a fixed FALLBACK_K."""
+    from ..policies import FixedK, as_policy
+
+    chooser = getattr(drafter, "default_policy", None)
+    return as_policy(chooser()) if callable(chooser) else FixedK(FALLBACK_K)
 
 
 def cut_at_eos(tokens: list, eos) -> list:

@@ -150,7 +150,7 @@ fixed choice (notebook 03, section 7). Notebook 05 measures a real pair.
    TPU-v4. Chen et al. (2023): a 4B draft for Chinchilla 70B with $K = 4$, 1.92x on XSum and
    2.46x on HumanEval.
 
-Next: notebook 05 runs a real draft/target pair, and notebook 06 holds graded exercises.
+Next: notebook 05 runs a real draft/target pair, and notebook 09 holds graded exercises.
 """),
 ]
 

@@ -1,4 +1,4 @@
-"""Build notebooks/06_exercises.ipynb: four graded exercises, each a stub, a check, hints, a solution.
+"""Build notebooks/09_exercises.ipynb: four graded exercises, each a stub, a check, hints, a solution.
 
 Task texts and stubs come from `speclab.exercises`, so the notebook and the checker never drift.
 The stored outputs show the untouched state ("Not attempted yet"), which nbval compares.
@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from speclab.exercises import ex1, ex2, ex3, ex4  # noqa: E402
 from tools.nbtools import build, code, header_cells, md  # noqa: E402
 
-FILENAME = "06_exercises.ipynb"
+FILENAME = "09_exercises.ipynb"
 
 BLURB = """
 Four exercises that put the course to work: the acceptance rule itself, a policy that adapts the
