@@ -46,7 +46,11 @@ def rounds_table(records, decode=None) -> str:
 
 
 def plot_rounds(records, ax=None, decode=None, max_rounds: int = 12):
-    """A grid of rounds (rows) by draft slot (columns), each cell coloured by its status."""
+    """A grid of rounds (rows) by output position within the round (columns), coloured by status.
+
+    A rejected draft and the correction that replaces it share a column (the same output
+    position): the top half shows the rejected draft, the bottom half the correction.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch, Rectangle
 
@@ -56,18 +60,32 @@ def plot_rounds(records, ax=None, decode=None, max_rounds: int = 12):
         _, ax = plt.subplots(figsize=(1.2 * width + 2, 0.55 * len(records) + 1.4))
     for row, rec in enumerate(records):
         for col, (token, status) in enumerate(rec.cells()):
+            if status == CORRECTION:
+                _split_cell(ax, col, row, _label(rec.rejected_draft, decode), _label(token, decode))
+                continue
             ax.add_patch(Rectangle((col, row), 0.95, 0.9, color=COLOURS[status]))
             ax.text(col + 0.47, row + 0.45, _label(token, decode)[:8], ha="center", va="center", fontsize=8)
     ax.set_xlim(0, width)
     ax.set_ylim(len(records), 0)
     ax.set_yticks([r + 0.45 for r in range(len(records))], [f"round {r + 1}" for r in range(len(records))])
-    ax.set_xticks([c + 0.47 for c in range(width)], [f"slot {c + 1}" for c in range(width)])
+    ax.set_xticks([c + 0.47 for c in range(width)], [f"+{c + 1}" for c in range(width)])
+    ax.set_xlabel("output position within the round")
     ax.tick_params(length=0)
     ax.set_frame_on(False)
     ax.legend(handles=[Patch(color=c, label=s) for s, c in COLOURS.items()],
               loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.set_title("Speculative rounds: drafts, then the target's verdict")
     return ax.figure
+
+
+def _split_cell(ax, col, row, rejected: str, correction: str) -> None:
+    """One output position, two tokens: the rejected draft (top) and its correction (bottom)."""
+    from matplotlib.patches import Rectangle
+
+    ax.add_patch(Rectangle((col, row), 0.95, 0.45, color=COLOURS[REJECTED]))
+    ax.add_patch(Rectangle((col, row + 0.45), 0.95, 0.45, color=COLOURS[CORRECTION]))
+    ax.text(col + 0.47, row + 0.22, rejected[:8], ha="center", va="center", fontsize=7)
+    ax.text(col + 0.47, row + 0.67, correction[:8], ha="center", va="center", fontsize=7)
 
 
 def tokens_html(records, decode=None) -> str:
