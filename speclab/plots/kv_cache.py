@@ -64,7 +64,8 @@ def plot_kv_rollback(k: int = 4, n_accepted: int = 1, context: int = 3, ax=None)
             ax.add_patch(Rectangle((col, row), 0.92, 0.8, facecolor=face, hatch=hatch,
                                    edgecolor="#e65100" if status == FED_NEXT else "0.4",
                                    linewidth=1.8 if status == FED_NEXT else 0.8))
-            ax.text(col + 0.46, row + 0.4, label, ha="center", va="center", fontsize=8)
+            ax.text(col + 0.46, row + 0.4, label, ha="center", va="center", fontsize=8,
+                    bbox=dict(facecolor="white", edgecolor="none", pad=1) if hatch else None)
     ax.set_xlim(0, width)
     ax.set_ylim(len(rows), 0)
     ax.set_yticks([r + 0.4 for r in range(len(rows))], list(rows))
