@@ -45,6 +45,14 @@ def rounds_table(records, decode=None) -> str:
     return "\n".join(lines)
 
 
+def column_layers(record: RoundRecord) -> list:
+    """What each column of a round shows, top to bottom: one (token, status), or two where a
+    rejected draft and its correction share the output position (the draft above, the correction below).
+    """
+    return [[(record.rejected_draft, REJECTED), (token, status)] if status == CORRECTION else [(token, status)]
+            for token, status in record.cells()]
+
+
 def plot_rounds(records, ax=None, decode=None, max_rounds: int = 12):
     """A grid of rounds (rows) by output position within the round (columns), coloured by status.
 
@@ -59,12 +67,13 @@ def plot_rounds(records, ax=None, decode=None, max_rounds: int = 12):
     if ax is None:
         _, ax = plt.subplots(figsize=(1.2 * width + 2, 0.55 * len(records) + 1.4))
     for row, rec in enumerate(records):
-        for col, (token, status) in enumerate(rec.cells()):
-            if status == CORRECTION:
-                _split_cell(ax, col, row, _label(rec.rejected_draft, decode), _label(token, decode))
-                continue
-            ax.add_patch(Rectangle((col, row), 0.95, 0.9, color=COLOURS[status]))
-            ax.text(col + 0.47, row + 0.45, _label(token, decode)[:8], ha="center", va="center", fontsize=8)
+        for col, layers in enumerate(column_layers(rec)):
+            height = 0.9 / len(layers)
+            for i, (token, status) in enumerate(layers):
+                top = row + i * height
+                ax.add_patch(Rectangle((col, top), 0.95, height, color=COLOURS[status]))
+                ax.text(col + 0.47, top + height / 2, _label(token, decode)[:8], ha="center", va="center",
+                        fontsize=8 if len(layers) == 1 else 7)
     ax.set_xlim(0, width)
     ax.set_ylim(len(records), 0)
     ax.set_yticks([r + 0.45 for r in range(len(records))], [f"round {r + 1}" for r in range(len(records))])
@@ -76,16 +85,6 @@ def plot_rounds(records, ax=None, decode=None, max_rounds: int = 12):
               loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.set_title("Speculative rounds: drafts, then the target's verdict")
     return ax.figure
-
-
-def _split_cell(ax, col, row, rejected: str, correction: str) -> None:
-    """One output position, two tokens: the rejected draft (top) and its correction (bottom)."""
-    from matplotlib.patches import Rectangle
-
-    ax.add_patch(Rectangle((col, row), 0.95, 0.45, color=COLOURS[REJECTED]))
-    ax.add_patch(Rectangle((col, row + 0.45), 0.95, 0.45, color=COLOURS[CORRECTION]))
-    ax.text(col + 0.47, row + 0.22, rejected[:8], ha="center", va="center", fontsize=7)
-    ax.text(col + 0.47, row + 0.67, correction[:8], ha="center", va="center", fontsize=7)
 
 
 def tokens_html(records, decode=None) -> str:

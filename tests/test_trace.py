@@ -66,6 +66,14 @@ def test_cells_give_one_column_per_output_position():
         assert tuple(t for t, s in rec.cells() if s != "skipped") == rec.emitted
 
 
+def test_column_layers_stack_the_rejected_draft_over_its_correction():
+    from speclab.trace import column_layers
+
+    assert column_layers(REJECTED_ROUND) == [[(5, "accepted")], [(6, "rejected"), (9, "correction")],
+                                             [(7, "skipped")], [(8, "skipped")]]
+    assert column_layers(BONUS_ROUND) == [[(1, "accepted")], [(2, "accepted")], [(3, "bonus")]]
+
+
 def test_a_round_without_drafts_is_a_plain_step():
     plain = RoundRecord((), n_accepted=0, next_token=4)
     assert plain.extra_status() == "plain" and plain.cells() == [(4, "plain")]
