@@ -67,10 +67,11 @@ class BurstyResult:
         return expected_tokens(self.pooled_alpha, self.k)
 
     def summary(self) -> str:
+        per_round, pooled = self.per_round_alpha, self.pooled_alpha
         return "\n".join([
             f"rounds                          {self.rounds} (K = {self.k})",
-            f"per-round alpha (mean of rounds) {self.per_round_alpha:.4f} -> formula {self.formula_per_round:.3f} tokens/round",
-            f"pooled alpha (accepted/tested)   {self.pooled_alpha:.4f} -> formula {self.formula_pooled:.3f} tokens/round",
+            f"per-round alpha (mean of rounds) {per_round:.4f} -> formula {self.formula_per_round:.3f} tokens/round",
+            f"pooled alpha (accepted/tested)   {pooled:.4f} -> formula {self.formula_pooled:.3f} tokens/round",
             f"truth: simulated                 {self.tokens_per_round:.3f} tokens/round"
             f" (exact {self.exact_tokens_per_round:.3f})",
         ])

@@ -18,7 +18,7 @@ A large language model writes one token per forward pass, and each pass of a big
 big *target* model check all the guesses in a single pass. When the guesses are good, one slow
 pass yields several tokens; when they are bad, nothing is lost but a little draft time.
 And, as notebook 02 proves, the text it produces is distributed **exactly** as if the target had
-written it alone.
+written it alone (exactly in exact arithmetic; notebook 02 says what floating point changes).
 
 In this notebook you will:
 
@@ -243,8 +243,8 @@ Most tokens are green: written by the draft, approved by the target.
 
 Move the sliders to re-run one 40-token decode. Lower the agreement and watch orange corrections
 take over, each in the column of the draft it replaced; raise $K$ and watch more grey (wasted
-drafts) appear at low agreement, and more blue bonuses at high agreement. The readouts count the target passes, the quantity that speculation
-saves.
+drafts) appear at low agreement, and more blue bonuses at high agreement. The readouts count
+the target passes, the quantity that speculation saves.
 """),
     code("widgets.trace_explorer(agreement=0.75, k=4, seed=0)", tags=(IGNORE_OUTPUT,)),
     md("""

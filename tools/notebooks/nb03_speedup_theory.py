@@ -22,8 +22,8 @@ will drag sliders and watch every trade-off move. Finally you will meet three tr
 that looks like $\\alpha$ but is not, the assumption that $\\alpha$ is the same everywhere, and
 the assumption that verifying $K+1$ tokens is as cheap as generating one.
 
-Every number below comes from `speclab.theory` (tested against Monte Carlo simulation);
-nothing is computed inside the notebook.
+Every number below comes from `speclab`'s tested functions (the closed forms of `speclab.theory`,
+checked against Monte Carlo simulation); the notebook only calls them and prints the results.
 """,
 ) + [
     code("import numpy as np\nimport matplotlib.pyplot as plt\nfrom speclab import plots, widgets   # figures and sliders, tested like the rest of the package"),
@@ -312,8 +312,8 @@ for g in (0.0, 0.02, 0.05, 0.1):
 
 Same models, same $K$, a larger speedup: the HumanEval rounds emitted more tokens, so for those
 models and settings code was easier to draft than summaries. That is a measurement, not something
-the formula predicts: the formula
-turns an $\\alpha$ into a speedup and says nothing about which text has the higher $\\alpha$.
+the formula predicts: the formula turns an $\\alpha$ into a speedup and says nothing about which
+text has the higher $\\alpha$.
 Measure it on your own text (notebook 05).
 
 ## Takeaways
