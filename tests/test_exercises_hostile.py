@@ -463,3 +463,39 @@ def test_thread_fallback_says_when_a_function_refuses_to_stop(threads):
     verdict = ex4.grade(stubborn_for_a_while, time_limit=0.3)
     assert "timed out" in verdict.text and "still running in the background" in verdict.text
     assert _no_worker_left()
+
+
+# ----------------------------------------------------------------------------- in a real kernel
+
+def test_nothing_reaches_a_real_notebook():
+    """In Jupyter, a forked child could still print through the kernel: the check cuts it off."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    hostile = '''
+import os, sys, logging
+from IPython.display import HTML, display
+from speclab.exercises import ex4
+
+def hostile(c, k, g):
+    print("PRINTED")
+    sys.stderr.write("STDERR")
+    os.write(1, b"FDWRITE")
+    display(HTML("<b>DISPLAYED</b>"))
+    logging.getLogger().error("LOGGED")
+    while True:
+        try:
+            print("LOOP")
+        except BaseException:
+            pass
+
+ex4.check(hostile, time_limit=1)'''
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(hostile), nbformat.v4.new_code_cell("print('next cell')")]
+    NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    first, second = (cell.outputs for cell in nb.cells)
+    shown = [output.get("data", {}).get("text/markdown", "") for output in first]
+    assert [output.output_type for output in first] == ["display_data", "execute_result"]
+    assert first[1]["data"]["text/plain"] == "False"
+    assert shown[0].startswith('<span style="color:#cc3333">**Incorrect:**</span> timed out after 1 s')
+    assert [output.get("text") for output in second] == ["next cell\n"]

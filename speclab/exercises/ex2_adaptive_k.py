@@ -16,7 +16,7 @@ from .outcomes import WrongAnswer
 from .policy_time import expected_speedup, fixed_k_speedups
 from .returns import int_in_range
 from .sandbox import require_reproducible
-from .stretches import SwitchingPair
+from .stretches import SwitchingPair, plot_stretches
 from .tabled_policy import TabledPolicy
 
 MIN_K, MAX_K, START_K = 1, 16, 4
@@ -85,6 +85,15 @@ def next_k(k, n_accepted):
 def text_alpha() -> np.ndarray:
     """alpha_t at each position of the graded text."""
     return SwitchingPair(EASY, HARD, STRETCH, seed=SEED).alpha(NUM_TOKENS)
+
+
+def plot_text(ax=None):
+    """The graded text: alpha_t along it, and the best fixed K for the whole of it."""
+    fig = plot_stretches(SwitchingPair(EASY, HARD, STRETCH, seed=SEED), NUM_TOKENS, COST_RATIO, MAX_K, ax=ax)
+    best_k, best = best_fixed_k()
+    fig.axes[0].set_title(f"Exercise 2's text: one K for all of it is a compromise (best: K = {best_k}, "
+                          f"{best:.2f}x expected speedup)", fontsize=10)
+    return fig
 
 
 def best_fixed_k() -> tuple:

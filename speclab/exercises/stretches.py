@@ -38,8 +38,8 @@ class SwitchingPair(SyntheticPair):
                 f"vocab_size={self.vocab_size}, seed={self.seed})")
 
 
-def plot_stretches(pair: SwitchingPair, num_tokens: int, c: float, ax=None):
-    """alpha_t along the text, hard stretches shaded, with the best fixed K for each kind of stretch."""
+def plot_stretches(pair: SwitchingPair, num_tokens: int, c: float, k_max: int = 16, ax=None):
+    """alpha_t along the text, hard stretches shaded, with the best K (up to k_max) for each kind."""
     from ..plots._axes import axes
 
     fig, ax = axes(ax, figsize=(8.0, 3.0))
@@ -49,10 +49,10 @@ def plot_stretches(pair: SwitchingPair, num_tokens: int, c: float, ax=None):
         ax.axvspan(start, min(start + pair.stretch, num_tokens), color="#d62728", alpha=0.12, linewidth=0)
     for name, where, y in (("easy", ~hard, 1.04), ("hard", hard, 0.08)):
         mean = float(alpha[where].mean())
-        ax.text(pair.stretch / 2, y, f"{name}: mean alpha {mean:.2f}, best fixed K {optimal_k(mean, c)}",
+        ax.text(pair.stretch / 2, y, f"{name}: mean alpha {mean:.2f}, best K there {optimal_k(mean, c, k_max)}",
                 fontsize=9, va="center")
     ax.set(xlim=(0, num_tokens), ylim=(0, 1.12), xlabel="position in the text (tokens)",
            ylabel=r"acceptance probability $\alpha_t$", title="Easy stretches (white) and hard ones (shaded)")
-    ax.legend(loc="center right", fontsize=9)
+    ax.legend(loc="lower right", fontsize=9)
     fig.tight_layout()
     return fig
