@@ -114,13 +114,6 @@ def test_ex1_passes_another_correct_rule():
     assert grade(ex1, ex1_other_correct).passed
 
 
-def test_ex1_passes_a_rule_that_uses_the_library_residual():
-    def with_sl_residual(p, q, x, rng):
-        if rng.random() < p[x] / q[x]:
-            return True, int(x)
-        return False, int(rng.choice(len(p), p=sl.residual(p, q)))
-    assert grade(ex1, with_sl_residual).passed
-
 
 # ----------------------------------------------------------------------------- ex2 wrong answers
 

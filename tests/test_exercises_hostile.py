@@ -317,8 +317,7 @@ def _rule_with(uniform):
     def rule(p, q, x, rng):
         if uniform(rng) < p[x] / q[x]:
             return True, int(x)
-        r = np.maximum(p - q, 0)
-        cdf = np.cumsum(r / r.sum())
+        cdf = np.cumsum(sl.residual(p, q))      # the library's residual is fine to use
         return False, int(min(np.searchsorted(cdf, uniform(rng), side="right"), len(p) - 1))
     return rule
 
@@ -335,7 +334,7 @@ def test_ex1_randomness_that_ignores_rng_is_caught(uniform):
     assert "Take all randomness from `rng`" in verdict.text
 
 
-def test_ex1_the_same_rule_drawing_from_rng_passes_that_case():
+def test_ex1_the_same_rule_drawing_from_rng_passes():
     verdict = ex1.grade(_rule_with(lambda rng: rng.random()))
     assert verdict.passed, verdict.text
 
@@ -499,3 +498,12 @@ ex4.check(hostile, time_limit=1)'''
     assert first[1]["data"]["text/plain"] == "False"
     assert shown[0].startswith('<span style="color:#cc3333">**Incorrect:**</span> timed out after 1 s')
     assert [output.get("text") for output in second] == ["next cell\n"]
+
+
+def test_ex3_forbids_the_packages_tree_verification_where_it_exists(monkeypatch):
+    trees = types.ModuleType("speclab.trees")
+    exec("def verify_tree(p, q, tree, rng):\n    return None\n\ndef _helper():\n    return None", vars(trees))
+    monkeypatch.setitem(sys.modules, "speclab.trees", trees)
+    assert [label for label, _ in ex3_module._tree_functions()] == ["speclab.trees.verify_tree"]
+    monkeypatch.setitem(sys.modules, "speclab.trees", None)      # absent: nothing to forbid
+    assert ex3_module._tree_functions() == ()

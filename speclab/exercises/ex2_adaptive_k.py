@@ -23,8 +23,8 @@ MIN_K, MAX_K, START_K = 1, 16, 4
 #: It must keep growing after full acceptances at least up to here.
 GROW_BELOW = 8
 
-#: The text: 400 tokens in stretches of 50, easy (draft agreement 0.95, alpha about 0.97) and hard
-#: (agreement 0, alpha about 0.32); the same targets throughout, seed 0. A draft step costs
+#: The text: 400 tokens in stretches of 50, easy (draft agreement 0.95, mean alpha 0.97) and hard
+#: (agreement 0, mean alpha 0.31); the same targets throughout, seed 0. A draft step costs
 #: COST_RATIO target steps (the simulator's default cost model).
 EASY, HARD, STRETCH, NUM_TOKENS, SEED = 0.95, 0.0, 50, 400, 0
 COST_RATIO = 0.1
@@ -37,6 +37,15 @@ COST_RATIO = 0.1
 #: one that grows after any acceptance 0.918, and jumping straight to 16 0.853.
 MIN_GAIN = 1.02
 
+def _stretch_alphas() -> tuple:
+    """Mean alpha_t = sum(min(p_t, q_t)) over the easy and over the hard stretches of the text."""
+    pair = SwitchingPair(EASY, HARD, STRETCH, seed=SEED)
+    alpha, hard = pair.alpha(NUM_TOKENS), pair.is_hard(NUM_TOKENS)
+    return float(alpha[~hard].mean()), float(alpha[hard].mean())
+
+
+EASY_ALPHA, HARD_ALPHA = _stretch_alphas()
+
 #: The library's own adaptive policy answers the exercise: calling it is not writing a rule.
 FORBIDDEN = (("sl.AdaptiveK.next_k", AdaptiveK.next_k),)
 
@@ -46,14 +55,15 @@ too many where it does not. Write a rule that adapts: given last round's `k` and
 drafts the target accepted (`n_accepted`, 0..k), return how many to draft next round.
 
 The check runs your rule on a text of {NUM_TOKENS} tokens that alternates stretches of {STRETCH}
-easy tokens (alpha about 0.97) and {STRETCH} hard ones (alpha about 0.32), with a draft step
-costing {COST_RATIO} target steps, starting at k = {START_K}. To pass, it must
+easy tokens (mean alpha_t = Σ min(p_t, q_t) of {EASY_ALPHA:.2f}) and {STRETCH} hard ones ({HARD_ALPHA:.2f}),
+with a draft step costing {COST_RATIO} target steps, starting at k = {START_K}. To pass, it must
 
 - return an int in {MIN_K}..{MAX_K} and depend only on its two arguments,
 - grow after a fully accepted round (`n_accepted == k`, for k below {GROW_BELOW}) and shrink after an
   immediate rejection (`n_accepted == 0`, for k above 1),
 - beat the **best fixed K** on that text by at least {MIN_GAIN - 1:.0%} in expected speedup (the
-  check computes the speedup of every fixed K from 1 to {MAX_K}, exactly, and of your rule)."""
+  check computes the expected modelled speedup of every fixed K from 1 to {MAX_K} and of your
+  rule exactly, so no simulation noise decides the verdict)."""
 
 STUB = f'''\
 def next_k(k, n_accepted):
@@ -136,7 +146,7 @@ def check_speed(learner) -> str:
     best_k, best = best_fixed_k()
     if got < MIN_GAIN * best:
         raise WrongAnswer("beats the best fixed K on text with easy and hard stretches",
-                          f"{NUM_TOKENS} tokens, stretches of {STRETCH} (alpha about 0.97, then 0.32), "
+                          f"{NUM_TOKENS} tokens, stretches of {STRETCH} (alpha {EASY_ALPHA:.2f}, then {HARD_ALPHA:.2f}), "
                           f"c = {COST_RATIO}, your rule from k = {START_K}",
                           f"expected speedup at least {MIN_GAIN} × the best fixed K's (K = {best_k}: "
                           f"{best:.3f}×) = {MIN_GAIN * best:.3f}×",

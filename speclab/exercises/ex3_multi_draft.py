@@ -9,7 +9,6 @@ tests the output distribution against p, and that n > 1 candidates accept more o
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import inspect
 
 import numpy as np
@@ -50,9 +49,10 @@ RNG_ADVICE = ("Take all randomness from `rng` (`rng.random()`, `rng.choice(...)`
 
 def _tree_functions() -> tuple:
     """speclab's token-tree verification, where the package has it: it answers this exercise."""
-    if importlib.util.find_spec("speclab.trees") is None:
+    try:
+        trees = importlib.import_module("speclab.trees")
+    except ImportError:
         return ()
-    trees = importlib.import_module("speclab.trees")
     return tuple((f"speclab.trees.{name}", value) for name, value in vars(trees).items()
                  if inspect.isfunction(value) and value.__module__ == trees.__name__ and not name.startswith("_"))
 

@@ -32,12 +32,10 @@ TABLE = (
 FORBIDDEN = (("sl.breakeven_alpha", breakeven_alpha), ("speclab.theory._bisect_breakeven", _bisect_breakeven))
 
 TASK = f"""\
-Speculating is not free: each round costs `K` draft steps (each `cost_ratio` target steps) plus
-one target pass over the `K + 1` tokens. Notebook 03 took that pass to cost one target step, as
-it does while the target is memory-bound; when it is not (large batches, notebook 06), it costs
-`1 + verify_growth * K` target steps. A round emits `1 + alpha + ... + alpha^K` tokens on
-average, so `sl.speedup(alpha, K, cost_ratio, verify_growth)` is that over
-`K * cost_ratio + 1 + verify_growth * K`.
+Each round costs `K` draft steps (each `cost_ratio` target steps) plus one target pass over the
+`K + 1` tokens, which costs `1 + verify_growth * K` target steps (`verify_growth = 0` is notebook
+03's assumption). A round emits `1 + alpha + ... + alpha^K` tokens on average, so
+`sl.speedup(alpha, K, cost_ratio, verify_growth)` is that over `K * cost_ratio + 1 + verify_growth * K`.
 
 Find the **break-even** acceptance rate: the smallest `alpha` in [0, 1] at which speculating is
 no slower than plain decoding (speedup >= 1). When even `alpha = 1` is slower, there is none:

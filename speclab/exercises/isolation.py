@@ -21,6 +21,7 @@ import builtins
 import collections
 import contextlib
 import ctypes
+import faulthandler
 import io
 import json
 import os
@@ -175,6 +176,7 @@ def _child(job, write_fd: int) -> None:
 
 def _cut_off_from_notebook(printed: BoundedText) -> None:
     """Point every way out of this process (fds, sys streams, IPython, the kernel) elsewhere."""
+    faulthandler.disable()                     # a crash is reported by its signal, not a dump on stderr
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         with contextlib.suppress(OSError):

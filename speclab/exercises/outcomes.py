@@ -82,8 +82,9 @@ class TimedOut(CheckStop):
         self.seconds, self.case = seconds, case
 
     def feedback(self) -> Feedback:
-        return Feedback(INCORRECT, f"timed out after {self.seconds:g} s on case: {self.case}. "
-                        "Is there a loop that never ends? (The check stopped your code.)")
+        return Feedback(INCORRECT, f"timed out after {self.seconds:g} s on case: {self.case}. The check stopped "
+                        "your code. Is there a loop that never ends? (If it is only slow, give it longer: "
+                        "`check(your_function, time_limit=60)`.)")
 
 
 class WrongAnswer(CheckStop):

@@ -10,6 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from speclab.exercises import ex1, ex2, ex3, ex4  # noqa: E402
+from speclab.exercises.ex2_adaptive_k import STRETCH  # noqa: E402
 from tools.nbtools import build, code, header_cells, md  # noqa: E402
 
 FILENAME = "09_exercises.ipynb"
@@ -44,12 +45,12 @@ accept the draft token with probability $\\min(1, p(x)/q(x))$, otherwise resampl
 residual. Write them yourself, and let the check try them on awkward cases: a target that rules
 a token out, a draft equal to the target, a draft that always proposes the same token.
 """,
-    2: """
+    2: f"""
 Notebook 03 found the best fixed $K$ for a known $\\alpha$. In a real conversation $\\alpha$ moves:
 boilerplate is easy to draft, a tricky argument is not. A policy that watches how each round
 went can draft further when the draft is on a roll and pull back when it is not. The check
-grades your rule on the text below: stretches of 50 tokens the draft finds easy, then 50 it finds
-hard. Each kind of stretch wants a very different $K$, so any single $K$ is a compromise; the
+grades your rule on the text below: stretches of {STRETCH} tokens the draft finds easy, then
+{STRETCH} it finds hard. Each kind of stretch wants a very different $K$, so any single $K$ is a compromise; the
 check computes the best one exactly and asks your rule to beat it.
 """,
     3: """
