@@ -243,6 +243,34 @@ def test_interrupting_the_kernel_stops_the_check_and_its_process(tmp_path):
 
 # ----------------------------------------------------------------------------- check()'s own arguments
 
+class SignatureRaises:
+    @property
+    def __signature__(self):
+        raise KeyboardInterrupt
+
+    def __call__(self, cost_ratio, K, verify_growth):
+        return 0.5
+
+
+class SignatureLoops(SignatureRaises):
+    @property
+    def __signature__(self):
+        while True:
+            pass
+
+
+class CallableRule:
+    def __call__(self, cost_ratio, K, verify_growth):
+        return BREAKEVEN(cost_ratio, K, verify_growth)
+
+
+def test_a_hostile_callable_is_read_safely():
+    assert "reading your function's arguments raised `KeyboardInterrupt`" in ex4.grade(SignatureRaises()).text
+    verdict = ex4.grade(SignatureLoops(), time_limit=0.5)
+    assert "timed out after 0.5 s on case: starting the check (reading your function)" in verdict.text
+    assert ex4.grade(CallableRule()).passed
+
+
 @pytest.mark.parametrize("time_limit", ["abc", 0, -1, float("nan"), float("inf"), True, [5], np.float64(0), 1j])
 def test_a_bad_time_limit_is_named_and_nothing_is_graded(time_limit, capsys):
     assert ex4.check(BREAKEVEN, time_limit=time_limit) is False
