@@ -535,3 +535,27 @@ def test_ex3_forbids_the_packages_tree_verification_where_it_exists(monkeypatch)
     assert [label for label, _ in ex3_module._tree_functions()] == ["speclab.trees.verify_tree"]
     monkeypatch.setitem(sys.modules, "speclab.trees", None)      # absent: nothing to forbid
     assert ex3_module._tree_functions() == ()
+
+
+def test_garbage_written_to_the_checkers_pipe_is_ignored(monkeypatch):
+    pipes = []
+
+    def recorded_pipe():
+        pipes.append(real_pipe())
+        return pipes[-1]
+    real_pipe = os.pipe
+    monkeypatch.setattr(os, "pipe", recorded_pipe)
+
+    def scribbles(c, k, g):        # writes only to the check's own pipe, found through os.pipe
+        os.write(pipes[-1][1], b'garbage\n{"not": "ours"}\n["verdict", "bogus kind", 3]\n[1, 2]\n')
+        return 0.5
+    verdict = ex4.grade(scribbles)
+    assert verdict.kind == "incorrect" and "expected: 0.1000" in verdict.text
+
+
+def test_when_fork_fails_the_check_runs_in_a_thread(monkeypatch):
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert ex4.grade(BREAKEVEN).passed
+    assert "called `sl.breakeven_alpha`" in ex4.grade(lambda c, k, g: sl.breakeven_alpha(c, k, g)).text

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 CORRECT, INCORRECT, NOT_ATTEMPTED, NOT_CHECKED, HINT, SOLUTION, TASK = (
     "correct", "incorrect", "not attempted", "not checked", "hint", "solution", "task")
 
+KINDS = (CORRECT, INCORRECT, NOT_ATTEMPTED, NOT_CHECKED, HINT, SOLUTION, TASK)
+
 _LABELS = {CORRECT: "Correct", INCORRECT: "Incorrect", NOT_ATTEMPTED: "Not attempted yet",
            NOT_CHECKED: "Not checked", HINT: "Hint", SOLUTION: "Solution", TASK: "Exercise"}
 _COLOURS = {CORRECT: "#33cc33", INCORRECT: "#cc3333", NOT_ATTEMPTED: "#ccaa33", NOT_CHECKED: "#ccaa33",

@@ -34,9 +34,9 @@ import time
 import warnings
 
 from .capture import BoundedText
-from .feedback import INCORRECT, Feedback
+from .feedback import INCORRECT, KINDS, Feedback
 from .formatting import safe_text
-from .outcomes import Interrupted, ProcessEnded, TimedOut
+from .outcomes import CheckerBroke, Interrupted, ProcessEnded, TimedOut
 
 #: Fork a child per check (Linux and other POSIX systems but macOS, whose system libraries are
 #: not fork-safe); otherwise run the check in a thread.
@@ -52,15 +52,33 @@ def run_check(job, time_limit: float) -> Feedback:
     `job` returns the verdict as a Feedback. Whatever happens, this returns a Feedback and
     leaves nothing of the learner's code running.
     """
-    run = ForkedRun(job) if USE_FORK else ThreadRun(job)
-    note = ""
+    run = _start(job)
     try:
         feedback = _watch(run, time_limit)
     except KeyboardInterrupt:
         feedback = Interrupted().feedback()
+    except Exception as error:  # noqa: BLE001 (a bug in the checker: say so, never raise)
+        feedback = CheckerBroke(error).feedback()
     finally:
-        note = run.stop()
+        note = _stop(run)
     return with_note(feedback, note)
+
+
+def _start(job):
+    """A forked child where possible; a thread where fork is unavailable or fails (EAGAIN, ENOMEM)."""
+    if USE_FORK:
+        with contextlib.suppress(OSError):
+            return ForkedRun(job)
+    return ThreadRun(job)
+
+
+def _stop(run) -> str:
+    """Stop `run`, even if the learner presses interrupt again meanwhile."""
+    while True:
+        try:
+            return run.stop()
+        except KeyboardInterrupt:
+            continue
 
 
 def with_note(feedback: Feedback, note: str) -> Feedback:
@@ -123,7 +141,7 @@ class ForkedRun:
                 return ["ended", self._how_it_ended()]
             lines = (self.buffer + chunk).split(b"\n")
             self.buffer = lines.pop()
-            self.pending.extend(json.loads(line) for line in lines if line)
+            self.pending.extend(message for message in map(_parse, lines) if message)
         return self.pending.popleft() if self.pending else None
 
     def _how_it_ended(self) -> str:
@@ -136,15 +154,34 @@ class ForkedRun:
         return "it closed its connection to the checker"
 
     def stop(self) -> str:
-        """Kill the child's whole process group and reap the child."""
+        """Kill the child's whole process group and reap the child (once)."""
+        if self.fd is None:
+            return ""
         for kill in (lambda: os.killpg(self.pid, signal.SIGKILL), lambda: os.kill(self.pid, signal.SIGKILL)):
             with contextlib.suppress(OSError):
                 kill()
         if not self.reaped:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pid, 0)
+            self.reaped = True
         os.close(self.fd)
+        self.fd = None
         return ""
+
+
+def _parse(line: bytes):
+    """A message from the child, or None for anything that is not one of ours (the learner's
+    code could write to the pipe too)."""
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return None
+    if isinstance(message, list) and len(message) == 2 and message[0] == "case" and isinstance(message[1], str):
+        return message
+    if (isinstance(message, list) and len(message) == 3 and message[0] == "verdict"
+            and message[1] in KINDS and isinstance(message[2], str)):
+        return message
+    return None
 
 
 def _describe_status(status: int) -> str:
