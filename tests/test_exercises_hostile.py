@@ -559,3 +559,21 @@ def test_when_fork_fails_the_check_runs_in_a_thread(monkeypatch):
     monkeypatch.setattr(os, "fork", no_fork)
     assert ex4.grade(BREAKEVEN).passed
     assert "called `sl.breakeven_alpha`" in ex4.grade(lambda c, k, g: sl.breakeven_alpha(c, k, g)).text
+
+
+def test_tripwires_leave_no_trace_once_disarmed():
+    from speclab.exercises import guards
+    code = speclab.theory.breakeven_alpha.__code__
+    guards.learner.forbidden_calls.clear()
+    with guards.tripwires([("sl.breakeven_alpha", speclab.theory.breakeven_alpha)]):
+        assert speclab.theory.breakeven_alpha.__code__ is not code
+        assert sl.breakeven_alpha(0.1, 1) == pytest.approx(0.1)       # the checker's own calls go through
+        guards.learner.running = True
+        try:
+            with pytest.raises(guards.ForbiddenCallSignal):
+                sl.breakeven_alpha(0.1, 1)
+        finally:
+            guards.learner.running = False
+    assert guards.learner.forbidden_calls == ["sl.breakeven_alpha"]
+    guards.learner.forbidden_calls.clear()
+    assert speclab.theory.breakeven_alpha.__code__ is code and "__speclab_tripwire__" not in vars(speclab.theory)

@@ -95,8 +95,11 @@ class Exercise:
             refuse_solution(fn, self.solution_function, self.name)   # before its code is swapped
         except CheckStop as stop:
             return stop.feedback()
-        with guards.originals_restored() as changed, guards.tripwires(self.forbidden + tuple(_SOLUTIONS)):
-            feedback = self._run_cases(fn, progress)
+        try:
+            with guards.originals_restored() as changed, guards.tripwires(self.forbidden + tuple(_SOLUTIONS)):
+                feedback = self._run_cases(fn, progress)
+        finally:
+            guards.learner.forbidden_calls.clear()    # nothing lingers where the check ran in-process
         return with_note(feedback, guards.describe_changes(changed))
 
     def _run_cases(self, fn, progress) -> Feedback:

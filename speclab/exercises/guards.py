@@ -192,7 +192,7 @@ def tripwire_ready(function) -> bool:
 @contextlib.contextmanager
 def tripwires(functions):
     """Arm `functions` ((label, function) pairs): a call from the learner's code is recorded."""
-    armed = []
+    armed, hooked = [], []
     try:
         for label, function in functions:
             if not tripwire_ready(function) or any(function is other for other, _, _ in armed):
@@ -203,13 +203,17 @@ def tripwires(functions):
             original.__kwdefaults__ = function.__kwdefaults__
             _ARMED[key] = (label, original)
             armed.append((function, function.__code__, key))
-            function.__globals__[_HOOK] = _dispatch
+            if _HOOK not in function.__globals__:
+                function.__globals__[_HOOK] = _dispatch
+                hooked.append(function.__globals__)
             function.__code__ = _tripwire_code(function, key)
         yield
     finally:
         for function, code, key in reversed(armed):
             function.__code__ = code
             _ARMED.pop(key, None)
+        for namespace in hooked:
+            namespace.pop(_HOOK, None)
 
 
 # ----------------------------------------------------------------------------- global randomness
