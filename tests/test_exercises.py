@@ -1,7 +1,7 @@
-"""The graded exercises: the reference passes, plausible wrong answers fail, checks never raise."""
+"""The graded exercises: a correct answer passes, plausible wrong answers fail, checks never raise.
 
-import threading
-import time
+Hostile learner code (exceptions, prints, loops, crashes) and cheats are in test_exercises_hostile.py.
+"""
 
 import numpy as np
 import pytest
@@ -9,31 +9,33 @@ import pytest
 import speclab as sl
 from speclab.exercises import ex1, ex2, ex3, ex4
 from speclab.exercises import feedback as feedback_module
-from speclab.exercises.ex1_acceptance_rule import accept_or_resample
-from speclab.exercises.ex2_adaptive_k import next_k
-from speclab.exercises.ex3_multi_draft import verify_multi
-from speclab.exercises.ex4_breakeven import find_breakeven_alpha
 from speclab.verify import residual
 
 EXERCISES = {"ex1": ex1, "ex2": ex2, "ex3": ex3, "ex4": ex4}
-SOLUTIONS = {"ex1": accept_or_resample, "ex2": next_k, "ex3": verify_multi, "ex4": find_breakeven_alpha}
 
 
 def grade(exercise, fn, **kwargs):
     return exercise.grade(fn, **kwargs)
 
 
+def learners_copy(exercise):
+    """The reference solution as a learner would have it: its shown source, run in the notebook."""
+    namespace = {}
+    exec(exercise.solution_source(), namespace)
+    return namespace[exercise.function_name]
+
+
 # ----------------------------------------------------------------------------- reference solutions
 
 @pytest.mark.parametrize("name", list(EXERCISES))
 def test_reference_solution_passes(name, capsys):
-    assert EXERCISES[name].check(SOLUTIONS[name]) is True
+    assert EXERCISES[name].check(learners_copy(EXERCISES[name])) is True
     assert capsys.readouterr().out.startswith("Correct:")
 
 
 def test_verdict_is_deterministic():
-    assert grade(ex4, lambda c, k: 0.5) == grade(ex4, lambda c, k: 0.5)
-    assert grade(ex2, next_k) == grade(ex2, next_k)
+    assert grade(ex4, lambda c, k, g: 0.5) == grade(ex4, lambda c, k, g: 0.5)
+    assert grade(ex2, learners_copy(ex2)) == grade(ex2, learners_copy(ex2))
 
 
 # ----------------------------------------------------------------------------- ex1 wrong answers
@@ -112,6 +114,7 @@ def test_ex1_passes_another_correct_rule():
     assert grade(ex1, ex1_other_correct).passed
 
 
+
 # ----------------------------------------------------------------------------- ex2 wrong answers
 
 @pytest.mark.parametrize("wrong, message", [
@@ -120,13 +123,20 @@ def test_ex1_passes_another_correct_rule():
     (lambda k, n: 16, "shrinks"),                                                 # always 16
     (lambda k, n: 4, "grows"),                                                    # fixed K = 4
     (lambda k, n: max(1, k - 1) if n == k else min(16, k + 2), "grows"),          # growing and shrinking swapped
-    (lambda k, n: max(1, k - 1) if n == 0 else min(16, k + 4), "speed on the low"),  # grows after partial accepts
-    (lambda k, n: 16 if n == k else max(1, k - 1), "speed on the low"),           # jumps straight to 16
+    (lambda k, n: max(1, k - 1) if n == 0 else min(16, k + 4), "beats the best fixed K"),  # grows on partials
+    (lambda k, n: 16 if n == k else max(1, k - 1), "beats the best fixed K"),     # jumps straight to 16
+    (lambda k, n: min(16, k + 2) if n == k else (max(1, k - 1) if n == 0 else k), "beats the best fixed K"),
+    (lambda k, n: min(16, k + 1) if n > 0 else max(1, k - 1), "beats the best fixed K"),  # grows on any accept
     (lambda k, n: float(min(16, k + 1)) if n == k else float(max(1, k - 1)), "float"),
 ])
 def test_ex2_catches_bad_policy(wrong, message):
     verdict = grade(ex2, wrong)
     assert verdict.kind == "incorrect" and message in verdict.text
+
+
+def test_ex2_reports_the_best_fixed_k_it_was_held_to():
+    verdict = grade(ex2, lambda k, n: min(16, k + 2) if n == k else (max(1, k - 1) if n == 0 else k))
+    assert "the best fixed K's (K = 3: 1.618×)" in verdict.text and "-2.7% against K = 3" in verdict.text
 
 
 def test_ex2_catches_a_policy_with_state():
@@ -138,12 +148,21 @@ def test_ex2_catches_a_policy_with_state():
     assert "the same inputs give the same answer" in grade(ex2, remembers).text
 
 
-def test_ex2_accepts_other_sensible_policies():
-    assert grade(ex2, lambda k, n: min(16, 2 * k) if n == k else max(1, k // 2)).passed
-    assert grade(ex2, lambda k, n: np.int64(min(16, max(1, n + 1)))).passed
+@pytest.mark.parametrize("good", [
+    lambda k, n: min(16, 2 * k) if n == k else max(1, k // 2),                     # double / halve
+    lambda k, n: np.int64(min(16, max(1, n + 1))),                                 # n_accepted + 1
+    lambda k, n: max(1, min(16, k + 1 if n == k else k - 1)),                      # grow 1 / shrink 1
+    lambda k, n: max(1, min(16, k + 2 if n == k else k - 1)),                      # sl.AdaptiveK's default
+])
+def test_ex2_accepts_other_sensible_policies(good):
+    verdict = grade(ex2, good)
+    assert verdict.passed, verdict.text
+    assert "against the best fixed K = 3 (1.618×)" in verdict.text
 
 
 # ----------------------------------------------------------------------------- ex3 wrong answers
+
+accept_or_resample = learners_copy(ex1)   # the learner's own exercise-1 rule, reused in exercise 3
 
 def ex3_first_candidate_only(p, q, candidates, rng):
     return accept_or_resample(p, q, int(candidates[0]), rng)
@@ -214,18 +233,47 @@ def _bisect(condition):
     return hi
 
 
+def _with_nan_when_none(search):
+    """A learner's search plus the right nan when even alpha = 1 loses, so only the search is wrong."""
+    return lambda c, k, g: float("nan") if sl.speedup(1.0, k, c, g) < 1 else search(c, k, g)
+
+
 @pytest.mark.parametrize("wrong", [
+    # ignores verification growth: notebook 03's break-even
+    _with_nan_when_none(lambda c, k, g: _bisect(lambda a: sl.speedup(a, k, c) < 1)),
+    # growth counted once per round instead of once per draft: 1 + g instead of 1 + g*K
+    _with_nan_when_none(lambda c, k, g: _bisect(lambda a: sl.expected_tokens(a, k) / (k * c + 1 + g) < 1)),
     # forgets the bonus token: alpha + ... + alpha^K tokens per round instead of 1 + ... + alpha^K
-    lambda c, k: _bisect(lambda a: sum(a**i for i in range(1, k + 1)) / (k * c + 1) < 1),
-    lambda c, k: c,                                                       # K = 1's answer for every K
-    lambda c, k: next(float(a) for a in np.linspace(0, 1, 101) if sl.speedup(a, k, c) >= 1),  # coarse grid
-    lambda c, k: _bisect(lambda a: sl.speedup(a, k, c) < 1.5),            # "clearly faster", not break-even
-    lambda c, k: _bisect(lambda a: sl.expected_tokens(a, k) / (k + 1) / c < 1) if c else 0.0,  # cost as c*(k+1)
-    lambda c, k: 0.0,                                                     # ignores the draft cost
+    _with_nan_when_none(lambda c, k, g: _bisect(
+        lambda a: sum(a**i for i in range(1, k + 1)) / (k * c + 1 + g * k) < 1)),
+    # the right search, but 1.0 instead of nan when no alpha breaks even
+    lambda c, k, g: _bisect(lambda a: sl.speedup(a, k, c, g) < 1),
+    # nan whenever speculating does not clearly win
+    lambda c, k, g: float("nan") if sl.speedup(1.0, k, c, g) < 1.5 else _bisect(lambda a: sl.speedup(a, k, c, g) < 1),
+    lambda c, k, g: c + g,                                                # K = 1's answer for every K
+    _with_nan_when_none(lambda c, k, g: next(float(a) for a in np.linspace(0, 1, 101)
+                                             if sl.speedup(a, k, c, g) >= 1)),   # coarse grid
+    lambda c, k, g: 0.0,                                                  # ignores the costs
 ])
 def test_ex4_catches_wrong_breakeven(wrong):
     verdict = grade(ex4, wrong)
     assert verdict.kind == "incorrect" and "expected:" in verdict.text
+
+
+def test_ex4_names_the_missing_nan():
+    verdict = grade(ex4, lambda c, k, g: _bisect(lambda a: sl.speedup(a, k, c, g) < 1))
+    assert "expected: `nan`: even at alpha = 1" in verdict.text and "verify_growth = 0.7" in verdict.text
+
+
+def test_ex4_accepts_a_root_finder_from_scipy():
+    from scipy.optimize import brentq
+
+    def with_brentq(c, k, g):
+        gap = lambda a: sl.speedup(a, k, c, g) - 1.0  # noqa: E731
+        if gap(1.0) < 0:
+            return float("nan")
+        return 0.0 if gap(0.0) >= 0 else brentq(gap, 0.0, 1.0, xtol=1e-12)
+    assert grade(ex4, with_brentq).passed
 
 
 # ----------------------------------------------------------------------------- checks never raise
@@ -268,13 +316,9 @@ def test_bad_behaviour_becomes_feedback(name, fn, expected):
 
 
 @pytest.mark.parametrize("name", list(EXERCISES))
-def test_endless_loop_times_out_and_stops(name):
-    before = time.monotonic()
+def test_endless_loop_times_out(name):
     verdict = EXERCISES[name].grade(lambda *args: _forever(), time_limit=0.3)
-    assert "timed out after 0.3 s" in verdict.text
-    assert time.monotonic() - before < 3.0
-    time.sleep(0.2)
-    assert not any(t.name == "speclab-check" and t.is_alive() for t in threading.enumerate())
+    assert "timed out after 0.3 s on case:" in verdict.text
 
 
 @pytest.mark.parametrize("name", list(EXERCISES))
@@ -287,6 +331,7 @@ def test_untouched_stub_is_not_attempted(name, capsys):
 @pytest.mark.parametrize("name", list(EXERCISES))
 @pytest.mark.parametrize("not_a_function, expected", [
     (None, "pass your function"), (42, "check expects your function"), (lambda: 0, "exactly the arguments"),
+    ("accept_or_resample", "check expects your function"),
 ])
 def test_wrong_argument_to_check_becomes_feedback(name, not_a_function, expected):
     assert expected in EXERCISES[name].grade(not_a_function).text
@@ -301,6 +346,8 @@ def test_mutating_p_is_reported():
 
 
 def test_mutating_candidates_is_reported():
+    verify_multi = learners_copy(ex3)
+
     def sorts_candidates(p, q, candidates, rng):
         candidates.sort()
         return verify_multi(p, q, candidates, rng)
@@ -318,8 +365,8 @@ def test_ex1_wrong_return_types_are_named(value, expected):
 
 
 def test_ex4_out_of_range_and_bool_are_named():
-    assert "outside [0, 1]" in grade(ex4, lambda c, k: 1.5).text
-    assert "(bool)" in grade(ex4, lambda c, k: True).text
+    assert "outside [0, 1]" in grade(ex4, lambda c, k, g: 1.5).text
+    assert "(bool)" in grade(ex4, lambda c, k, g: True).text
 
 
 NASTY_RETURNS = [
@@ -334,12 +381,6 @@ NASTY_RETURNS = [
 def test_any_return_value_gets_feedback_never_a_traceback(name, value):
     verdict = EXERCISES[name].grade(lambda *args: value, time_limit=5)
     assert verdict.kind == "incorrect" and "checker itself failed" not in verdict.text
-
-
-def test_system_exit_in_learner_code_is_caught():
-    def exits(c, k):
-        raise SystemExit(1)
-    assert "raised `SystemExit" in grade(ex4, exits).text
 
 
 # ----------------------------------------------------------------------------- hints, solutions, display

@@ -12,6 +12,8 @@ from speclab.exercises import ex2_adaptive_k as ex2_module
 from speclab.exercises import ex3_multi_draft as ex3_module
 from speclab.exercises import ex4_breakeven as ex4_module
 from speclab.exercises import sampling
+from speclab.exercises.policy_time import expected_speedup, expected_time, fixed_k_speedups
+from speclab.exercises.stretches import SwitchingPair
 from speclab.exercises.tabled_policy import TabledPolicy
 
 
@@ -68,11 +70,99 @@ def test_lower_limit_of_a_certain_event_allows_no_miss():
     assert sampling.lower_limit(1.0, 10_000) > 1 - 1 / 10_000
 
 
-def test_ex2_reference_clears_the_bar_with_margin():
-    policy = TabledPolicy.tabulate(ex2_module.next_k)
-    for _, agreement in ex2_module.PAIRS:
-        ratio = ex2_module._simulate(policy, agreement).speedup / ex2_module.baseline_speedup(agreement)
-        assert ratio >= ex2_module.MIN_RATIO + 0.05
+def _gain(rule) -> float:
+    """The learner-rule's exact expected speedup over the best fixed K's, on exercise 2's text."""
+    table = TabledPolicy.tabulate(rule).table
+    got = expected_speedup(ex2_module.text_alpha(), table, ex2_module.START_K, ex2_module.COST_RATIO)
+    return got / ex2_module.best_fixed_k()[1]
+
+
+GOOD_RULES = {
+    "reference": ex2_module.next_k,
+    "grow 2 / shrink 1 (sl.AdaptiveK's default)": lambda k, n: max(1, min(16, k + 2 if n == k else k - 1)),
+    "grow 1 / shrink 1": lambda k, n: max(1, min(16, k + 1 if n == k else k - 1)),
+    "double / halve": lambda k, n: min(16, 2 * k) if n == k else max(1, k // 2),
+    "n_accepted + 1": lambda k, n: min(16, max(1, n + 1)),
+    "grow 2 / reset to 1": lambda k, n: min(16, k + 2) if n == k else 1,
+}
+BROKEN_RULES = {
+    "shrinks only after n_accepted == 0": lambda k, n: min(16, k + 2) if n == k else (max(1, k - 1) if n == 0 else k),
+    "grows after any acceptance": lambda k, n: min(16, k + 1) if n > 0 else max(1, k - 1),
+    "jumps straight to 16": lambda k, n: 16 if n == k else max(1, k - 1),
+    "growing and shrinking swapped": lambda k, n: max(1, k - 1) if n == k else min(16, k + 2),
+}
+
+
+@pytest.mark.parametrize("name", list(GOOD_RULES))
+def test_ex2_sensible_adaptive_rules_clear_the_bar_with_margin(name):
+    assert _gain(GOOD_RULES[name]) >= ex2_module.MIN_GAIN + 0.015
+
+
+@pytest.mark.parametrize("name", list(BROKEN_RULES))
+def test_ex2_broken_rules_fall_clearly_below_the_bar(name):
+    assert _gain(BROKEN_RULES[name]) <= ex2_module.MIN_GAIN - 0.04
+
+
+@pytest.mark.parametrize("k", range(1, 17))
+def test_ex2_no_fixed_k_clears_the_bar(k):
+    # a constant rule is fixed K after its first round, which always drafts START_K
+    assert _gain(lambda _k, _n, k=k: k) <= 1.001 < ex2_module.MIN_GAIN - 0.015
+
+
+def test_ex2_the_best_fixed_k_is_computed_over_every_k():
+    alpha = ex2_module.text_alpha()
+    each = [expected_speedup(alpha, np.full((17, 17), k), k, ex2_module.COST_RATIO) for k in range(1, 17)]
+    best_k, best = ex2_module.best_fixed_k()
+    assert best == pytest.approx(max(each), rel=1e-12) and best_k == int(np.argmax(each)) + 1
+
+
+def test_ex2_text_really_switches_between_easy_and_hard():
+    pair = SwitchingPair(ex2_module.EASY, ex2_module.HARD, ex2_module.STRETCH, seed=ex2_module.SEED)
+    alpha, hard = ex2_module.text_alpha(), pair.is_hard(ex2_module.NUM_TOKENS)
+    assert hard.mean() == 0.5 and not hard[:ex2_module.STRETCH].any() and hard[ex2_module.STRETCH]
+    assert alpha[~hard].mean() > 0.95 and alpha[hard].mean() < 0.35
+    # where easy and hard want very different K, no single K can serve both
+    c = ex2_module.COST_RATIO
+    assert sl.optimal_k(alpha[~hard].mean(), c) >= 10 and sl.optimal_k(alpha[hard].mean(), c) <= 2
+    # the same target text throughout: only the draft changes
+    p, q = pair.distributions(ex2_module.NUM_TOKENS)
+    easy_p, easy_q = sl.SyntheticPair(agreement=ex2_module.EASY, seed=0).distributions(ex2_module.NUM_TOKENS)
+    assert np.array_equal(p, easy_p) and np.array_equal(q[~hard], easy_q[~hard])
+
+
+@pytest.mark.parametrize("rule", [lambda k, n: 3, ex2_module.next_k], ids=["fixed K = 3", "reference"])
+def test_exact_expected_speedup_is_what_the_simulator_estimates(rule):
+    pair = SwitchingPair(ex2_module.EASY, ex2_module.HARD, ex2_module.STRETCH, seed=0)
+    policy = TabledPolicy.tabulate(rule)
+    exact = expected_speedup(pair.alpha(400), policy.table, 4, 0.1)
+    simulated = sl.simulate(pair, num_tokens=400, trials=400, seed=3, policy=policy, cost=sl.CostModel(5.0, 50.0))
+    low, high = simulated.speedup_ci
+    half = (high - low) / 2 * 5.0 / 1.96          # a 5-sigma band: a correct recursion fails ~1e-6
+    assert abs(simulated.speedup - exact) <= half
+    assert half < 0.01 * exact                     # ... and the band is tight enough to mean something
+
+
+def test_expected_time_by_hand():
+    # two tokens, K = 1: round 1 costs 1 + c and emits 2 tokens with probability a, else 1;
+    # then one more round with no drafts (one token left) costs 1.
+    a, c = 0.7, 0.2
+    table = np.full((2, 2), 1)
+    assert expected_time([a, a], table, 1, c)[1] == pytest.approx((1 + c) + (1 - a) * 1.0)
+    # with growth g a round of k drafts costs k*c + 1 + g*k
+    assert expected_time([a, a], table, 1, c, 0.5)[1] == pytest.approx((1 + c + 0.5) + (1 - a))
+
+
+def test_fixed_k_speedups_match_one_policy_at_a_time():
+    alpha = np.random.default_rng(0).uniform(0.2, 1.0, size=60)
+    together = fixed_k_speedups(alpha, 8, 0.1, 0.05)
+    for k in range(1, 9):
+        assert together[k] == pytest.approx(expected_speedup(alpha, np.full((9, 9), k), k, 0.1, 0.05), rel=1e-12)
+    assert together[0] == pytest.approx(1.0)
+
+
+def test_long_constant_text_approaches_the_closed_form():
+    alpha = np.full(4000, 0.8)
+    assert fixed_k_speedups(alpha, 4, 0.1)[4] == pytest.approx(sl.speedup(0.8, 4, 0.1), rel=2e-3)
 
 
 def test_tabled_policy_reproduces_adaptive_k_in_the_simulator():
@@ -90,10 +180,24 @@ def test_tabled_policy_works_on_scalars_and_arrays():
     assert tabled.next_k(np.array([4, 4, 0]), np.array([4, 0, 0])).tolist() == [6, 3, 1]
 
 
-@pytest.mark.parametrize("cost_ratio, k", ex4_module.TABLE)
-def test_ex4_table_stays_in_the_promised_domain(cost_ratio, k):
-    assert 0 <= cost_ratio <= 0.9 and k >= 1
-    exact = sl.breakeven_alpha(cost_ratio, k)
-    assert 0.0 <= exact <= 1.0
-    if exact > 0:
-        assert sl.speedup(exact, k, cost_ratio) == pytest.approx(1.0, abs=1e-9)
+@pytest.mark.parametrize("cost_ratio, k, growth", ex4_module.TABLE)
+def test_ex4_table_has_a_clear_answer_for_every_case(cost_ratio, k, growth):
+    assert 0 <= cost_ratio <= 0.9 and k >= 1 and growth >= 0
+    # no case sits on the edge between "some alpha breaks even" and "none does"
+    assert abs(cost_ratio + growth - 1.0) >= 0.05
+    exact = sl.breakeven_alpha(cost_ratio, k, growth)
+    if cost_ratio + growth > 1:
+        assert math.isnan(exact) and sl.speedup(1.0, k, cost_ratio, growth) < 1
+    else:
+        assert 0.0 <= exact <= 1.0
+        if exact > 0:
+            assert sl.speedup(exact, k, cost_ratio, growth) == pytest.approx(1.0, abs=1e-9)
+            assert sl.speedup(exact - 2 * ex4_module.TOLERANCE, k, cost_ratio, growth) < 1
+
+
+def test_ex4_table_covers_growth_none_and_the_closed_forms():
+    table = ex4_module.TABLE
+    assert sum(g > 0 for _, _, g in table) >= 8
+    assert sum(c + g > 1 for c, _, g in table) >= 2                      # no break-even: nan
+    assert any(k == 1 and g > 0 for _, k, g in table)                      # alpha = c + g
+    assert any(c == 0 and g == 0 for c, _, g in table)                     # alpha = 0

@@ -5,8 +5,10 @@
     ex1.stub       # the function to start from
     ex1.check(accept_or_resample)
 
-Checks are seeded and deterministic, run the learner's code under a time limit, and turn every
-failure (wrong answer, exception, endless loop, bad type, changed input) into short feedback.
+Checks are seeded and deterministic, run the learner's code isolated (a child process on Linux)
+under a time limit, and turn every failure (wrong answer, exception, endless loop, bad type,
+changed input, a call to the function the exercise asks for, randomness that ignores `rng`)
+into short feedback.
 """
 
 from .ex1_acceptance_rule import ex1
@@ -15,5 +17,8 @@ from .ex3_multi_draft import ex3
 from .ex4_breakeven import ex4
 from .exercise import Case, Exercise
 from .feedback import Feedback
+from .guards import take_snapshot
+
+take_snapshot()   # speclab's grading values as imported; a check restores them (guards.py)
 
 __all__ = ["Case", "Exercise", "Feedback", "ex1", "ex2", "ex3", "ex4"]

@@ -9,15 +9,25 @@ from __future__ import annotations
 import numpy as np
 
 from ..theory import acceptance_rate
-from ..verify import residual
+from ..verify import count_accepted, decide, residual, verify
 from .exercise import Case, Exercise
 from .formatting import vector
 from .outcomes import WrongAnswer
 from .returns import accepted_and_token
 from .sampling import draw, frequencies, require_distribution, require_rate
+from .sandbox import require_reproducible
 
 #: Draws per case: with every possible cell at probability >= 0.05 each expected count is >= 500.
 DRAWS = 10_000
+#: Calls per case in the reproducibility run (on the first REPRODUCIBLE_CASES cases).
+REPRODUCIBLE_DRAWS, REPRODUCIBLE_CASES = 100, 3
+
+#: Library code that applies this very rule: calling it is not writing it.
+FORBIDDEN = (("sl.verify", verify), ("speclab.verify.decide", decide),
+             ("speclab.verify.count_accepted", count_accepted))
+
+RNG_ADVICE = ("Take all randomness from `rng` (`rng.random()`, `rng.choice(...)`), not from `np.random`, "
+              "the `random` module or a generator made inside your function; and keep no state between calls.")
 
 #: (what the case is about, p, q). Probabilities are exact in binary where it matters (p == q).
 CASES = (
@@ -39,7 +49,8 @@ token `x`, drawn from its distribution `q`; the target's distribution is `p`.
 
 Return `(accepted, token)`: `token` is `x` when accepted. Done right, the emitted token is
 distributed exactly as `p`, whatever `q` is. The check draws {DRAWS:,} tokens in each of
-{len(CASES)} cases (including `p(x) = 0`, `p == q` and a one-hot draft) and tests exactly that."""
+{len(CASES)} cases (including `p(x) = 0`, `p == q` and a one-hot draft) and tests exactly that.
+Take all randomness from `rng`, and write the rule yourself rather than call `sl.verify`."""
 
 STUB = '''\
 def accept_or_resample(p, q, x, rng):
@@ -100,16 +111,27 @@ def _residual_advice(rejected_tokens, p, q) -> str:
             f"the residual norm(max(0, p − q)) is {vector(residual(p, q))}.")
 
 
+def reproducibility_calls() -> list:
+    """Argument tuples for a short run on the first cases, with a fresh rng of a fixed seed."""
+    calls = []
+    for i, (_, p, q) in enumerate(CASES[:REPRODUCIBLE_CASES]):
+        p, q, rng = np.array(p), np.array(q), np.random.default_rng([5, i])
+        calls += [(p, q, x, rng) for x in draw(q, REPRODUCIBLE_DRAWS, np.random.default_rng([6, i])).tolist()]
+    return calls
+
+
 def cases() -> list:
-    return [Case(title, lambda learner, i=i, title=title, p=p, q=q: run_case(learner, i, title, p, q))
-            for i, (title, p, q) in enumerate(CASES)]
+    return [Case("takes all its randomness from rng",
+                 lambda learner: require_reproducible(learner, reproducibility_calls, RNG_ADVICE))] + [
+        Case(title, lambda learner, i=i, title=title, p=p, q=q: run_case(learner, i, title, p, q))
+        for i, (title, p, q) in enumerate(CASES)]
 
 
 ex1 = Exercise(
     number=1, title="the acceptance rule", function_name="accept_or_resample",
     arg_names=("p", "q", "x", "rng"), task=TASK, stub=STUB, hints=HINTS,
     solution_function=accept_or_resample, solution_imports=SOLUTION_IMPORTS,
-    validate=accepted_and_token, cases=cases, time_limit=20.0,
+    validate=accepted_and_token, cases=cases, time_limit=20.0, forbidden=FORBIDDEN,
     praise="the emitted tokens follow p exactly and the acceptance rate is Σ min(p, q) in all "
            f"{len(CASES)} cases. This is the rule inside `sl.verify`.",
 )

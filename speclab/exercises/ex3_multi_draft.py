@@ -1,11 +1,15 @@
 """Exercise 3: multi-draft speculation, n i.i.d. candidates from q, output still exactly p.
 
 The reference tries the candidates in turn, each against what the earlier rejections leave of
-the target (p_1 = p, p_{i+1} = norm(max(0, p_i - q)); Miao et al. 2024, SpecInfer). The check
+the target (p_1 = p, p_{i+1} = norm(max(0, p_i - q))): SpecInfer's multi-step speculative
+sampling (Miao et al. 2024), which verifies every node of its token tree this way. The check
 tests the output distribution against p, and that n > 1 candidates accept more often than one.
 """
 
 from __future__ import annotations
+
+import importlib
+import inspect
 
 import numpy as np
 
@@ -16,6 +20,7 @@ from .formatting import vector
 from .outcomes import WrongAnswer
 from .returns import accepted_and_token
 from .sampling import draw, frequencies, lower_limit, require_distribution
+from .sandbox import require_reproducible
 
 #: Draws per case; every possible output cell has probability >= 0.05, so >= 500 expected.
 DRAWS = 10_000
@@ -35,6 +40,24 @@ CASES = (
 
 #: Below this gain over one candidate, more candidates cannot help much (e.g. identical ones).
 MIN_GAIN = 0.05
+#: Candidate sets per case in the reproducibility run (on the first REPRODUCIBLE_CASES cases).
+REPRODUCIBLE_DRAWS, REPRODUCIBLE_CASES = 100, 3
+
+RNG_ADVICE = ("Take all randomness from `rng` (`rng.random()`, `rng.choice(...)`), not from `np.random`, "
+              "the `random` module or a generator made inside your function; and keep no state between calls.")
+
+
+def _tree_functions() -> tuple:
+    """speclab's token-tree verification, where the package has it: it answers this exercise."""
+    try:
+        trees = importlib.import_module("speclab.trees")
+    except ImportError:
+        return ()
+    return tuple((f"speclab.trees.{name}", value) for name, value in vars(trees).items()
+                 if inspect.isfunction(value) and value.__module__ == trees.__name__ and not name.startswith("_"))
+
+
+FORBIDDEN = _tree_functions()
 
 TASK = f"""\
 Instead of one draft token, the draft proposes `n` candidates `x_1, ..., x_n`, drawn i.i.d.
@@ -46,7 +69,7 @@ from `q` (for a tree of drafts, this happens at every node). Verify them so that
 Return `(accepted, token)`: `accepted` is True when `token` is one of the candidates, False when
 all were rejected and the token was drawn from what is left of the target. The check draws
 {DRAWS:,} candidate sets in each of {len(CASES)} cases and tests the output distribution and
-the acceptance rate."""
+the acceptance rate. Take all randomness from `rng`."""
 
 STUB = '''\
 def verify_multi(p, q, candidates, rng):
@@ -149,16 +172,38 @@ def _leftover_advice(rejected_tokens, p, q, n: int) -> str:
             f"{vector(leftover_target(p, q, n))}.")
 
 
+def reproducibility_calls() -> list:
+    """Argument tuples for a short run on the first cases, with a fresh rng of a fixed seed."""
+    calls = []
+    for i, (_, p, q, n) in enumerate(CASES[:REPRODUCIBLE_CASES]):
+        p, q, rng = np.array(p), np.array(q), np.random.default_rng([7, i])
+        sets = draw(q, REPRODUCIBLE_DRAWS * n, np.random.default_rng([8, i])).reshape(REPRODUCIBLE_DRAWS, n)
+        calls += [(p, q, candidates, rng) for candidates in sets]
+    return calls
+
+
 def cases() -> list:
-    return [Case(title, lambda learner, i=i, title=title, p=p, q=q, n=n: run_case(learner, i, title, p, q, n))
-            for i, (title, p, q, n) in enumerate(CASES)]
+    return [Case("takes all its randomness from rng",
+                 lambda learner: require_reproducible(learner, reproducibility_calls, RNG_ADVICE))] + [
+        Case(title, lambda learner, i=i, title=title, p=p, q=q, n=n: run_case(learner, i, title, p, q, n))
+        for i, (title, p, q, n) in enumerate(CASES)]
+
+
+PRAISE = f"""\
+the output follows p exactly in all {len(CASES)} cases, and extra candidates raise the acceptance \
+rate. This is SpecInfer's multi-step speculative sampling (Miao et al. 2024), which verifies every \
+node of its token tree this way. (Medusa, Cai et al. 2024, also verifies a tree, but its heads \
+propose their top-k tokens, and when sampling it uses typical acceptance, which does not keep the \
+output distributed as p.) Candidates drawn with replacement can repeat, and a repeat adds nothing: \
+a candidate is only rejected where what is left of the target is below q, and there the new \
+residual is 0, so the same token is rejected again (the one-hot case: four candidates, no gain). Drawing the candidates without \
+replacement does better (recursive speculative decoding, Jeon et al. 2024), and SpecTr (Sun et al. \
+2023) chooses among them by optimal transport, within a factor 1 - 1/e of the best acceptance possible."""
 
 
 ex3 = Exercise(
     number=3, title="multi-draft speculation", function_name="verify_multi",
     arg_names=("p", "q", "candidates", "rng"), task=TASK, stub=STUB, hints=HINTS,
     solution_function=verify_multi, solution_imports=SOLUTION_IMPORTS,
-    validate=accepted_and_token, cases=cases, time_limit=30.0,
-    praise=f"the output follows p exactly in all {len(CASES)} cases, and extra candidates raise the "
-           "acceptance rate. Trees of drafts (SpecInfer, Medusa) verify each node this way.",
+    validate=accepted_and_token, cases=cases, time_limit=30.0, forbidden=FORBIDDEN, praise=PRAISE,
 )

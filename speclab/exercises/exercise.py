@@ -1,9 +1,11 @@
 """A graded exercise in the shape of Kaggle's learntools: check(fn), hint(n), solution().
 
 An exercise owns its task text, the stub the learner starts from, progressive hints, a
-reference solution (a real, tested function whose source `solution()` shows) and a list of
-cases. `check` runs the cases in order against the learner's function, each under a time
-limit, and shows the first failure; it never raises into the learner's notebook.
+reference solution (a real, tested function whose source `solution()` shows), the library
+functions that would answer it for the learner, and a list of cases. `check` runs the cases in
+order against the learner's function, isolated and under a time limit per case (isolation.py),
+with speclab's own grading values and the tripwires in place (guards.py), and shows the first
+failure; it never raises into the learner's notebook.
 """
 
 from __future__ import annotations
@@ -12,9 +14,14 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable
 
-from .feedback import CORRECT, HINT, INCORRECT, SOLUTION, Feedback, show
+from . import guards
+from .feedback import CORRECT, HINT, NOT_CHECKED, SOLUTION, Feedback, show
+from .isolation import run_check, with_note
 from .outcomes import CheckerBroke, CheckStop
-from .sandbox import LearnerFunction, require_function, run_with_time_limit
+from .sandbox import LearnerFunction, as_time_limit, refuse_solution, require_function
+
+#: Every exercise's reference solution, registered as it is made: no check may call any of them.
+_SOLUTIONS: list = []
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,10 @@ class Exercise:
     cases: Callable           # () -> list of Case, built lazily (some cases simulate)
     praise: str               # markdown shown on success
     time_limit: float = 10.0  # seconds per case
+    forbidden: tuple = ()     # (label, function): library code that answers the exercise
+
+    def __post_init__(self):
+        _SOLUTIONS.append((f"{self.name}.solution_function", self.solution_function))
 
     @property
     def name(self) -> str:
@@ -68,15 +79,37 @@ class Exercise:
 
     # ------------------------------------------------------------------ the machinery
     def grade(self, fn, time_limit: float | None = None) -> Feedback:
-        """The verdict on `fn` as a Feedback, without showing it."""
+        """The verdict on `fn` as a Feedback, without showing it. `time_limit`: seconds per case."""
         if fn is None:
-            return Feedback(INCORRECT, f"pass your function: `{self.name}.check({self.function_name})`.")
-        limit = self.time_limit if time_limit is None else float(time_limit)
+            return Feedback(NOT_CHECKED, f"pass your function: `{self.name}.check({self.function_name})`.")
+        try:
+            limit = as_time_limit(time_limit, self.time_limit)
+        except CheckStop as stop:
+            return stop.feedback()
+        return run_check(lambda progress: self._grade_guarded(fn, progress), limit)
+
+    def _grade_guarded(self, fn, progress) -> Feedback:
+        """Grade with speclab's own values restored and the tripwires armed (undone afterwards)."""
+        guards.learner.forbidden_calls.clear()
+        try:
+            refuse_solution(fn, self.solution_function, self.name)   # before its code is swapped
+        except CheckStop as stop:
+            return stop.feedback()
+        try:
+            with guards.originals_restored() as changed, guards.tripwires(self.forbidden + tuple(_SOLUTIONS)):
+                feedback = self._run_cases(fn, progress)
+        finally:
+            guards.learner.forbidden_calls.clear()    # nothing lingers where the check ran in-process
+        return with_note(feedback, guards.describe_changes(changed))
+
+    def _run_cases(self, fn, progress) -> Feedback:
         try:
             require_function(fn, self.function_name, self.arg_names)
             learner = LearnerFunction(fn, self.function_name, self.arg_names, self.validate)
-            notes = [run_with_time_limit(lambda case=case: case.run(learner), limit, case.name)
-                     for case in self.cases()]
+            notes = []
+            for case in self.cases():
+                progress(case.name)
+                notes.append(case.run(learner))
         except CheckStop as stop:
             return stop.feedback()
         except Exception as error:  # a bug in the checker, never the learner's fault

@@ -1,6 +1,7 @@
 """What a learner sees: a short coloured markdown message in Jupyter/Colab, plain text elsewhere.
 
-Learntools-style: Correct / Incorrect / Not attempted yet / Hint / Solution, each in its colour.
+Learntools-style: Correct / Incorrect / Not attempted yet / Not checked / Hint / Solution, each in
+its colour.
 The text is deterministic, so a notebook that stores it compares cleanly under nbval.
 """
 
@@ -8,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CORRECT, INCORRECT, NOT_ATTEMPTED, HINT, SOLUTION, TASK = (
-    "correct", "incorrect", "not attempted", "hint", "solution", "task")
+CORRECT, INCORRECT, NOT_ATTEMPTED, NOT_CHECKED, HINT, SOLUTION, TASK = (
+    "correct", "incorrect", "not attempted", "not checked", "hint", "solution", "task")
+
+KINDS = (CORRECT, INCORRECT, NOT_ATTEMPTED, NOT_CHECKED, HINT, SOLUTION, TASK)
 
 _LABELS = {CORRECT: "Correct", INCORRECT: "Incorrect", NOT_ATTEMPTED: "Not attempted yet",
-           HINT: "Hint", SOLUTION: "Solution", TASK: "Exercise"}
-_COLOURS = {CORRECT: "#33cc33", INCORRECT: "#cc3333", NOT_ATTEMPTED: "#ccaa33",
+           NOT_CHECKED: "Not checked", HINT: "Hint", SOLUTION: "Solution", TASK: "Exercise"}
+_COLOURS = {CORRECT: "#33cc33", INCORRECT: "#cc3333", NOT_ATTEMPTED: "#ccaa33", NOT_CHECKED: "#ccaa33",
             HINT: "#3366cc", SOLUTION: "#3366cc", TASK: "#3366cc"}
 
 

@@ -6,7 +6,8 @@ shows `.feedback()`, so the learner never sees a traceback.
 
 from __future__ import annotations
 
-from .feedback import INCORRECT, NOT_ATTEMPTED, Feedback
+from .feedback import INCORRECT, NOT_ATTEMPTED, NOT_CHECKED, Feedback
+from .formatting import safe_text
 
 
 class CheckStop(Exception):
@@ -44,12 +45,10 @@ class LearnerRaised(CheckStop):
 
     def __init__(self, error: BaseException, call: str):
         super().__init__(call)
-        self.error, self.call = error, call
+        self.shown, self.call = safe_text(error), call   # formatted now: the error may misbehave later
 
     def feedback(self) -> Feedback:
-        message = str(self.error).strip().splitlines()[0] if str(self.error).strip() else ""
-        shown = f"{type(self.error).__name__}: {message}" if message else type(self.error).__name__
-        return Feedback(INCORRECT, f"your function raised `{shown}` on {self.call}.")
+        return Feedback(INCORRECT, f"your function raised `{self.shown}` on {self.call}.")
 
 
 class BadReturn(CheckStop):
@@ -83,8 +82,9 @@ class TimedOut(CheckStop):
         self.seconds, self.case = seconds, case
 
     def feedback(self) -> Feedback:
-        return Feedback(INCORRECT, f"timed out after {self.seconds:g} s on case: {self.case}. "
-                        "Is there a loop that never ends?")
+        return Feedback(INCORRECT, f"timed out after {self.seconds:g} s on case: {self.case}. The check stopped "
+                        "your code. Is there a loop that never ends? (If it is only slow, give it longer: "
+                        "`check(your_function, time_limit=60)`.)")
 
 
 class WrongAnswer(CheckStop):
@@ -102,6 +102,76 @@ class WrongAnswer(CheckStop):
         return Feedback(INCORRECT, "\n".join(lines))
 
 
+class CalledTheAnswer(CheckStop):
+    """The learner's function called a function that computes what the exercise asks for."""
+
+    def __init__(self, names, call: str):
+        super().__init__(names)
+        self.names, self.call = list(dict.fromkeys(names)), call
+
+    def feedback(self) -> Feedback:
+        names = " and ".join(f"`{name}`" for name in self.names)
+        return Feedback(INCORRECT, f"your function called {names} on {self.call}. That computes what this "
+                        "exercise asks you to write: write it yourself (calling the other `sl` functions "
+                        "the task mentions is fine).")
+
+
+class SolutionSubmitted(CheckStop):
+    """check() was handed the exercise's own reference solution."""
+
+    def __init__(self, exercise: str):
+        super().__init__(exercise)
+        self.exercise = exercise
+
+    def feedback(self) -> Feedback:
+        return Feedback(INCORRECT, f"that is the exercise's own reference solution (`{self.exercise}.solution_function`). "
+                        f"Check your own function; `{self.exercise}.solution()` shows the reference to compare with.")
+
+
+class NotReproducible(CheckStop):
+    """Two runs with the same inputs (and the same rng) disagreed: hidden randomness or state."""
+
+    def __init__(self, call: str, first: str, second: str, advice: str):
+        super().__init__(call)
+        self.call, self.first, self.second, self.advice = call, first, second, advice
+
+    def feedback(self) -> Feedback:
+        return Feedback(INCORRECT, "case: the same inputs give the same answer\n\n"
+                        f"- inputs: {self.call}, run twice with numpy's and Python's global random state "
+                        "seeded differently\n"
+                        f"- got: {self.first} the first time, {self.second} the second\n\n{self.advice}")
+
+
+class ProcessEnded(CheckStop):
+    """The process running the check ended without a verdict (os._exit, a crash, out of memory)."""
+
+    def __init__(self, how: str):
+        super().__init__(how)
+        self.how = how
+
+    def feedback(self) -> Feedback:
+        return Feedback(INCORRECT, f"the check stopped before its verdict: {self.how}. Does your code end the "
+                        "process (`os._exit`, `sys.exit` in a thread), crash in C code, or use up the memory?")
+
+
+class Interrupted(CheckStop):
+    """The learner interrupted the kernel while a check was running."""
+
+    def feedback(self) -> Feedback:
+        return Feedback(NOT_CHECKED, "the check was interrupted before its verdict; your function's code was stopped.")
+
+
+class BadCheckArgument(CheckStop):
+    """check() itself was called wrongly (e.g. time_limit="abc"): nothing was graded."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def feedback(self) -> Feedback:
+        return Feedback(NOT_CHECKED, self.message)
+
+
 class CheckerBroke(CheckStop):
     """The checker itself failed: say so plainly rather than blame the learner."""
 
@@ -110,5 +180,5 @@ class CheckerBroke(CheckStop):
         self.error = error
 
     def feedback(self) -> Feedback:
-        return Feedback(INCORRECT, f"the checker itself failed (`{type(self.error).__name__}: {self.error}`); "
+        return Feedback(INCORRECT, f"the checker itself failed (`{safe_text(self.error)}`); "
                         "this is a bug in speclab, please report it.")

@@ -57,14 +57,14 @@ def int_in_range(low: int, high: int):
     return validate
 
 
-def float_in_unit_interval(value, args, call):
-    """Validator for a finite number in [0, 1] (ints 0 and 1 and numpy floats are fine)."""
+def unit_interval_or_nan(value, args, call):
+    """Validator for a number in [0, 1], or nan ("there is none"); ints and numpy floats are fine."""
     if value is None:
-        raise BadReturn("`None`: did you forget the `return` line?", call())
+        raise BadReturn("`None`: did you forget the `return` line? (Return `float('nan')` when there "
+                        "is no answer.)", call())
     if is_bool(value) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
-        raise BadReturn(f"{describe_type(value)}; it must return a float in [0, 1].", call())
-    if not is_int(value) and math.isnan(value):
-        raise BadReturn("`nan`; it must return a float in [0, 1].", call())
-    if not 0 <= value <= 1:
+        raise BadReturn(f"{describe_type(value)}; it must return a float in [0, 1], or `float('nan')`.", call())
+    number = float(value)
+    if not math.isnan(number) and not 0 <= number <= 1:
         raise BadReturn(f"`{describe(value)}`, outside [0, 1]; alpha is a probability.", call())
-    return float(value)
+    return number

@@ -1,24 +1,24 @@
-"""Run the learner's code safely: under a time limit, on copies of the inputs, errors caught.
+"""Call the learner's function safely: copies in, every outcome turned into feedback.
 
 `LearnerFunction` wraps the learner's function: each call gets fresh copies of its array
-arguments, and an exception, a changed input or a bad return value becomes a `CheckStop`.
-`run_with_time_limit` runs a whole case in a worker thread and gives up after N seconds.
+arguments; anything it raises (BaseException included), a changed input, a call into a function
+the exercise forbids, or a bad return value becomes a `CheckStop`. A return value whose own
+methods misbehave while the checker inspects it is the learner's problem, reported as such.
+Where the whole check runs (a child process, under a time limit) is `isolation.py`'s business.
 """
 
 from __future__ import annotations
 
-import ctypes
 import inspect
-import threading
+import math
+import numbers
 
 import numpy as np
 
-from .formatting import describe_call
-from .outcomes import InputMutated, LearnerRaised, NotAFunction, NotAttempted, TimedOut
-
-
-class _Stop(BaseException):
-    """Raised asynchronously inside a worker thread that ran past its time limit."""
+from . import guards
+from .formatting import describe_call, safe_text, type_name
+from .outcomes import (BadCheckArgument, BadReturn, CalledTheAnswer, CheckStop, InputMutated, LearnerRaised,
+                       NotAFunction, NotAttempted, NotReproducible, SolutionSubmitted)
 
 
 class LearnerFunction:
@@ -33,16 +33,33 @@ class LearnerFunction:
 
     def __call__(self, *args):
         copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-        try:
-            result = self.fn(*copies)
-        except NotImplementedError:
-            raise NotAttempted(self.name) from None
-        except (Exception, SystemExit) as error:
-            raise LearnerRaised(error, self.describe(args)) from None
+        result, error = self._run(copies)
+        if guards.learner.forbidden_calls:
+            raise CalledTheAnswer(guards.learner.forbidden_calls, self.describe(args))
+        if isinstance(error, NotImplementedError):
+            raise NotAttempted(self.name)
+        if error is not None:
+            raise LearnerRaised(error, self.describe(args))
         for arg_name, original, given in zip(self.arg_names, args, copies):
             if isinstance(original, np.ndarray) and not _same_array(original, given):
                 raise InputMutated(arg_name, self.describe(args))
-        return self.validate(result, args, lambda: self.describe(args))
+        try:
+            return self.validate(result, args, lambda: self.describe(args))
+        except CheckStop:
+            raise
+        except BaseException as problem:  # noqa: BLE001 (the returned value's own methods failed)
+            raise BadReturn(f"a `{type_name(result)}` that raised `{safe_text(problem)}` when the checker "
+                            "looked at it; return plain Python values.", self.describe(args)) from None
+
+    def _run(self, copies) -> tuple:
+        """(result, None) or (None, what it raised); BaseException too, never re-raised here."""
+        guards.learner.running = True
+        try:
+            return self.fn(*copies), None
+        except BaseException as error:  # noqa: BLE001 (KeyboardInterrupt, SystemExit, GeneratorExit, ...)
+            return None, error
+        finally:
+            guards.learner.running = False
 
     def describe(self, args) -> str:
         return describe_call(self.name, self.arg_names, args)
@@ -51,52 +68,64 @@ class LearnerFunction:
 def require_function(fn, name: str, arg_names) -> None:
     """Raise `NotAFunction` unless `fn` is callable with exactly the exercise's arguments."""
     usage = f"`{name}({', '.join(arg_names)})`"
-    if not callable(fn):
-        raise NotAFunction(f"check expects your function {usage}, e.g. `check({name})`; got `{type(fn).__name__}`.")
+    try:
+        is_callable = callable(fn)
+    except BaseException:  # noqa: BLE001
+        is_callable = False
+    if not is_callable:
+        raise NotAFunction(f"check expects your function {usage}, e.g. `check({name})`; got `{type_name(fn)}`.")
     try:
         inspect.signature(fn).bind(*arg_names)
     except TypeError:
         raise NotAFunction(f"your function must take exactly the arguments {usage}.") from None
     except ValueError:
         pass  # builtins without a signature: let the call itself decide
+    except BaseException as error:  # noqa: BLE001
+        raise NotAFunction(f"reading your function's arguments raised `{safe_text(error)}`; "
+                           f"pass a plain function {usage}.") from None
 
 
-def run_with_time_limit(task, seconds: float, case: str):
-    """Return `task()` run in a worker thread; raise `TimedOut` if it takes over `seconds`.
-
-    A runaway thread is asked to stop with an asynchronous exception, which interrupts pure
-    Python loops; one stuck inside C code is left as a daemon and cannot block the kernel's exit.
-    """
-    box = {}
-
-    def target():
-        try:
-            box["value"] = task()
-        except _Stop:
-            pass
-        except BaseException as error:  # re-raised in the caller's thread below
-            box["error"] = error
-
-    worker = threading.Thread(target=target, name="speclab-check", daemon=True)
-    worker.start()
+def refuse_solution(fn, solution, exercise: str) -> None:
+    """Raise `SolutionSubmitted` when `fn` is the reference solution (or a copy of its code object)."""
     try:
-        worker.join(seconds)
-    except KeyboardInterrupt:
-        _stop(worker)
-        raise
-    if worker.is_alive():
-        _stop(worker)
-        raise TimedOut(seconds, case)
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
+        same = fn is solution or getattr(fn, "__code__", None) is solution.__code__ \
+            or getattr(getattr(fn, "__func__", None), "__code__", None) is solution.__code__
+    except BaseException:  # noqa: BLE001 (a hostile __getattr__: not the solution, anyway)
+        same = False
+    if same:
+        raise SolutionSubmitted(exercise)
 
 
-def _stop(worker: threading.Thread) -> None:
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_Stop))
-    worker.join(0.5)
+def require_reproducible(learner: LearnerFunction, calls, advice: str) -> None:
+    """Run `calls()` (fresh argument tuples) twice, with the global random state seeded differently.
+
+    The same inputs (the same rng seed included) must give the same answers; a function that draws
+    from `np.random`, `random`, a generator of its own or state kept between calls does not.
+    """
+    runs = []
+    for seed in (1, 2):
+        with guards.global_random_seeded(seed):
+            runs.append([(args, learner(*args)) for args in calls()])
+    for (args, first), (_, second) in zip(*runs):
+        if repr(first) != repr(second):   # normalized values: repr is safe, and equal for two nans
+            raise NotReproducible(learner.describe(args), f"`{first!r}`", f"`{second!r}`", advice)
+
+
+def as_time_limit(value, default: float) -> float:
+    """`value` (None for the default) as a positive, finite number of seconds, or BadCheckArgument."""
+    if value is None:
+        return float(default)
+    allowed = f"time_limit must be a positive number of seconds per case, e.g. `time_limit={default:g}`"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
+        raise BadCheckArgument(f"{allowed}; got `{type_name(value)}`. Nothing was checked.")
+    try:
+        seconds = float(value)
+    except BaseException:  # noqa: BLE001
+        raise BadCheckArgument(f"{allowed}; got a `{type_name(value)}` that is not a number.") from None
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise BadCheckArgument(f"{allowed}; got `{seconds!r}`. Nothing was checked.")
+    return seconds
 
 
 def _same_array(a: np.ndarray, b) -> bool:
     return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
-
