@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from speclab.exercises import ex1, ex2, ex3, ex4  # noqa: E402
 from speclab.exercises.ex2_adaptive_k import STRETCH  # noqa: E402
 from tools.nbtools import build, code, header_cells, md  # noqa: E402
+from tools.notebooks.closing import closing_cells  # noqa: E402
 
 FILENAME = "09_exercises.ipynb"
 
@@ -109,6 +110,7 @@ whole round, `sl.AdaptiveK` is a policy like exercise 2's, and
 `sl.breakeven_alpha(c, k, verify_growth)` solves exercise 4 exactly. The real-model notebook
 uses the same rule on a real draft and target.
 """))
+CELLS += closing_cells()
 
 
 if __name__ == "__main__":
