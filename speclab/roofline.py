@@ -63,6 +63,19 @@ def flops_per_token(params):
     return _scalar(2.0 * _positive(params, "params"))
 
 
+def kv_cache_bytes(layers, kv_heads, head_dim, context, bytes_per_value=2.0):
+    """Bytes of one sequence's KV cache: a key and a value per layer, KV head, dimension and position.
+
+    Read once per decoding step (pass it as `kv_bytes`). A Llama-3-8B shape (32 layers, 8 KV heads
+    of dimension 128) in bf16 holds 128 KiB per position: 0.5 GiB for a 4,096-token context.
+    """
+    layers = as_count_array(layers, "layers", minimum=1)
+    kv_heads = as_count_array(kv_heads, "kv_heads", minimum=1)
+    head_dim = as_count_array(head_dim, "head_dim", minimum=1)
+    context = as_count_array(context, "context")
+    return _scalar(2.0 * layers * kv_heads * head_dim * context * _positive(bytes_per_value, "bytes_per_value"))
+
+
 def memory_seconds(params, bandwidth, batch=1, bytes_per_param=2.0, kv_bytes=0.0):
     """Time to stream the weights once plus every sequence's KV cache (`kv_bytes` each)."""
     m = _Model(params, bandwidth, 1.0, 1, batch, bytes_per_param, kv_bytes)

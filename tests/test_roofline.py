@@ -59,6 +59,16 @@ def test_kv_cache_reads_add_memory_time():
     assert rl.step_seconds(1e9, 2e12, 400e12, batch=4, kv_bytes=0.5e9) == pytest.approx(2e-3)
 
 
+def test_kv_cache_bytes_by_hand():
+    assert rl.kv_cache_bytes(32, 8, 128, 1) == 2 * 32 * 8 * 128 * 2 == 131_072
+    assert rl.kv_cache_bytes(32, 8, 128, 4096) == 2**29                      # 0.5 GiB
+    assert rl.kv_cache_bytes(2, 1, 4, 10, bytes_per_value=1) == 160
+    with pytest.raises(ValueError, match="kv_heads"):
+        rl.kv_cache_bytes(32, 0, 128, 4096)
+    with pytest.raises(ValueError, match="context"):
+        rl.kv_cache_bytes(32, 8, 128, -1)
+
+
 def test_verification_ratio_is_one_then_linear_then_k_plus_one():
     # Ridge tokens 200: with K = 4 the pass turns compute-bound at batch 40, the plain step at 200.
     args = (1e9, 2e12, 400e12)
