@@ -1,5 +1,8 @@
-"""The roofline explorer: model size, bandwidth, peak FLOP/s, K, batch and alpha in; step time,
+"""The roofline explorer: model size, bandwidth, peak FLOP/s, weight bytes, K,
+batch and alpha in; step time,
 memory- or compute-bound, verification cost and speedup out, every number from `speclab.roofline`.
+
+Weight bytes per parameter: 2 for fp16/bf16, 1 for int8/fp8, 0.5 for int4.
 
 Left: the roofline with the plain step (circle) and the verification pass (square). Middle: the
 verification pass's cost over one plain step against batch size. Right: the speedup against batch
@@ -28,21 +31,20 @@ class RooflineExplorer(Explorer):
     batch_grid = np.geomspace(1, 1024, 160)
     intensity_grid = np.array([0.1, 1e5])          # the roofline is straight on log-log axes between knees
 
-    def __init__(self, controls: dict, c: float, bytes_per_param: float, kv_bytes: float):
+    def __init__(self, controls: dict, c: float, kv_bytes: float):
         self.c = float(as_nonnegative(c, "c"))
-        self.bytes_per_param = float(rl.weight_bytes(1.0, bytes_per_param))   # 1 parameter: checks it is > 0
         self.kv_bytes = float(as_nonnegative(kv_bytes, "kv_bytes"))
         super().__init__(controls)
 
     def _hardware(self, params_b, bandwidth_tbs, peak_tflops):
         return params_b * 1e9, bandwidth_tbs * 1e12, peak_tflops * 1e12
 
-    def compute(self, params_b, bandwidth_tbs, peak_tflops, k, batch, alpha) -> dict:
+    def compute(self, params_b, bandwidth_tbs, peak_tflops, bytes_per_param, k, batch, alpha) -> dict:
         params, bw, peak = self._hardware(params_b, bandwidth_tbs, peak_tflops)
-        extra = dict(bytes_per_param=self.bytes_per_param, kv_bytes=self.kv_bytes)
+        extra = dict(bytes_per_param=bytes_per_param, kv_bytes=self.kv_bytes)
         ratio = rl.verify_cost_ratio(params, bw, peak, k, batch, **extra)
         return {
-            "params": params, "bandwidth": bw, "peak_flops": peak, "k": k, "batch": batch, "alpha": alpha,
+            "params": params, "bandwidth": bw, "peak_flops": peak, "bytes_per_param": bytes_per_param, "k": k, "batch": batch, "alpha": alpha,
             "step_seconds": rl.step_seconds(params, bw, peak, 1, batch, **extra),
             "verify_seconds": rl.step_seconds(params, bw, peak, k + 1, batch, **extra),
             "compute_bound": rl.is_compute_bound(params, bw, peak, k + 1, batch, **extra),
@@ -115,7 +117,7 @@ class RooflineExplorer(Explorer):
         for point, ai in ((self.point_plain, v["intensity_plain"]), (self.point_verify, v["intensity_verify"])):
             point.set_data([ai], [rl.attainable_flops(ai, bw, peak) / 1e12])
 
-        extra = dict(bytes_per_param=self.bytes_per_param, kv_bytes=self.kv_bytes)
+        extra = dict(bytes_per_param=v["bytes_per_param"], kv_bytes=self.kv_bytes)
         grid = self.batch_grid
         self.line_cost.set_data(grid, rl.verify_cost_ratio(params, bw, peak, k, grid, **extra))
         self.point_cost.set_data([v["batch"]], [v["verify_cost"]])
@@ -133,12 +135,12 @@ class RooflineExplorer(Explorer):
 
 def roofline_explorer(params_b: float = 7.0, bandwidth_tbs: float = rl.H100_SXM.bandwidth / 1e12,
                       peak_tflops: float = rl.H100_SXM.peak_flops / 1e12, k: int = 4, batch: int = 1,
-                      alpha: float = 0.8, c: float = 0.05, bytes_per_param: float = 2.0,
+                      alpha: float = 0.8, bytes_per_param: float = 2.0, c: float = 0.05,
                       kv_bytes: float = 0.0) -> RooflineExplorer:
     """Sliders over the roofline model; defaults: a 7B fp16 model on an H100 SXM (datasheet peaks).
 
-    `c` (draft step over plain target step), `bytes_per_param` and `kv_bytes` (KV cache bytes read
-    per sequence per step) are fixed for the explorer's life.
+    `c` (draft step over plain target step) and `kv_bytes` (KV cache bytes read per sequence per
+    step) are fixed for the explorer's life.
     """
     controls = {
         "params_b": widgets.FloatLogSlider(value=params_b, base=10, min=-1, max=math.log10(400), step=0.01,
@@ -148,9 +150,11 @@ def roofline_explorer(params_b: float = 7.0, bandwidth_tbs: float = rl.H100_SXM.
                                              description="memory bandwidth (TB/s)", **_SLIDER),
         "peak_tflops": widgets.FloatSlider(value=peak_tflops, min=10.0, max=2500.0, step=1.0,
                                            description="peak (TFLOP/s)", **_SLIDER),
+        "bytes_per_param": widgets.FloatSlider(value=bytes_per_param, min=0.5, max=4.0, step=0.5,
+                                               description="weight bytes / parameter", **_SLIDER),
         "k": widgets.IntSlider(value=k, min=1, max=8, description="K (drafts per round)", **_SLIDER),
         "batch": widgets.IntSlider(value=batch, min=1, max=1024, description="batch size", **_SLIDER),
         "alpha": widgets.FloatSlider(value=alpha, min=0.0, max=0.99, step=0.01, description="alpha (acceptance)",
                                      **_SLIDER),
     }
-    return RooflineExplorer(controls, c=c, bytes_per_param=bytes_per_param, kv_bytes=kv_bytes)
+    return RooflineExplorer(controls, c=c, kv_bytes=kv_bytes)
