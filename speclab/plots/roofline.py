@@ -47,14 +47,14 @@ def plot_batch_speedup(alphas=(0.6, 0.8, 0.9), k=4, c=0.05, params=7e9, accelera
     """Speedup against batch size, one curve per alpha, each break-even batch marked."""
     fig, ax = axes(ax, figsize=(6.5, 4.2))
     hw = (params, accelerator.bandwidth, accelerator.peak_flops)
-    for alpha in alphas:
+    for i, alpha in enumerate(alphas):
         line, = ax.semilogx(BATCHES, rl.batch_speedup(alpha, k, c, *hw, BATCHES, bytes_per_param, kv_bytes),
                             linewidth=2, label=f"alpha = {alpha:g}")
         edge = rl.breakeven_batch(alpha, k, c, *hw, bytes_per_param, kv_bytes)
         if math.isfinite(edge) and edge <= BATCHES[-1]:
             ax.plot(edge, 1.0, "v", color=line.get_color(), markersize=9)
-            ax.annotate(f"{edge:.0f}", (edge, 1.0), xytext=(0, -16), textcoords="offset points",
-                        ha="center", fontsize=9, color=line.get_color())
+            ax.annotate(f"{edge:.0f}", (edge, 1.0), xytext=(0, -16 - 11 * i),
+                        textcoords="offset points", ha="center", fontsize=9, color=line.get_color())
     baseline(ax)
     ax.set(xlabel="batch size (sequences decoded together)", ylabel="speedup (x)", ylim=(0, None),
            title=f"Speedup vs batch ({accelerator.name}, {params / 1e9:g}B, K = {k}, c = {c:g})")
