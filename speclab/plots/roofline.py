@@ -57,7 +57,8 @@ def plot_batch_speedup(alphas=(0.6, 0.8, 0.9), k=4, c=0.05, params=7e9, accelera
                         textcoords="offset points", ha="center", fontsize=9, color=line.get_color())
     baseline(ax)
     ax.set(xlabel="batch size (sequences decoded together)", ylabel="speedup (x)", ylim=(0, None),
-           title=f"Speedup vs batch ({accelerator.name}, {params / 1e9:g}B, K = {k}, c = {c:g})")
+           title=f"Speedup vs batch ({accelerator.name}, {params / 1e9:g}B at {bytes_per_param:g} bytes/param, "
+                 f"K = {k}, c = {c:g})")
     ax.legend(fontsize=8, loc="lower left")
     return fig
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from speclab.exercises.ex6_breakeven_batch import ex6 as EX6  # noqa: E402
 from tools.nbtools import IGNORE_OUTPUT, build, code, header_cells, md  # noqa: E402
 
 FILENAME = "06_why_verification_is_cheap.ipynb"
@@ -191,8 +192,7 @@ break-even batch.
     code("""
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.2), sharey=True)
 roofline_plots.plot_batch_speedup(alphas=(0.6, 0.8, 0.9), k=4, c=0.05, ax=axes[0])
-roofline_plots.plot_batch_speedup(alphas=(0.6, 0.8, 0.9), k=4, c=0.05, bytes_per_param=0.5, ax=axes[1])
-axes[1].set_title("... with int4 weights (0.5 bytes per parameter)");
+fig = roofline_plots.plot_batch_speedup(alphas=(0.6, 0.8, 0.9), k=4, c=0.05, bytes_per_param=0.5, ax=axes[1])
 """),
     md("""
 This is why serving engines recommend speculative decoding for latency at low to medium load:
@@ -234,6 +234,18 @@ It starts at the int4 case above, batch 32. Things to try:
 4. Set bandwidth 2.04 TB/s and peak 312 TFLOP/s (an A100 SXM 80GB): a lower ridge, an earlier break.
 """),
     code("roofline_explorer(batch=32, alpha=0.6, bytes_per_param=0.5)", tags=(IGNORE_OUTPUT,)),
+    md("""
+## 6. Exercise: the batch size where speculation stops paying
+
+Derive section 4's break-even batch yourself, from the roofline and notebook 03's speedup. Fill
+in the function (replace `raise NotImplementedError`), run its cell, then run the check cell,
+which compares your answer with `speclab.roofline.breakeven_batch` on eight cases (an H100 in
+fp16 and int4, an A100, an L4). Stuck? Uncomment `ex6.hint()`, then `hint(2)` and `hint(3)`.
+"""),
+    code("from speclab.exercises.ex6_breakeven_batch import ex6\nex6"),
+    code(EX6.stub),
+    code("ex6.check(breakeven_batch)"),
+    code("# ex6.hint()\n# ex6.hint(2)\n# ex6.solution()"),
     md("""
 ## Takeaways
 
