@@ -231,7 +231,8 @@ It starts at the int4 case above, batch 32. Things to try:
 2. Drag the model size: the step time changes, the middle and right panels do not (without a KV
    cache, bytes and FLOPs both scale with the parameters, so the ridge in tokens does not move).
 3. Raise $K$ to 8: the pass turns compute-bound sooner, and past the ridge a large $K$ loses more.
-4. Set bandwidth 2.04 TB/s and peak 312 TFLOP/s (an A100 SXM 80GB): a lower ridge, an earlier break.
+4. Set bandwidth 2.05 TB/s and peak 312 TFLOP/s (about an A100 SXM 80GB): a lower ridge, an earlier
+   break.
 """),
     code("roofline_explorer(batch=32, alpha=0.6, bytes_per_param=0.5)", tags=(IGNORE_OUTPUT,)),
     md("""
