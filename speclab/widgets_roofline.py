@@ -44,7 +44,8 @@ class RooflineExplorer(Explorer):
         extra = dict(bytes_per_param=bytes_per_param, kv_bytes=self.kv_bytes)
         ratio = rl.verify_cost_ratio(params, bw, peak, k, batch, **extra)
         return {
-            "params": params, "bandwidth": bw, "peak_flops": peak, "bytes_per_param": bytes_per_param, "k": k, "batch": batch, "alpha": alpha,
+            "params": params, "bandwidth": bw, "peak_flops": peak, "bytes_per_param": bytes_per_param,
+            "k": k, "batch": batch, "alpha": alpha,
             "step_seconds": rl.step_seconds(params, bw, peak, 1, batch, **extra),
             "verify_seconds": rl.step_seconds(params, bw, peak, k + 1, batch, **extra),
             "compute_bound": rl.is_compute_bound(params, bw, peak, k + 1, batch, **extra),

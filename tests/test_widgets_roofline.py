@@ -31,7 +31,8 @@ def explorer():
 
 
 def test_controls_readouts_and_first_frame(explorer):
-    assert set(explorer.controls) == {"params_b", "bandwidth_tbs", "peak_tflops", "bytes_per_param", "k", "batch", "alpha"}
+    assert set(explorer.controls) == {"params_b", "bandwidth_tbs", "peak_tflops", "bytes_per_param", "k", "batch",
+                                      "alpha"}
     assert set(explorer.readouts) == {"step_ms", "bound", "verify_cost", "speedup", "breakeven_batch"}
     assert explorer.png.startswith(b"\x89PNG")
     assert len(explorer.moving) >= 10, "every artist refresh moves is registered"
