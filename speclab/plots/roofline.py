@@ -1,0 +1,85 @@
+"""Figures for why verification is cheap: the roofline, speedup against batch, measured t(n)/t(1).
+
+Every number comes from `speclab.roofline`; these functions only draw it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import roofline as rl
+from ._axes import BASELINE, DRAFT, TARGET, axes, baseline
+
+BATCHES = np.geomspace(1, 1024, 241)
+
+
+def plot_roofline(accelerator=rl.H100_SXM, params=7e9, k=4, batches=(1, 32), bytes_per_param=2.0, ax=None):
+    """The roofline (attainable FLOP/s against FLOP/byte) with its ridge and the decoder's steps.
+
+    For each batch size, a circle marks the plain step (1 token per sequence) and a square the
+    verification pass (k+1 tokens); both sit far left of the ridge at small batches.
+    """
+    fig, ax = axes(ax, figsize=(6.5, 4.2))
+    bw, peak = accelerator.bandwidth, accelerator.peak_flops
+    intensity = np.geomspace(0.1, 1e5, 400)
+    ax.loglog(intensity, rl.attainable_flops(intensity, bw, peak) / 1e12, color="black", linewidth=2,
+              label=f"{accelerator.name} roofline")
+    ridge = rl.ridge_point(bw, peak)
+    ax.axvline(ridge, color=BASELINE, linestyle=":", linewidth=1.2)
+    ax.annotate(f"ridge point\n{ridge:.0f} FLOP/byte", (ridge, peak / 1e12), xytext=(6, -34),
+                textcoords="offset points", fontsize=9)
+    colours = (TARGET, DRAFT, "#2ca02c", "#9467bd")
+    for batch, colour in zip(batches, colours):
+        for tokens, marker, what in ((1, "o", "plain step"), (k + 1, "s", f"verify K+1 = {k + 1}")):
+            ai = rl.arithmetic_intensity(params, tokens, batch, bytes_per_param)
+            ax.plot(ai, rl.attainable_flops(ai, bw, peak) / 1e12, marker, color=colour, markersize=8,
+                    label=f"batch {batch}, {what}")
+    ax.set(xlabel="arithmetic intensity (FLOP per byte moved)", ylabel="attainable TFLOP/s",
+           title=f"Roofline: {params / 1e9:g}B parameters, {bytes_per_param:g} bytes each")
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def plot_batch_speedup(alphas=(0.6, 0.8, 0.9), k=4, c=0.05, params=7e9, accelerator=rl.H100_SXM,
+                       bytes_per_param=2.0, kv_bytes=0.0, ax=None):
+    """Speedup against batch size, one curve per alpha, each break-even batch marked."""
+    fig, ax = axes(ax, figsize=(6.5, 4.2))
+    hw = (params, accelerator.bandwidth, accelerator.peak_flops)
+    for i, alpha in enumerate(alphas):
+        line, = ax.semilogx(BATCHES, rl.batch_speedup(alpha, k, c, *hw, BATCHES, bytes_per_param, kv_bytes),
+                            linewidth=2, label=f"alpha = {alpha:g}")
+        edge = rl.breakeven_batch(alpha, k, c, *hw, bytes_per_param, kv_bytes)
+        if math.isfinite(edge) and edge <= BATCHES[-1]:
+            ax.plot(edge, 1.0, "v", color=line.get_color(), markersize=9)
+            ax.annotate(f"{edge:.0f}", (edge, 1.0), xytext=(0, -16 - 11 * i),
+                        textcoords="offset points", ha="center", fontsize=9, color=line.get_color())
+    baseline(ax)
+    ax.set(xlabel="batch size (sequences decoded together)", ylabel="speedup (x)", ylim=(0, None),
+           title=f"Speedup vs batch ({accelerator.name}, {params / 1e9:g}B at {bytes_per_param:g} bytes/param, "
+                 f"K = {k}, c = {c:g})")
+    ax.legend(fontsize=8, loc="lower left")
+    return fig
+
+
+def plot_verify_cost(measured_seconds, params, accelerator=rl.H100_SXM, bytes_per_param=2.0,
+                     measured_label="measured on this CPU", ax=None):
+    """t(n)/t(1), the cost of scoring n tokens in one pass over one token: measured beside modelled.
+
+    `measured_seconds[i]` is the time of a pass over i+1 tokens (as `target_pass_seconds` returns);
+    the modelled curve is the roofline's for the same model on `accelerator`, batch 1.
+    """
+    measured = np.asarray(measured_seconds, dtype=float)
+    if measured.ndim != 1 or measured.size < 2 or not np.all(measured > 0):
+        raise ValueError("measured_seconds must be a 1-D array of at least 2 positive timings")
+    fig, ax = axes(ax, figsize=(6.5, 4.2))
+    n = np.arange(1, measured.size + 1)
+    ax.plot(n, measured / measured[0], "o-", color=TARGET, label=measured_label)
+    modelled = rl.step_seconds(params, accelerator.bandwidth, accelerator.peak_flops, n, 1, bytes_per_param)
+    ax.plot(n, modelled / modelled[0], "s-", color=DRAFT, label=f"modelled: {accelerator.name}, batch 1")
+    ax.plot(n, n, ":", color=BASELINE, label="every token paid in full (t = n t(1))")
+    ax.set(xlabel="tokens scored in one pass n", ylabel="t(n) / t(1)", ylim=(0, None),
+           title=f"Cost of verifying n tokens, {params / 1e6:.0f}M parameters")
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
