@@ -4,7 +4,8 @@ Each case drags one slider across its range in its own steps, as a hand does; ev
 update, timed from setting the value to the PNG bytes being ready (what the page is sent). The
 parts come from the explorer's own timings: compute (theory and readouts), refresh (moving the
 artists), render (restoring the cached background and drawing the moving artists, or a full
-redraw when something static changed) and encode (the PNG). Cases are interleaved over several
+redraw when something static changed), encode (the PNG) and show (handing it to the Output
+widget; in a notebook the kernel then sends it to the page). Cases are interleaved over several
 rounds so a burst of load on a shared machine hits all of them; the spread across rounds is
 printed. A second table measures PNG encoding on its own: this encoder against Pillow's, at zlib
 levels 1 and 6, with the image size.
@@ -33,7 +34,7 @@ from speclab import widgets  # noqa: E402
 TARGET_MS = 40.0
 ROUNDS = 3
 STEPS = 20           # updates per case and round
-PARTS = ("compute", "refresh", "render", "encode")
+PARTS = ("compute", "refresh", "render", "encode", "show")
 #: explorer -> (factory, the sliders dragged)
 EXPLORERS = {
     "speedup": (widgets.speedup_explorer, ("alpha", "k", "c", "verify_growth")),

@@ -34,6 +34,7 @@ A change made from code draws at once, so `.values` is current when the assignme
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import math
 import struct
@@ -286,19 +287,17 @@ def render_png(figure) -> bytes:
 
 
 def _show_png(output, png: bytes) -> None:
-    """Replace the image in the explorer's Output widget by this frame, when in IPython.
+    """Make this frame the only output of the explorer's Output widget.
 
-    Showing PNG bytes rather than the Figure keeps the result independent of the notebook's
-    matplotlib backend: no ipympl, and no second copy drawn by the inline backend.
+    Set as the widget's `outputs` state (what ipywidgets' `append_display_data` does) rather than
+    captured with `with output: display(...)`: capturing works only while the message that caused
+    the frame is being handled, and a coalesced frame is drawn after that. Showing PNG bytes rather
+    than the Figure keeps the result independent of the notebook's matplotlib backend (no ipympl,
+    no second copy drawn by the inline backend).
     """
-    from IPython import get_ipython
-
-    if get_ipython() is not None:
-        from IPython.display import Image as PNGImage, clear_output, display
-
-        with output:
-            clear_output(wait=True)
-            display(PNGImage(data=png, format="png"))
+    output.outputs = ({"output_type": "display_data", "metadata": {},
+                       "data": {"image/png": base64.b64encode(png).decode("ascii"),
+                                "text/plain": "<explorer figure>"}},)
 
 
 def readout(label: str, value: str, unit: str = "") -> str:
