@@ -310,16 +310,13 @@ def fmt(x, digits: int = 3) -> str:
     return "none" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
 
-def nice_ceiling(x: float) -> float:
-    """The smallest of 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 (times a power of ten) at or above x > 0.
+def axis_top(x: float, base: float = 1.5) -> float:
+    """The smallest `base` times a power of two at or above x > 0: where an axis that must show x ends.
 
-    Axis tops snap to these steps, so a curve that moves a little leaves the axis (and the cached
-    background) alone, and the axis changes only when the curve crosses a step."""
-    power = 10.0 ** math.floor(math.log10(x))
-    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
-        if step * power >= x * (1 - 1e-12):
-            return step * power
-    return 10 * power
+    Axis tops snap to a doubling ladder, so a dragged curve leaves its axis (and the cached
+    background) alone until it outgrows the axis or shrinks below half of it; a curve still fills
+    at least half of the height."""
+    return base * 2.0 ** math.ceil(math.log2(x / base) - 1e-12)
 
 
 def set_limits(ax, *, xlim=None, ylim=None) -> None:
@@ -420,7 +417,7 @@ class SpeedupExplorer(Explorer):
         self.line_best.set_data(grid, theory.speedup(grid, best_k, c, growth))
         self.point_alpha.set_data([alpha], [v["speedup"]])
         self._mark_breakeven(v["breakeven_alpha"])
-        set_limits(self.ax_alpha, ylim=(0.0, nice_ceiling(1.05 * _visible_top(self.ax_alpha))))
+        set_limits(self.ax_alpha, ylim=(0.0, axis_top(1.05 * _visible_top(self.ax_alpha))))
 
         ks = np.arange(self.k_max_plot + 1)
         gains = theory.speedup(alpha, ks, c, growth)
@@ -428,7 +425,7 @@ class SpeedupExplorer(Explorer):
         best = min(v["optimal_k"], self.k_max_plot)
         self.star_k.set_data([best], [gains[best]])
         self.point_k.set_data([k], [v["speedup"]])
-        set_limits(self.ax_k, ylim=(0.0, nice_ceiling(1.05 * _visible_top(self.ax_k))))
+        set_limits(self.ax_k, ylim=(0.0, axis_top(1.05 * _visible_top(self.ax_k))))
 
         self.line_opt.set_data(grid[:-1], best_k[:-1])
         self.point_opt.set_data([alpha], [v["optimal_k"]])
@@ -535,7 +532,7 @@ class AcceptanceExplorer(Explorer):
         for labels in self.token_ids:
             labels.set_texts(order)
         top = max(p.max(), q.max(), 0.0 if no_residual else res.max())
-        set_limits(self.ax_bars, ylim=(0.0, nice_ceiling(1.15 * top)))
+        set_limits(self.ax_bars, ylim=(0.0, axis_top(1.15 * top, base=1.0)))
 
 
 def acceptance_explorer(agreement: float = 0.6, position: int = 0, vocab_size: int = 12,
