@@ -180,17 +180,6 @@ def page(tmp_path_factory):
         _stop(server)
 
 
-def _kernel(driver, code: str) -> str:
-    """Run code in the notebook's kernel (diagnostics only); returns what it printed."""
-    return driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;"
-        "const future = kernel.requestExecute({code: arguments[0]}); let out = '';"
-        "future.onIOPub = msg => { if (msg.header.msg_type === 'stream') out += msg.content.text;"
-        "  if (msg.header.msg_type === 'error') out += msg.content.evalue; };"
-        "future.done.then(() => done(out));", code)
-
-
 def _alpha_shown(explorer) -> float:
     from selenium.webdriver.common.by import By
 
@@ -238,11 +227,6 @@ def test_dragging_alpha_redraws_during_the_drag_and_stops_where_released(page):
     time.sleep(1)                                     # nothing pending from earlier moves
     start_alpha = _alpha_shown(explorer)
     driver.execute_script(RECORDER_JS)
-    if os.environ.get("SPECLAB_DRAG_LOG"):
-        _kernel(driver, "import gc, time\n_e = [o for o in gc.get_objects() if type(o).__name__ == 'SpeedupExplorer'][0]\n"
-                "_e._log = []\n_orig = _e.draw_frame\n"
-                "def _logged():\n    t = time.perf_counter(); _orig(); _e._log.append((t, time.perf_counter() - t, _e.values['alpha']))\n"
-                "_e.draw_frame = _logged\n")
     drag = ActionChains(driver, duration=0).click_and_hold(handle)
     for _ in range(DRAG_MOVES):
         drag.move_by_offset(DRAG_STEP_PX, 0).pause(DRAG_PAUSE_S)
@@ -263,11 +247,6 @@ def test_dragging_alpha_redraws_during_the_drag_and_stops_where_released(page):
     print(f"drag {log['up'] - log['down']:.0f} ms: {len(readouts)} readouts and {len(images)} images shown "
           f"during it; alpha {start_alpha} -> {released}; last change to the released value "
           f"{'before the release' if settled is None else f'{settled:.0f} ms after it'}")
-    if os.environ.get("SPECLAB_DRAG_LOG"):
-        for c in log["changes"]:
-            print(f"{c['t'] - log['down']:7.0f} ms  alpha {c['alpha']:>5}  readout {c['readout']}  image {c['image'][:12]}")
-        print(f"released at {log['up'] - log['down']:.0f} ms")
-        print(_kernel(driver, "print([(round(1000*(t - _e._log[0][0])), round(1000*d), a) for t, d, a in _e._log])"))
     assert len(readouts) >= 4 and len(images) >= 4, (
         f"the figure must follow the hand: {len(readouts)} readouts, {len(images)} images during the drag")
     # Within 300 ms of the release the page shows the released value, and nothing changes it after.
