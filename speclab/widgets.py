@@ -410,14 +410,17 @@ class SpeedupExplorer(Explorer):
     def refresh(self, v: dict) -> None:
         alpha, k, c, growth = v["alpha"], v["k"], v["c"], v["verify_growth"]
         grid = self.alpha_grid
-        for line, k_ref in zip(self.lines_ref, self.reference_ks):
-            line.set_data(grid, theory.speedup(grid, k_ref, c, growth))
-        self.line_yours.set_data(grid, theory.speedup(grid, k, c, growth))
-        best_k = theory.optimal_k(grid, c, verify_growth=growth)
-        self.line_best.set_data(grid, theory.speedup(grid, best_k, c, growth))
+        if getattr(self, "_curves_for", None) != (k, c, growth):    # alpha alone moves only the points
+            self._curves_for = (k, c, growth)
+            for line, k_ref in zip(self.lines_ref, self.reference_ks):
+                line.set_data(grid, theory.speedup(grid, k_ref, c, growth))
+            self.line_yours.set_data(grid, theory.speedup(grid, k, c, growth))
+            self.best_k = theory.optimal_k(grid, c, verify_growth=growth)
+            self.line_best.set_data(grid, theory.speedup(grid, self.best_k, c, growth))
+            self.line_opt.set_data(grid[:-1], self.best_k[:-1])
+            self._mark_breakeven(v["breakeven_alpha"])
+            set_limits(self.ax_alpha, ylim=(0.0, axis_top(1.05 * _visible_top(self.ax_alpha))))
         self.point_alpha.set_data([alpha], [v["speedup"]])
-        self._mark_breakeven(v["breakeven_alpha"])
-        set_limits(self.ax_alpha, ylim=(0.0, axis_top(1.05 * _visible_top(self.ax_alpha))))
 
         ks = np.arange(self.k_max_plot + 1)
         gains = theory.speedup(alpha, ks, c, growth)
@@ -427,7 +430,6 @@ class SpeedupExplorer(Explorer):
         self.point_k.set_data([k], [v["speedup"]])
         set_limits(self.ax_k, ylim=(0.0, axis_top(1.05 * _visible_top(self.ax_k))))
 
-        self.line_opt.set_data(grid[:-1], best_k[:-1])
         self.point_opt.set_data([alpha], [v["optimal_k"]])
 
     def _mark_breakeven(self, breakeven: float) -> None:
