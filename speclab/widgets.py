@@ -21,8 +21,11 @@ registered artists on top (Agg's copy_from_bbox / restore_region), then encodes 
 The background is redrawn only when something static changed, which matplotlib reports itself:
 any change to an unregistered artist (an axis limit, tick labels, a legend) marks the figure
 stale, and a stale figure gets one full redraw. So keep axis limits fixed where a fixed range
-reads well, set limits or tick labels only when their value changes (`set_limits` does), and
-expect a slow frame whenever they do. Registered artists are drawn above every static one.
+reads well (`axis_top` snaps a top to a doubling ladder), set limits or tick labels only when
+their value changes (`set_limits` does), and expect a slow frame whenever they do. Registered
+artists are drawn above every static one. A registered Text costs about half a millisecond a
+frame: let titles name what is plotted (the sliders and readouts show the values), and draw many
+short labels as one `GlyphLabels`.
 
 Slider events: while a slider is dragged in the page, its values arrive faster than frames.
 A change that comes from the page only marks the explorer dirty and schedules one frame on the

@@ -170,8 +170,8 @@ def page(tmp_path_factory):
         wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, VALUE_CSS)))
         wait.until(lambda d: d.execute_script(   # every cell has run: slider events meet an idle kernel
             "const w = window.jupyterapp.shell.currentWidget;"
-            "return w.sessionContext.session.kernel.status === 'idle' && w.content.widgets.every("
-            "  c => c.model.type !== 'code' || (c.model.executionCount !== null && c.model.executionState !== 'running'));"))
+            "return w.sessionContext.session.kernel.status === 'idle' && w.content.widgets.every(c =>"
+            "  c.model.type !== 'code' || (c.model.executionCount !== null && c.model.executionState !== 'running'));"))
         explorer = driver.find_element(By.CSS_SELECTOR, ".speclab-explorer")
         yield driver, wait, explorer
     finally:
