@@ -313,13 +313,13 @@ def fmt(x, digits: int = 3) -> str:
     return "none" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
 
-def axis_top(x: float, base: float = 1.5) -> float:
-    """The smallest `base` times a power of two at or above x > 0: where an axis that must show x ends.
+def axis_top(x: float, bases=(1.5,)) -> float:
+    """The smallest of `bases` times a power of two at or above x > 0: where an axis showing x ends.
 
-    Axis tops snap to a doubling ladder, so a dragged curve leaves its axis (and the cached
-    background) alone until it outgrows the axis or shrinks below half of it; a curve still fills
-    at least half of the height."""
-    return base * 2.0 ** math.ceil(math.log2(x / base) - 1e-12)
+    Axis tops snap to this ladder, so a dragged curve leaves its axis (and the cached background)
+    alone until it outgrows the axis or shrinks below half of it (with one base; two bases such
+    as (1, 1.5) give a finer ladder, for axes that move with rarely dragged sliders)."""
+    return min(base * 2.0 ** math.ceil(math.log2(x / base) - 1e-12) for base in bases)
 
 
 def set_limits(ax, *, xlim=None, ylim=None) -> None:
@@ -422,7 +422,7 @@ class SpeedupExplorer(Explorer):
             self.line_best.set_data(grid, theory.speedup(grid, self.best_k, c, growth))
             self.line_opt.set_data(grid[:-1], self.best_k[:-1])
             self._mark_breakeven(v["breakeven_alpha"])
-            set_limits(self.ax_alpha, ylim=(0.0, axis_top(1.05 * _visible_top(self.ax_alpha))))
+            set_limits(self.ax_alpha, ylim=(0.0, axis_top(1.02 * _visible_top(self.ax_alpha), bases=(1.0, 1.5))))
         self.point_alpha.set_data([alpha], [v["speedup"]])
 
         ks = np.arange(self.k_max_plot + 1)
@@ -537,7 +537,7 @@ class AcceptanceExplorer(Explorer):
         for labels in self.token_ids:
             labels.set_texts(order)
         top = max(p.max(), q.max(), 0.0 if no_residual else res.max())
-        set_limits(self.ax_bars, ylim=(0.0, axis_top(1.15 * top, base=1.0)))
+        set_limits(self.ax_bars, ylim=(0.0, axis_top(1.15 * top, bases=(1.0,))))
 
 
 def acceptance_explorer(agreement: float = 0.6, position: int = 0, vocab_size: int = 12,

@@ -200,3 +200,10 @@ def test_a_change_from_code_draws_at_once():
     e.schedule = lambda callback: pytest.fail("code changes must not be deferred")
     e.controls["alpha"].value = 0.9
     assert e.values["alpha"] == 0.9
+
+
+def test_axis_tops_snap_to_a_ladder_that_holds_the_curve():
+    assert [widgets.axis_top(x) for x in (0.7, 1.05, 1.5, 1.51, 3.1)] == [0.75, 1.5, 1.5, 3.0, 6.0]
+    assert [widgets.axis_top(x, bases=(1.0, 1.5)) for x in (1.1, 2.5, 7.85, 8.1)] == [1.5, 3.0, 8.0, 12.0]
+    for x in np.geomspace(0.01, 100, 57):
+        assert x <= widgets.axis_top(x) < 2 * x and x <= widgets.axis_top(x, bases=(1.0, 1.5)) < 1.5 * x
