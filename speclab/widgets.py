@@ -151,9 +151,19 @@ class Explorer(widgets.VBox):
         if _from_page(change["owner"]):
             if not self._frame_scheduled:        # one frame pending at most: it reads the newest values
                 self._frame_scheduled = True
-                self.schedule(self.draw_frame)
+                self.schedule(self._draw_scheduled_frame)
         else:
             self.draw_frame()
+
+    def _draw_scheduled_frame(self) -> None:
+        """draw_frame for the event loop, where an exception would only reach the kernel's log:
+        show it in the explorer's output instead."""
+        try:
+            self.draw_frame()
+        except Exception as error:  # noqa: BLE001 - shown to the learner, not swallowed
+            self._frame_scheduled = False
+            self.output.outputs = ({"output_type": "stream", "name": "stderr",
+                                    "text": f"{type(error).__name__}: {error}\n"},)
 
     def settings(self) -> dict:
         """The controls' current values, by name."""

@@ -207,3 +207,21 @@ def test_axis_tops_snap_to_a_ladder_that_holds_the_curve():
     assert [widgets.axis_top(x, bases=(1.0, 1.5)) for x in (1.1, 2.5, 7.85, 8.1)] == [1.5, 3.0, 8.0, 12.0]
     for x in np.geomspace(0.01, 100, 57):
         assert x <= widgets.axis_top(x) < 2 * x and x <= widgets.axis_top(x, bases=(1.0, 1.5)) < 1.5 * x
+
+
+def test_an_error_in_a_coalesced_frame_is_shown_in_the_explorer():
+    e = Dot({"x": ipywidgets.FloatSlider(value=0.1, min=0, max=1, step=0.1)})
+    queued = []
+    e.schedule = queued.append
+
+    def fail(x):
+        raise ValueError(f"x = {x} is not allowed here")
+
+    e.compute = fail
+    from_page(e.controls["x"], 0.3)
+    queued.pop()()                                       # must not raise into the event loop
+    assert e.output.outputs[0]["text"] == "ValueError: x = 0.3 is not allowed here\n"
+    e.compute = Dot.compute.__get__(e)
+    from_page(e.controls["x"], 0.4)
+    queued.pop()()
+    assert e.values == {"x": 0.4} and e.output.outputs[0]["data"]["image/png"]
