@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import io
 import math
 import struct
 import time
@@ -290,13 +289,6 @@ def encode_png(canvas, compress_level: int = PNG_COMPRESS_LEVEL) -> bytes:
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
     """One PNG chunk: length, type, data, CRC of type and data."""
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def render_png(figure) -> bytes:
-    """The figure fully drawn as PNG bytes (every artist, registered or not), at the figure's dpi."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=figure.dpi)
-    return buffer.getvalue()
 
 
 def _show_png(output, png: bytes) -> None:
