@@ -245,6 +245,26 @@ class GlyphLabels(PathCollection):
         return self._glyphs[text]
 
 
+class BarSeries(PolyCollection):
+    """One series of bars (at `x`, all `width` wide, from 0) drawn as one collection: one draw
+    call a frame, where a BarContainer's Rectangles cost one each. `set_heights` moves them."""
+
+    def __init__(self, ax, x, width: float, **kwargs):
+        self.x, self.width = np.asarray(x, dtype=float), width
+        kwargs.setdefault("facecolors", kwargs.pop("color", None))
+        super().__init__(self._outlines(np.zeros_like(self.x)), edgecolors="none", **kwargs)
+        ax.add_collection(self, autolim=False)
+
+    def set_heights(self, heights) -> None:
+        self.heights = np.asarray(heights, dtype=float)
+        self.set_verts(self._outlines(self.heights))
+
+    def _outlines(self, heights):
+        left, right, base = self.x - self.width / 2, self.x + self.width / 2, np.zeros_like(heights)
+        return np.stack([np.column_stack(corner) for corner in
+                         ((left, base), (left, heights), (right, heights), (right, base))], axis=1)
+
+
 def _flatten(items):
     """The artists in a (nested) iterable of artists."""
     for item in items:
@@ -494,13 +514,13 @@ class AcceptanceExplorer(Explorer):
         self.ax_bars, self.ax_res = figure.subplots(1, 2, sharey=True)
         x = np.arange(self.vocab_size)
         zeros = np.zeros(self.vocab_size)
-        self.bars_p = self.ax_bars.bar(x - 0.2, zeros, width=0.4, color=TARGET, label="p (target)")
-        self.bars_q = self.ax_bars.bar(x + 0.2, zeros, width=0.4, color=DRAFT, label="q (draft)")
+        self.bars_p = BarSeries(self.ax_bars, x - 0.2, 0.4, color=TARGET, label="p (target)")
+        self.bars_q = BarSeries(self.ax_bars, x + 0.2, 0.4, color=DRAFT, label="q (draft)")
         self.ticks_overlap = self.ax_bars.hlines(zeros, x - 0.4, x + 0.4, color=OVERLAP, linewidth=2.5,
                                                  label="min(p, q)")
         self.ax_bars.legend(loc="upper right")
-        self.bars_ref = self.ax_res.bar(x, zeros, width=0.8, color=TARGET, alpha=0.25, label="p (for reference)")
-        self.bars_res = self.ax_res.bar(x, zeros, width=0.5, color=RESIDUAL, label="residual norm(max(0, p - q))")
+        self.bars_ref = BarSeries(self.ax_res, x, 0.8, color=TARGET, alpha=0.25, label="p (for reference)")
+        self.bars_res = BarSeries(self.ax_res, x, 0.5, color=RESIDUAL, label="residual norm(max(0, p - q))")
         self.ax_res.legend(loc="upper right")
         self.note = self.ax_res.text(0.5, 0.5, "p = q: every draft is accepted,\nno residual is needed",
                                      transform=self.ax_res.transAxes, ha="center", va="center")
@@ -509,6 +529,7 @@ class AcceptanceExplorer(Explorer):
         self.token_ids = []
         for ax in (self.ax_bars, self.ax_res):
             ax.set_xticks(x, [""] * self.vocab_size)
+            ax.set_xlim(-0.6, self.vocab_size - 0.4)
             ax.set_xlabel("token id (most likely under p first)")
             below_ticks = ax.get_xaxis_transform() + ScaledTranslation(0, -13 / 72, figure.dpi_scale_trans)
             self.token_ids.append(GlyphLabels(ax, np.column_stack([x, np.zeros(self.vocab_size)]),
@@ -524,14 +545,10 @@ class AcceptanceExplorer(Explorer):
         p, q, res = v["p"], v["q"], v["residual"]
         order = np.argsort(-p, kind="stable")
         no_residual = v["alpha"] > 1.0 - 1e-12
-        for bar, value in zip(self.bars_p, p[order]):
-            bar.set_height(value)
-        for bar, value in zip(self.bars_q, q[order]):
-            bar.set_height(value)
-        for bar, value in zip(self.bars_ref, p[order]):
-            bar.set_height(value)
-        for bar, value in zip(self.bars_res, res[order]):
-            bar.set_height(0.0 if no_residual else value)
+        self.bars_p.set_heights(p[order])
+        self.bars_q.set_heights(q[order])
+        self.bars_ref.set_heights(p[order])
+        self.bars_res.set_heights(np.zeros_like(res) if no_residual else res[order])
         x = np.arange(self.vocab_size)
         overlap = np.minimum(p, q)[order]
         self.ticks_overlap.set_segments([[(xi - 0.4, y), (xi + 0.4, y)] for xi, y in zip(x, overlap)])

@@ -107,7 +107,12 @@ def test_a_new_explorer_blits_by_registering_its_artists():
 
 def test_animate_accepts_containers_and_registers_titles_with_their_siblings():
     e = widgets.acceptance_explorer()
-    assert all(bar in e.moving for bar in e.bars_p)
+    assert e.bars_p in e.moving and all(label in e.moving for label in e.token_ids)
+    bars = e.ax_bars.bar([0, 1, 2], [0.1, 0.2, 0.3])
+    assert e.animate(bars, [e.note]) == (bars, [e.note])
+    assert all(bar in e.moving and bar.get_animated() for bar in bars)
+    e.draw_frame()
+    assert e.timings["full_redraw"], "adding bars changed the axes: one full redraw"
     title = e.ax_bars.title
     e.animate(title)
     assert title.get_animated() and all(t.get_animated() for t in (e.ax_bars._left_title, e.ax_bars._right_title))
@@ -122,6 +127,18 @@ def test_png_holds_the_canvas_pixels():
     np.testing.assert_array_equal(pixels(e.png), canvas)
     assert widgets.encode_png(e.figure.canvas, compress_level=6) != e.png
     np.testing.assert_array_equal(pixels(widgets.encode_png(e.figure.canvas, compress_level=6)), canvas)
+
+
+def test_acceptance_bars_are_p_q_and_the_residual_sorted_by_p():
+    e = widgets.acceptance_explorer(agreement=0.4, position=3)
+    p, q = e.values["p"], e.values["q"]
+    order = np.argsort(-p, kind="stable")
+    np.testing.assert_array_equal(e.bars_p.heights, p[order])
+    np.testing.assert_array_equal(e.bars_q.heights, q[order])
+    np.testing.assert_array_equal(e.bars_res.heights, sl.residual(p, q)[order])
+    tops = [path.vertices[:, 1].max() for path in e.bars_q.get_paths()]
+    np.testing.assert_allclose(tops, q[order])
+    assert e.token_ids[0].texts == [str(t) for t in order]
 
 
 def test_trace_cells_show_the_rounds():
