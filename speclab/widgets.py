@@ -212,12 +212,14 @@ class GlyphLabels(PathCollection):
     """Many short labels (token ids) drawn as one collection of glyph outlines: one draw call a
     frame, where one Text artist per label costs about half a millisecond each.
 
-    `xy` are the labels' centres in `transform` coordinates (data by default); `set_texts`
-    changes what they read ("" hides one). Register it with `Explorer.animate` like any artist.
+    `xy` are the labels' anchors in `transform` coordinates (data by default): their centres, or
+    their left or right ends with `ha`, moved by `offset` points; `set_texts` changes what they
+    read ("" hides one). Register it with `Explorer.animate` like any artist.
     """
 
-    def __init__(self, ax, xy, size: float = 11.0, transform=None, **kwargs):
-        self.size = size
+    def __init__(self, ax, xy, size: float = 11.0, transform=None, ha: str = "center", offset=(0.0, 0.0),
+                 **kwargs):
+        self.size, self.ha, self.offset = size, ha, offset
         super().__init__([], offsets=np.asarray(xy, dtype=float), offset_transform=transform or ax.transData,
                          transform=Affine2D().scale(ax.figure.dpi / 72.0), facecolors=kwargs.pop("color", "black"),
                          edgecolors="none", **kwargs)
@@ -230,19 +232,22 @@ class GlyphLabels(PathCollection):
         self.set_paths([self._centred_path(text) for text in self.texts])
 
     def _centred_path(self, text: str):
-        """The outline of `text` in points, centred on the origin (cached: few distinct labels).
+        """The outline of `text` in points, placed on the origin (cached: few distinct labels).
 
-        Centred across by its own width, and up and down by the height of a digit, so that all
-        labels share one baseline."""
-        if text not in self._glyphs:
+        Across by its own width (`ha`), up and down centred on the height of a digit, so that all
+        labels share one baseline; then moved by `offset`."""
+        key = (text, self.ha, tuple(self.offset))
+        if key not in self._glyphs:
             if not text.strip():
-                self._glyphs[text] = Path(np.empty((0, 2)))
+                self._glyphs[key] = Path(np.empty((0, 2)))
             else:
                 path = TextPath((0, 0), text, size=self.size)
                 x0, x1 = path.vertices[:, 0].min(), path.vertices[:, 0].max()
+                anchor = {"left": x0, "right": x1, "center": (x0 + x1) / 2}[self.ha]
                 digit_height = TextPath((0, 0), "0", size=self.size).vertices[:, 1].max()
-                self._glyphs[text] = Affine2D().translate(-(x0 + x1) / 2, -digit_height / 2).transform_path(path)
-        return self._glyphs[text]
+                shift = Affine2D().translate(self.offset[0] - anchor, self.offset[1] - digit_height / 2)
+                self._glyphs[key] = shift.transform_path(path)
+        return self._glyphs[key]
 
 
 class BarSeries(PolyCollection):
@@ -398,7 +403,7 @@ class SpeedupExplorer(Explorer):
         }
 
     def build(self, figure) -> None:
-        figure.subplots_adjust(left=0.05, right=0.99, bottom=0.16, top=0.9, wspace=0.24)
+        figure.subplots_adjust(left=0.06, right=0.99, bottom=0.16, top=0.9, wspace=0.26)
         self.ax_alpha, self.ax_k, self.ax_best = figure.subplots(1, 3)
         ax = self.ax_alpha
         self.lines_ref = self.animate([ax.plot([], [], linewidth=1, alpha=0.6, label=f"K = {k}")[0]
@@ -408,7 +413,7 @@ class SpeedupExplorer(Explorer):
         self.point_alpha, = ax.plot([], [], "o", color="red", markersize=8, zorder=5)
         self.line_breakeven = ax.axvline(0.0, color="red", linewidth=1.2, linestyle=":",
                                          label="break-even alpha")
-        self.label_breakeven = ax.text(0.0, 1.0, "", color="red", va="top")
+        self.label_breakeven = GlyphLabels(ax, [(0.0, 1.0)], size=STYLE["font.size"] - 1, color="red")
         ax.axhline(1.0, color=BASELINE, linestyle="--", linewidth=1)
         # Titles name what is plotted, not the slider values (the sliders and readouts show those):
         # a static title is drawn once, a changing one costs its glyphs in every frame.
@@ -444,7 +449,7 @@ class SpeedupExplorer(Explorer):
             self.line_best.set_data(grid, theory.speedup(grid, self.best_k, c, growth))
             self.line_opt.set_data(grid[:-1], self.best_k[:-1])
             self._mark_breakeven(v["breakeven_alpha"])
-            set_limits(self.ax_alpha, ylim=(0.0, axis_top(1.02 * _visible_top(self.ax_alpha), bases=(1.0, 1.5))))
+            set_limits(self.ax_alpha, ylim=(0.0, axis_top(_visible_top(self.ax_alpha), bases=(1.0, 1.5))))
         self.point_alpha.set_data([alpha], [v["speedup"]])
 
         ks = np.arange(self.k_max_plot + 1)
@@ -464,10 +469,11 @@ class SpeedupExplorer(Explorer):
         self.label_breakeven.set_visible(shown)
         if shown:
             self.line_breakeven.set_xdata([breakeven, breakeven])
-            left = breakeven > 0.8      # below the 1x line, beside the crossing, away from the edge
-            self.label_breakeven.set_position((breakeven + (-0.015 if left else 0.015), 0.97))
-            self.label_breakeven.set_horizontalalignment("right" if left else "left")
-            self.label_breakeven.set_text(f"{breakeven:.2f}")
+            # Beside the crossing, on the side of the 1x line your-K curve is not on, away from the edge.
+            left = breakeven > 0.8
+            self.label_breakeven.ha, self.label_breakeven.offset = ("right", (-4, 9)) if left else ("left", (4, -9))
+            self.label_breakeven.set_offsets([(breakeven, 1.0)])
+            self.label_breakeven.set_texts([f"{breakeven:.2f}"])
 
 
 def speedup_explorer(alpha: float = 0.8, k: int = 4, c: float = 0.1, verify_growth: float = 0.0) -> SpeedupExplorer:
