@@ -25,7 +25,7 @@ reads well (`axis_top` snaps a top to a doubling ladder), set limits or tick lab
 their value changes (`set_limits` does), and expect a slow frame whenever they do. Registered
 artists are drawn above every static one. A registered Text costs about half a millisecond a
 frame: let titles name what is plotted (the sliders and readouts show the values), and draw many
-short labels as one `GlyphLabels`.
+short labels as one `GlyphLabels` and many bars as one `BarSeries` (one draw call each).
 
 Slider events: while a slider is dragged in the page, its values arrive faster than frames.
 A change that comes from the page only marks the explorer dirty and schedules one frame on the
