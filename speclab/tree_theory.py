@@ -17,7 +17,7 @@ import heapq
 
 import numpy as np
 
-from ._validate import as_count, as_probability_rows, as_unit_interval
+from ._validate import as_count, as_nonnegative, as_probability_rows, as_unit_interval
 from .trees import ROOT, TreeShape
 from .verify import residual
 
@@ -46,6 +46,16 @@ def expected_accepted(shape: TreeShape, alpha=None, rates=None):
 def expected_tokens_tree(shape: TreeShape, alpha=None, rates=None):
     """Expected tokens per round (= per target pass): accepted drafts plus the correction or bonus."""
     return 1.0 + expected_accepted(shape, alpha, rates)
+
+
+def tree_speedup(shape: TreeShape, alpha, c):
+    """Expected speedup of a tree under i.i.d. alpha: tokens per pass / (depth * c + 1).
+
+    A tree is drafted level by level, one draft pass per level (the siblings of a level share
+    it), then verified in one target pass; a chain of k is the case depth = k (Leviathan Thm 3.8).
+    """
+    c = as_nonnegative(c, "c")
+    return expected_tokens_tree(shape, alpha) / (shape.max_depth * c + 1.0)
 
 
 def full_tree_accepted(branching, alpha):

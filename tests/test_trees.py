@@ -264,6 +264,13 @@ def test_a_chain_gives_the_geometric_sum():
         np.testing.assert_allclose(tt.expected_tokens_tree(TreeShape.chain(k), alphas), sl.expected_tokens(alphas, k))
 
 
+def test_tree_speedup_pays_one_draft_pass_per_level():
+    for k in (1, 4):
+        assert tt.tree_speedup(TreeShape.chain(k), 0.7, 0.1) == pytest.approx(sl.speedup(0.7, k, 0.1))
+    fan = TreeShape.full((4, 2))
+    assert tt.tree_speedup(fan, 0.5, 0.2) == pytest.approx(tt.expected_tokens_tree(fan, 0.5) / 1.4)
+
+
 @pytest.mark.parametrize("branching", [(3,), (2, 2), (4, 2, 1), (1, 3, 2)])
 def test_full_tree_closed_form_matches_the_recursion(branching):
     alphas = np.linspace(0, 1, 21)
