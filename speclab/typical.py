@@ -1,4 +1,4 @@
-"""Medusa's typical acceptance, a LOSSY contrast to speculative sampling (Cai et al. 2024, Sec. 2.3.1).
+"""Medusa's typical acceptance, a LOSSY contrast to speculative sampling (Cai et al. 2024, "Typical Acceptance").
 
     Step 1  accept draft x_i while p_i(x_i) > min(epsilon, delta * exp(-H(p_i)))
             (no ratio p/q and no random number: how often the draft proposes x does not matter)
@@ -84,27 +84,32 @@ class TypicalTradeoff:
 
 
 def typical_tradeoff(p, q, epsilons, delta=None) -> TypicalTradeoff:
-    """Sweep epsilon on position-wise rows p [k+1, V], q [k, V]; delta None follows sqrt(epsilon)."""
+    """Sweep epsilon on rounds of position-wise rows p [..., k+1, V], q [..., k, V] (leading axes: many rounds).
+
+    delta None follows sqrt(epsilon). Acceptance and bias are means over all draft positions,
+    tokens per round the mean over rounds of 1 + r_1 + r_1 r_2 + ... + r_1...r_k.
+    """
     p, q = as_probability_rows(p, "p"), as_probability_rows(q, "q")
-    if p.ndim != 2 or q.ndim != 2 or p.shape[0] != q.shape[0] + 1 or p.shape[1] != q.shape[1]:
-        raise ValueError(f"p must be [k+1, V] and q [k, V]; got p {p.shape}, q {q.shape}")
+    if p.ndim < 2 or p.shape[:-2] != q.shape[:-2] or p.shape[-2] != q.shape[-2] + 1 or p.shape[-1] != q.shape[-1]:
+        raise ValueError(f"p must be [..., k+1, V] and q [..., k, V]; got p {p.shape}, q {q.shape}")
     epsilons = np.atleast_1d(as_unit_interval(epsilons, "epsilons"))
-    rows = [_sweep_point(p[:-1], q, e, delta) for e in epsilons]
-    alpha = np.minimum(p[:-1], q).sum(axis=-1)
+    rows = [_sweep_point(p[..., :-1, :], q, e, delta) for e in epsilons]
+    alpha = np.minimum(p[..., :-1, :], q).sum(axis=-1)
     return TypicalTradeoff(epsilons, *(np.array(col) for col in zip(*rows)),
                            lossless_acceptance=float(alpha.mean()),
-                           lossless_tokens_per_round=float(_tokens_per_round(alpha)))
+                           lossless_tokens_per_round=_tokens_per_round(alpha))
 
 
 def _sweep_point(p, q, epsilon, delta):
-    rates = typical_acceptance_rate(p, q, epsilon, delta)
+    rates = np.asarray(typical_acceptance_rate(p, q, epsilon, delta))
     bias = total_variation(typical_output_law(p, q, epsilon, delta), p)
-    return float(np.mean(rates)), _tokens_per_round(np.atleast_1d(rates)), float(np.mean(bias))
+    return float(np.mean(rates)), _tokens_per_round(rates), float(np.mean(bias))
 
 
 def _tokens_per_round(rates) -> float:
-    """1 + r_1 + r_1 r_2 + ... : a round reaches draft i only if drafts 1..i-1 were accepted."""
-    return float(1.0 + np.cumprod(rates).sum())
+    """Mean over rounds of 1 + r_1 + r_1 r_2 + ...: a round reaches draft i only if drafts 1..i-1 passed."""
+    rates = np.asarray(rates, dtype=np.float64)
+    return float(np.mean(1.0 + np.cumprod(rates, axis=-1).sum(axis=-1)))
 
 
 def _check_knobs(epsilon, delta):

@@ -60,6 +60,18 @@ def test_tradeoff_more_epsilon_less_speed_never_unbiased():
     assert t.lossless_acceptance == pytest.approx(float(np.mean(pair.alpha(4))))
 
 
+def test_tradeoff_over_many_rounds_is_the_mean_of_single_rounds():
+    pair = sl.SyntheticPair(vocab_size=30, agreement=0.5, seed=2)
+    p, q = pair.distributions(8)
+    rounds_p, rounds_q = np.stack([p[:4], p[4:]]), np.stack([q[:3], q[4:7]])
+    both = typical_tradeoff(rounds_p, rounds_q, [0.05])
+    one, two = (typical_tradeoff(rp, rq, [0.05]) for rp, rq in zip(rounds_p, rounds_q))
+    assert both.tokens_per_round[0] == pytest.approx((one.tokens_per_round[0] + two.tokens_per_round[0]) / 2)
+    assert both.bias[0] == pytest.approx((one.bias[0] + two.bias[0]) / 2)
+    assert both.lossless_tokens_per_round == pytest.approx(
+        (one.lossless_tokens_per_round + two.lossless_tokens_per_round) / 2)
+
+
 def test_verify_typical_validates_like_verify():
     with pytest.raises(ValueError, match="draft_tokens"):
         verify_typical(P, Q, np.array([7, 0]), np.random.default_rng(0))
