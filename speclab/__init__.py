@@ -5,6 +5,7 @@ per round (the paper's gamma), c = cost of a draft step over a target step, alph
 per-token acceptance probability E[sum_x min(p(x), q(x))].
 """
 
+from . import metrics
 from .iid import IIDResult, simulate_iid
 from .policies import AdaptiveK, FixedK
 from .rounds import RoundRecord
@@ -14,6 +15,7 @@ from .sweep import SweepResult, sweep
 from .theory import (
     accepted_fraction,
     acceptance_rate,
+    alpha_for_tokens,
     breakeven_alpha,
     expected_tokens,
     optimal_k,
@@ -38,8 +40,8 @@ def __getattr__(name):
 
 __all__ = [
     "AdaptiveK", "CostModel", "FixedK", "IIDResult", "RoundRecord", "SimulationResult", "SweepResult",
-    "SyntheticPair", "Verification", "accepted_fraction", "acceptance_rate", "breakeven_alpha",
-    "chi_square_test", "expected_tokens", "optimal_k", "plot_rounds", "residual", "rounds_table",
+    "SyntheticPair", "Verification", "accepted_fraction", "acceptance_rate", "alpha_for_tokens", "breakeven_alpha",
+    "chi_square_test", "expected_tokens", "metrics", "optimal_k", "plot_rounds", "residual", "rounds_table",
     "simulate", "simulate_iid", "speedup", "sweep", "tokens_html", "tokens_per_round_pmf", "verify",
     "verify_greedy",
 ]

@@ -1,4 +1,4 @@
-"""The `speclab` command: plan k from alpha and c, simulate a synthetic pair, measure a real pair.
+"""The `speclab` command: plan k from alpha and c, fit an engine's report, simulate, measure.
 
 Bad arguments print one line, `speclab: error: ...`, and exit with status 2.
 """
@@ -30,6 +30,17 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--verify-growth", type=float, default=0.0,
                       help="extra target cost per verified draft (0 = the paper's assumption)")
     plan.add_argument("--k-max", type=int, default=12, help="largest k to list (default 12)")
+    _add_emit_arguments(plan)
+
+    fit = commands.add_parser("fit", help="from an engine's mean acceptance length: alpha, best k, speedup")
+    fit.add_argument("--mean-acceptance-length", type=float, required=True,
+                     help="tokens per round incl. the bonus (vLLM's 'Mean acceptance length', EAGLE's tau)")
+    fit.add_argument("--k", type=int, required=True, help="the drafts per round the engine ran with (>= 1)")
+    fit.add_argument("--cost", type=float, default=0.05, help="c = draft step / target step (default 0.05)")
+    fit.add_argument("--verify-growth", type=float, default=0.0, help="extra target cost per verified draft")
+    fit.add_argument("--k-max", type=int, default=32, help="largest k to consider (default 32)")
+    fit.add_argument("--json", action="store_true", help="print one JSON object: alpha, best_k, speedup")
+    _add_emit_arguments(fit)
 
     sim = commands.add_parser("simulate", help="Monte Carlo on a synthetic target/draft pair")
     sim.add_argument("--agreement", type=float, required=True, help="draft/target agreement in [0, 1]")
@@ -66,7 +77,43 @@ def run_plan(args) -> int:
     else:
         print(f"optimal k = {best} (speedup {theory.speedup(args.alpha, best, args.cost, args.verify_growth):.3f}x); "
               f"break-even alpha at k = {best}: {_fmt(theory.breakeven_alpha(args.cost, best, args.verify_growth))}")
+    _emit(args, best)
     return 0
+
+
+def run_fit(args) -> int:
+    from .metrics import fit
+
+    result = fit(args.mean_acceptance_length, args.k, cost=args.cost, verify_growth=args.verify_growth,
+                 k_max=args.k_max)
+    if args.json:
+        import json
+
+        print(json.dumps(result.to_dict()))
+    else:
+        print(f"mean acceptance length {args.mean_acceptance_length:g} at k = {args.k} implies alpha = "
+              f"{result.alpha:.4f} (i.i.d. acceptance)")
+        print(f"expected speedup at k = {args.k}: {result.speedup_at_k:.3f}x (c = {args.cost:g}, "
+              f"verify_growth = {args.verify_growth:g})")
+        print(f"best k = {result.best_k} (of 0..{args.k_max}): {result.speedup:.3f}x")
+    _emit(args, result.best_k)
+    return 0
+
+
+def _add_emit_arguments(parser) -> None:
+    from .engines import ENGINES, METHODS
+
+    parser.add_argument("--emit", choices=ENGINES, help="also print this engine's configuration for the best k")
+    parser.add_argument("--method", choices=METHODS, default="draft-model", help="how the engine drafts")
+    parser.add_argument("--draft", help="draft model path for the emitted configuration")
+    parser.add_argument("--target", help="target model path for the emitted configuration")
+
+
+def _emit(args, k: int) -> None:
+    if args.emit:
+        from .engines import engine_config
+
+        print(engine_config(args.emit, k, args.method, args.draft, args.target))
 
 
 def run_simulate(args) -> int:
@@ -107,7 +154,11 @@ def main(argv=None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        runner = {"plan": run_plan, "simulate": run_simulate, "measure": run_measure}[args.command]
+        if getattr(args, "emit", None):           # refuse an impossible --emit before any work
+            from .engines import check_engine_method
+
+            check_engine_method(args.emit, args.method)
+        runner = {"plan": run_plan, "fit": run_fit, "simulate": run_simulate, "measure": run_measure}[args.command]
         return runner(args)
     except (_UsageError, ValueError) as err:
         print(f"speclab: error: {err}", file=sys.stderr)

@@ -51,11 +51,18 @@ class RoundRecord:
             return PLAIN
         return BONUS if self.bonus else CORRECTION
 
+    @property
+    def rejected_draft(self):
+        """The draft the target rejected, or None when every draft was accepted (or k = 0)."""
+        return self.draft_tokens[self.n_accepted] if self.n_accepted < self.k else None
+
     def cells(self) -> list:
-        """(token, status) per slot, as the trace draws a round: the accepted drafts, then the
-        rejected draft and its correction (or, after k acceptances, the bonus), then the skipped.
+        """(token, status) per column, one column per output position of the round.
+
+        The accepted drafts, then the extra token: a correction takes the column of the draft it
+        replaces (the same output position), a bonus the column after the k-th draft. Skipped
+        drafts keep their own columns after it. The rejected draft itself is `rejected_draft`.
         """
         n = self.n_accepted
-        cells = list(zip(self.draft_tokens[: n + 1], self.draft_statuses()))
-        cells.insert(n + (0 if self.bonus else 1), (self.next_token, self.extra_status()))
+        cells = [(t, ACCEPTED) for t in self.draft_tokens[:n]] + [(int(self.next_token), self.extra_status())]
         return cells + [(t, SKIPPED) for t in self.draft_tokens[n + 1:]]

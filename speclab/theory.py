@@ -58,17 +58,31 @@ def breakeven_alpha(c, k, verify_growth=0.0):
     c = as_nonnegative(c, "c")
     k = as_count_array(k, "k", minimum=1)
     growth = as_nonnegative(verify_growth, "verify_growth")
-    c, k, growth = np.broadcast_arrays(c, k, growth)
-    target = k * (c + growth)                       # alpha + ... + alpha^k must reach this
+    return _scalar(_alpha_reaching(k * (c + growth), k))
+
+
+def alpha_for_tokens(tokens, k):
+    """The alpha whose rounds of k drafts emit `tokens` on average: 1 + alpha + ... + alpha^k = tokens.
+
+    The inverse of expected_tokens; nan where no alpha in [0, 1] reaches `tokens` (above k + 1).
+    Closed forms for k = 1 and k = 2, bisection otherwise (the sum increases in alpha).
+    """
+    tokens = as_nonnegative(tokens, "tokens")
+    k = as_count_array(k, "k", minimum=1)
+    return _scalar(_alpha_reaching(np.maximum(tokens - 1.0, 0.0), k))
+
+
+def _alpha_reaching(target, k):
+    """The alpha in [0, 1] with alpha + ... + alpha^k = target, or nan when target > k."""
+    target, k = np.broadcast_arrays(target, k)
     roots = np.where(k == 1, target, np.nan)
     roots = np.where(k == 2, (np.sqrt(1.0 + 4.0 * target) - 1.0) / 2.0, roots)
     general = k > 2
     if np.any(general):
         roots = np.where(general, _bisect_breakeven(target, k), roots)
-    roots = np.where(target == 0, 0.0, roots)       # free drafts pay off at any alpha
+    roots = np.where(target == 0, 0.0, roots)       # one token a round: nothing is accepted
     # No alpha in [0, 1] reaches the target when it exceeds k (the value at alpha = 1).
-    roots = np.where(target > k * (1.0 + 1e-15), np.nan, np.clip(roots, 0.0, 1.0))
-    return _scalar(roots)
+    return np.where(target > k * (1.0 + 1e-15), np.nan, np.clip(roots, 0.0, 1.0))
 
 
 def acceptance_rate(p, q):

@@ -45,8 +45,20 @@ def rounds_table(records, decode=None) -> str:
     return "\n".join(lines)
 
 
+def column_layers(record: RoundRecord) -> list:
+    """What each column of a round shows, top to bottom: one (token, status), or two where a
+    rejected draft and its correction share the output position (the draft above, the correction below).
+    """
+    return [[(record.rejected_draft, REJECTED), (token, status)] if status == CORRECTION else [(token, status)]
+            for token, status in record.cells()]
+
+
 def plot_rounds(records, ax=None, decode=None, max_rounds: int = 12):
-    """A grid of rounds (rows) by draft slot (columns), each cell coloured by its status."""
+    """A grid of rounds (rows) by output position within the round (columns), coloured by status.
+
+    A rejected draft and the correction that replaces it share a column (the same output
+    position): the top half shows the rejected draft, the bottom half the correction.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch, Rectangle
 
@@ -55,13 +67,18 @@ def plot_rounds(records, ax=None, decode=None, max_rounds: int = 12):
     if ax is None:
         _, ax = plt.subplots(figsize=(1.2 * width + 2, 0.55 * len(records) + 1.4))
     for row, rec in enumerate(records):
-        for col, (token, status) in enumerate(rec.cells()):
-            ax.add_patch(Rectangle((col, row), 0.95, 0.9, color=COLOURS[status]))
-            ax.text(col + 0.47, row + 0.45, _label(token, decode)[:8], ha="center", va="center", fontsize=8)
+        for col, layers in enumerate(column_layers(rec)):
+            height = 0.9 / len(layers)
+            for i, (token, status) in enumerate(layers):
+                top = row + i * height
+                ax.add_patch(Rectangle((col, top), 0.95, height, color=COLOURS[status]))
+                ax.text(col + 0.47, top + height / 2, _label(token, decode)[:8], ha="center", va="center",
+                        fontsize=8 if len(layers) == 1 else 7)
     ax.set_xlim(0, width)
     ax.set_ylim(len(records), 0)
     ax.set_yticks([r + 0.45 for r in range(len(records))], [f"round {r + 1}" for r in range(len(records))])
-    ax.set_xticks([c + 0.47 for c in range(width)], [f"slot {c + 1}" for c in range(width)])
+    ax.set_xticks([c + 0.47 for c in range(width)], [f"+{c + 1}" for c in range(width)])
+    ax.set_xlabel("output position within the round")
     ax.tick_params(length=0)
     ax.set_frame_on(False)
     ax.legend(handles=[Patch(color=c, label=s) for s, c in COLOURS.items()],

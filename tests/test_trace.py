@@ -26,13 +26,19 @@ def test_text_table_marks_each_draft():
     assert lines[-1].startswith("legend")
 
 
-def test_figure_draws_one_cell_per_slot():
+def test_figure_puts_a_rejected_draft_and_its_correction_in_one_column():
     fig = sl.plot_rounds([REJECTED_ROUND, BONUS_ROUND])
     ax = fig.axes[0]
-    assert len(ax.patches) == 5 + 3
+    assert len(ax.patches) == (1 + 2 + 2) + 3      # the shared column is split in two halves
     colours = [matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches]
     assert colours[:5] == ["#4caf50", "#e53935", "#fb8c00", "#bdbdbd", "#bdbdbd"]
     assert colours[5:] == ["#4caf50", "#4caf50", "#1e88e5"]
+    columns = [p.get_x() for p in ax.patches[:5]]
+    assert columns == [0, 1, 1, 2, 3]               # draft 2 (rejected) and its correction: column 2
+    heights = [p.get_height() for p in ax.patches[1:3]]
+    assert heights == [0.45, 0.45]
+    labels = [t.get_text() for t in ax.texts]
+    assert labels[:5] == ["5", "6", "9", "7", "8"] and labels[5:] == ["1", "2", "3"]
 
 
 def test_html_colours_tokens_and_escapes_text():
@@ -48,10 +54,24 @@ def test_simulated_records_render():
     assert sl.tokens_html(res.rounds).count("<span title=") == 30
 
 
-def test_cells_lay_out_a_round_as_the_figure_draws_it():
-    assert REJECTED_ROUND.cells() == [(5, "accepted"), (6, "rejected"), (9, "correction"),
-                                      (7, "skipped"), (8, "skipped")]
+def test_cells_give_one_column_per_output_position():
+    assert REJECTED_ROUND.cells() == [(5, "accepted"), (9, "correction"), (7, "skipped"), (8, "skipped")]
+    assert REJECTED_ROUND.rejected_draft == 6
     assert BONUS_ROUND.cells() == [(1, "accepted"), (2, "accepted"), (3, "bonus")]
+    assert BONUS_ROUND.rejected_draft is None
+    first_rejected = RoundRecord((4, 5), n_accepted=0, next_token=6)
+    assert first_rejected.cells() == [(6, "correction"), (5, "skipped")]
+    # the emitted tokens are exactly the columns' accepted/correction/bonus tokens, in order
+    for rec in (REJECTED_ROUND, BONUS_ROUND, first_rejected):
+        assert tuple(t for t, s in rec.cells() if s != "skipped") == rec.emitted
+
+
+def test_column_layers_stack_the_rejected_draft_over_its_correction():
+    from speclab.trace import column_layers
+
+    assert column_layers(REJECTED_ROUND) == [[(5, "accepted")], [(6, "rejected"), (9, "correction")],
+                                             [(7, "skipped")], [(8, "skipped")]]
+    assert column_layers(BONUS_ROUND) == [[(1, "accepted")], [(2, "accepted")], [(3, "bonus")]]
 
 
 def test_a_round_without_drafts_is_a_plain_step():

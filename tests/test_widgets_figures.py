@@ -41,8 +41,14 @@ def test_optimal_k_curve_and_accepted_fraction():
     fig = plots.plot_optimal_k(cs=(0.1,))
     step = fig.axes[0].lines[0]
     np.testing.assert_array_equal(step.get_ydata(), sl.optimal_k(step.get_xdata(), 0.1))
-    fig = plots.plot_accepted_fraction(ks=(4,))
-    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), sl.accepted_fraction(ALPHA_GRID, 4))
+    cap = [l for l in fig.axes[0].lines if l.get_label().startswith("search cap")]
+    assert len(cap) == 1 and cap[0].get_ydata()[0] == 32 and "up to K = 32" in fig.axes[0].get_title()
+    fig = plots.plot_accepted_fraction(ks=(1, 4))
+    curves = {l.get_label(): l for l in fig.axes[0].lines}
+    np.testing.assert_allclose(curves["K = 4"].get_ydata(), sl.accepted_fraction(ALPHA_GRID, 4))
+    # K = 1 lies on the diagonal: it must be drawn above it, in a style that stays visible
+    k1, diagonal = curves["K = 1 (on the diagonal)"], curves["alpha itself"]
+    assert k1.get_zorder() > diagonal.get_zorder() and k1.get_linestyle() == "--"
 
 
 def test_figures_draw_on_the_axes_they_are_given():
@@ -69,6 +75,8 @@ def test_lossless_histogram_normalizes_counts():
     heights = [bar.get_height() for bar in fig.axes[0].patches]
     np.testing.assert_allclose(heights, [0.6, 0.3, 0.1])    # sorted by p, most likely first
     assert "p-value = 0.5" in fig.axes[0].get_title()
+    fig = plots.plot_lossless(np.array([30, 60, 10]), np.array([0.3, 0.6, 0.1]), p_value=0.0)
+    assert "p-value < 1e-300" in fig.axes[0].get_title()
 
 
 def test_benchmark_figures():
@@ -81,3 +89,14 @@ def test_benchmark_figures():
     np.testing.assert_allclose(dots[1].get_ydata(), values[:, 1])
     fig = plots.plot_policy_comparison(["a", "b"], [1.5, 2.0], [1.4, 1.9], [1.6, 2.1])
     assert [round(b.get_height(), 2) for b in fig.axes[0].patches] == [1.5, 2.0]
+
+
+def test_speedup_heatmap_diverges_at_one():
+    values = np.array([[0.8, 1.0], [1.3, 5.0]])
+    fig = plots.plot_grid_heatmap(values, [0.5, 0.9], [1, 2], cmap="RdBu", vmin=0.5, vmax=5, center=1.0)
+    image = fig.axes[0].images[0]
+    assert image.norm(1.0) == pytest.approx(0.5)            # 1x sits at the middle of the map
+    assert image.norm(0.8) < 0.5 < image.norm(1.3)          # slower on one side, faster on the other
+    assert image.norm(0.5) == pytest.approx(0.0) and image.norm(5.0) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="center"):
+        plots.plot_grid_heatmap(values, [0.5, 0.9], [1, 2], vmin=1.0, vmax=5, center=1.0)

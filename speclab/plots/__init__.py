@@ -1,17 +1,21 @@
 """Figures for the course notebooks: every function takes `ax=None` and returns the figure.
 
 One idea per module: `speedup` (the closed-form curves), `acceptance` (p, q and the residual),
-`lossless` (emitted tokens against p), `benchmark` (simulated grids and bands).
+`lossless` (emitted tokens against p), `benchmark` (simulated grids and bands), `timeline`
+(draft steps and target passes along modelled time), `kv_cache` (what each cache holds after a round).
 """
 
 from .acceptance import plot_acceptance, plot_residual
 from .benchmark import plot_grid_heatmap, plot_policy_comparison, plot_speedup_vs_acceptance
+from .kv_cache import kv_rollback, plot_kv_rollback
 from .lossless import plot_lossless
 from .speedup import (plot_accepted_fraction, plot_optimal_k, plot_speedup_vs_alpha,
                       plot_speedup_vs_cost, plot_speedup_vs_k, plot_verify_growth)
+from .timeline import plot_timeline, timeline_segments
 
 __all__ = [
     "plot_acceptance", "plot_residual", "plot_grid_heatmap", "plot_policy_comparison",
     "plot_speedup_vs_acceptance", "plot_lossless", "plot_accepted_fraction", "plot_optimal_k",
     "plot_speedup_vs_alpha", "plot_speedup_vs_cost", "plot_speedup_vs_k", "plot_verify_growth",
+    "kv_rollback", "plot_kv_rollback", "plot_timeline", "timeline_segments",
 ]

@@ -9,11 +9,25 @@ from ._axes import axes, baseline
 
 
 def plot_grid_heatmap(values, agreements, ks, ax=None, title="", fmt="{:.2f}", cmap="RdYlGn",
-                      vmin=None, vmax=None, colorbar=True):
-    """An annotated heatmap of `values` [agreement, K] (rows: agreement, columns: K)."""
+                      vmin=None, vmax=None, colorbar=True, center=None):
+    """An annotated heatmap of `values` [agreement, K] (rows: agreement, columns: K).
+
+    `center` (e.g. 1.0 for speedups) splits a diverging colour map there: values below it take
+    one side's colours, values above the other's, each side scaled to its own range.
+    """
+    from matplotlib.colors import TwoSlopeNorm
+
     fig, ax = axes(ax, figsize=(6.0, 4.0))
     values = np.asarray(values, dtype=np.float64)
-    image = ax.imshow(values, cmap=cmap, aspect="auto", vmin=vmin, vmax=vmax, origin="lower")
+    if center is None:
+        image = ax.imshow(values, cmap=cmap, aspect="auto", vmin=vmin, vmax=vmax, origin="lower")
+    else:
+        low = np.nanmin(values) if vmin is None else vmin
+        high = np.nanmax(values) if vmax is None else vmax
+        if not low < center < high:
+            raise ValueError(f"center must lie strictly between vmin and vmax; got {low}, {center}, {high}")
+        norm = TwoSlopeNorm(vcenter=center, vmin=low, vmax=high)
+        image = ax.imshow(values, cmap=cmap, aspect="auto", norm=norm, origin="lower")
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
             red, green, blue, _ = image.cmap(image.norm(values[i, j]))

@@ -7,6 +7,11 @@ import numpy as np
 from ._axes import DRAFT, TARGET, axes
 
 
+def format_p_value(p_value) -> str:
+    """'= 0.42' or '< 1e-300': a p-value that underflows to 0 is tiny, never exactly 0."""
+    return "< 1e-300" if p_value < 1e-300 else f"= {p_value:.3g}"
+
+
 def plot_lossless(counts, p, ax=None, title="", p_value=None):
     """Observed token frequencies (bars) against the target p (dots), tokens sorted by p."""
     fig, ax = axes(ax, figsize=(5.0, 3.2))
@@ -17,7 +22,7 @@ def plot_lossless(counts, p, ax=None, title="", p_value=None):
     ax.bar(x, counts[order] / counts.sum(), color=DRAFT, alpha=0.8, label="emitted")
     ax.plot(x, p[order], "o", color=TARGET, label="p (target)")
     if p_value is not None:
-        title = f"{title}\nchi-square p-value = {p_value:.3g}".strip()
+        title = f"{title}\nchi-square p-value {format_p_value(p_value)}".strip()
     ax.set_xticks(x, [str(t) for t in order], fontsize=8)
     ax.set(xlabel="token", ylabel="frequency", title=title)
     ax.legend(fontsize=8)

@@ -74,18 +74,24 @@ def plot_optimal_k(cs=(0.02, 0.05, 0.1, 0.2), verify_growth=0.0, k_max=32, ax=No
                 where="mid", linewidth=2, label=f"c = {c:g}")
     if point is not None:
         ax.plot(*point, "o", color="black", markersize=7, zorder=5)
-    ax.set(xlabel="acceptance probability alpha", ylabel="best K", xlim=(0, 1),
-           title="Optimal K vs alpha")
+    # The search stops at k_max: a curve flat at the cap means "k_max or more".
+    ax.axhline(k_max, color="black", linestyle=":", linewidth=1, label=f"search cap K = {k_max}")
+    ax.set(xlabel="acceptance probability alpha", ylabel="best K (capped)", xlim=(0, 1),
+           ylim=(0, k_max * 1.08), title=f"Optimal K vs alpha (searched up to K = {k_max})")
     ax.legend(fontsize=8, loc="upper left")
     return fig
 
 
 def plot_accepted_fraction(ks=(1, 2, 4, 8), ax=None):
-    """What accepted/drafted converges to, against alpha: only the k = 1 curve is the diagonal."""
+    """What accepted/drafted converges to, against alpha: only the k = 1 curve is the diagonal.
+
+    The diagonal is drawn first and thin, so the k = 1 curve that lies on it stays visible.
+    """
     fig, ax = axes(ax)
+    ax.plot([0, 1], [0, 1], color="black", linewidth=5, alpha=0.18, label="alpha itself", zorder=1)
     for k in ks:
-        ax.plot(ALPHA_GRID, theory.accepted_fraction(ALPHA_GRID, k), linewidth=2, label=f"K = {k}")
-    ax.plot([0, 1], [0, 1], color="black", linestyle="--", linewidth=1, label="alpha itself")
+        ax.plot(ALPHA_GRID, theory.accepted_fraction(ALPHA_GRID, k), linewidth=2, zorder=2,
+                linestyle="--" if k == 1 else "-", label=f"K = {k}" + (" (on the diagonal)" if k == 1 else ""))
     ax.set(xlabel="acceptance probability alpha", ylabel="accepted / drafted", xlim=(0, 1), ylim=(0, 1),
            title="accepted/drafted is not alpha")
     ax.legend(fontsize=8, loc="upper left")

@@ -18,20 +18,22 @@ A large language model writes one token per forward pass, and each pass of a big
 big *target* model check all the guesses in a single pass. When the guesses are good, one slow
 pass yields several tokens; when they are bad, nothing is lost but a little draft time.
 And, as notebook 02 proves, the text it produces is distributed **exactly** as if the target had
-written it alone.
+written it alone (exactly in exact arithmetic; notebook 02 says what floating point changes).
 
 In this notebook you will:
 
-1. walk through one round by hand: draft, verify, accept or reject, correct or collect a bonus;
-2. simulate thousands of complete decodes and compare their (modelled) time with plain decoding;
+1. walk through one round by hand, then read the whole round as twenty lines of numpy and check
+   that the package does exactly the same;
+2. simulate thousands of complete decodes and see, on a timeline, where the time goes;
 3. read the step-by-step trace of a decode as a table, a figure and coloured text, and replay it
-   with sliders.
+   with sliders;
+4. look inside a real implementation: what each model's KV cache holds after a rejection.
 """,
 ) + [
     code("""
 import numpy as np
 from IPython.display import HTML
-from speclab import widgets
+from speclab import plots, widgets
 from speclab.verify import sample_categorical   # draws one token per row of probabilities
 """),
     md("""
@@ -41,7 +43,8 @@ Generating a token with a big model means reading all of its weights from memory
 sequence that reading, not the arithmetic, sets the pace: the processor waits on memory. Feeding
 the model $K+1$ positions instead of one reuses the same weights for every position, so the pass
 costs roughly the same. Plain (autoregressive) decoding wastes that capacity; speculative
-decoding fills it with guesses.
+decoding fills it with guesses. (Notebook 06 puts numbers on this, and shows where it stops
+being true: large batches.)
 
 ## 2. Notation
 
@@ -118,6 +121,58 @@ print("acceptance probabilities:", v.accept_probs.round(3))
 print("tokens emitted:", v.tokens, "| bonus:", v.bonus)
 """),
     md("""
+### The whole round in plain numpy
+
+Before leaning on the package, here is the round written out in full: about twenty lines a
+learner can read top to bottom. `p` holds the target's rows $p_0..p_K$ (one target pass scores
+the context and all $K$ drafts at once, so all $K+1$ rows arrive together), `q` the draft's rows
+$q_0..q_{K-1}$. `draw` picks a token by inverse-CDF sampling from one uniform number.
+"""),
+    code("""
+def draw(probs, u):
+    \"\"\"One token from a probability vector, by inverse CDF with the uniform number u.\"\"\"
+    cdf = np.cumsum(probs) / probs.sum()
+    return int(np.searchsorted(cdf, 1.0 - u))
+
+
+def speculative_round(p, q, rng):
+    k = len(q)
+    # Step 1, draft: x_i ~ q_i, one cheap draft step per token.
+    drafts = [draw(q[i], u) for i, u in enumerate(rng.random(k))]
+    # Step 2, score: one target pass gives p_0..p_k (here they are given as the rows of p).
+    r = rng.random(k)
+    for i, x in enumerate(drafts):
+        # Step 3, accept x_i with probability min(1, p_i(x) / q_i(x)), left to right.
+        if r[i] >= p[i, x] / q[i, x]:
+            # Step 4a, rejected: a correction from the residual norm(max(0, p_i - q_i)).
+            leftover = np.maximum(p[i] - q[i], 0.0)
+            return drafts[:i] + [draw(leftover, rng.random())]
+    # Step 4b, all k accepted: a bonus token from p_k.
+    return drafts + [draw(p[k], rng.random())]
+
+
+speculative_round(p, q[:4], np.random.default_rng(1))
+"""),
+    md("""
+The package does the same in two calls: `sample_categorical` for the drafts and `sl.verify` for
+steps 2 to 4. Given the same random numbers in the same order, both must emit the same tokens.
+Run a thousand rounds of each from the same seeds and compare:
+"""),
+    code("""
+def package_round(p, q, rng):
+    drafts = sample_categorical(q, rng.random(len(q)))
+    return sl.verify(p, q, drafts, rng).tokens.tolist()
+
+
+same = sum(speculative_round(p, q[:4], np.random.default_rng(s)) == package_round(p, q[:4], np.random.default_rng(s))
+           for s in range(1000))
+print(f"identical output in {same} of 1000 rounds")
+"""),
+    md("""
+From here on the notebooks call the package: it is the same rule, vectorized (the simulator
+runs thousands of rounds at once) and tested, including the proof-by-statistics of notebook 02.
+"""),
+    md("""
 ## 4. A whole decode, simulated
 
 `sl.simulate` decodes `num_tokens` tokens round after round, for many independent trials at once,
@@ -143,6 +198,13 @@ print(f"speculative:    {res.time_ms.mean():7.0f} ms  {res.target_passes / res.t
       f" + {res.draft_passes / res.trials:.1f} draft passes")
 """),
     md("""
+Where does the time go? The timeline below lays the first eight rounds of trial 0 along modelled
+time: in the top lane, each round's four short draft steps (orange) and then one target pass
+(blue) that emits the number of tokens written on it; in the bottom lane, plain decoding writing
+the same tokens one 50 ms target step at a time.
+"""),
+    code("fig = plots.plot_timeline(res.rounds[:8], cost)"),
+    md("""
 Two numbers in the summary deserve a second look. *alpha* (0.83) is the probability that a single
 draft is accepted. *accepted / drafted* (0.64) is lower, because drafts after a rejection are
 counted as drafted but never tested. Notebook 03 explains why the two differ and why only
@@ -164,9 +226,11 @@ The simulation keeps the rounds of its first trial as records. As a table (`+` a
 """),
     code("print(sl.rounds_table(res.rounds[:8]))"),
     md("""
-The same rounds as a picture: one row per round, one cell per slot. Green drafts were accepted,
-the red one was rejected, grey ones were skipped; the orange cell is the correction and a blue
-cell a bonus.
+The same rounds as a picture: one row per round, one column per output position within the
+round. Green drafts were accepted and grey ones skipped. A rejected draft and the correction that
+replaces it occupy the *same* output position, so they share a column: the red top half is the
+rejected draft, the orange bottom half the correction the target put there. A blue cell is a
+bonus, one position past the last draft.
 """),
     code("fig = sl.plot_rounds(res.rounds, max_rounds=10)"),
     md("""
@@ -177,12 +241,41 @@ Most tokens are green: written by the draft, approved by the target.
     md("""
 ## 6. Replay it yourself
 
-Move the sliders to re-run one 40-token decode. Lower the agreement and watch red and orange
-take over; raise $K$ and watch more grey (wasted drafts) appear at low agreement, and more blue
-bonuses at high agreement. The readouts count the target passes, the quantity that speculation
-saves.
+Move the sliders to re-run one 40-token decode. Lower the agreement and watch orange corrections
+take over, each in the column of the draft it replaced; raise $K$ and watch more grey (wasted
+drafts) appear at low agreement, and more blue bonuses at high agreement. The readouts count
+the target passes, the quantity that speculation saves.
 """),
     code("widgets.trace_explorer(agreement=0.75, k=4, seed=0)", tags=(IGNORE_OUTPUT,)),
+    md("""
+## 7. Under the hood: the KV caches
+
+A real model does not re-read the whole text every step: it keeps a **KV cache** of the keys and
+values it computed for earlier positions, and each pass only processes the new tokens. Both
+models keep one, and a rejection means both must forget what they computed for drafts that did
+not survive. `speclab.real` (notebook 05) does it like this:
+
+* The **target** cache holds every token but the last. A round feeds that last token plus the
+  $K$ drafts in one pass, so afterwards it holds all $K$ drafts; it is then **cropped** back to
+  the context plus the accepted drafts. The round's extra token (correction or bonus) was sampled
+  from the pass's output, not fed through it, so it is the first token fed next round.
+* The **draft** cache grows one token per draft step, but the $K$-th draft is sampled from the
+  last step's output and never fed. It is cropped the same way. After a rejection it is one token
+  short of the text (the correction); after a **bonus** it is two short ($x_K$ and the bonus),
+  which is why the draft model is fed two tokens at the start of the round after a bonus.
+
+Here $K = 4$, three context tokens, and the second draft $x_2$ is rejected:
+"""),
+    code("fig = plots.plot_kv_rollback(k=4, n_accepted=1, context=3)"),
+    md("""
+And a round in which all four drafts are accepted and the target adds a bonus:
+"""),
+    code("fig = plots.plot_kv_rollback(k=4, n_accepted=4, context=3)"),
+    md("""
+Cropping is cheap: the cache is a tensor per layer, and forgetting its last entries is a slice.
+Nothing is ever recomputed; the rejected drafts' work is simply thrown away, which is the cost a
+low $\\alpha$ pays.
+"""),
     md("""
 ## Takeaways
 
@@ -192,6 +285,8 @@ saves.
   with the draft.
 * Time here is *modelled*, so thousands of seeded trials give a speedup with a confidence
   interval in well under a second.
+* A rejected draft and its correction are the same output position; after a round, both KV caches
+  are cropped to the context plus the accepted drafts.
 * With greedy decoding (temperature 0) the rule reduces to "keep drafts while they equal the
   target's argmax", which `sl.verify_greedy` implements.
 

@@ -171,6 +171,14 @@ v = sl.verify_greedy(p3, draft_tokens=np.array([p3[0].argmax(), 5]))
 print("target argmax per position:", p3.argmax(axis=1), "| accepted:", v.n_accepted, "| emitted:", v.tokens)
 """),
     md("""
+**"Exact" is a statement about arithmetic.** With real models, the target's $p$ comes out of
+floating-point computation, and a pass over $K+1$ tokens does not add its numbers in the same
+order as $K+1$ one-token passes. In fp32 the difference is tiny; in bf16 on a GPU it can flip the
+argmax where two tokens are nearly tied, so greedy speculative output can occasionally differ
+from greedy one-token decoding (and sampling shifts just as slightly). The rule is still exact for
+the $p$ it is given. The token-for-token identity checks of this course (notebook 05 and the
+tests) run in fp32 on a CPU.
+
 ## Takeaways
 
 * Keep a draft with probability $\\min(1, p/q)$; after a rejection, sample from the residual

@@ -22,8 +22,8 @@ will drag sliders and watch every trade-off move. Finally you will meet three tr
 that looks like $\\alpha$ but is not, the assumption that $\\alpha$ is the same everywhere, and
 the assumption that verifying $K+1$ tokens is as cheap as generating one.
 
-Every number below comes from `speclab.theory` (tested against Monte Carlo simulation);
-nothing is computed inside the notebook.
+Every number below comes from `speclab`'s tested functions (the closed forms of `speclab.theory`,
+checked against Monte Carlo simulation); the notebook only calls them and prints the results.
 """,
 ) + [
     code("import numpy as np\nimport matplotlib.pyplot as plt\nfrom speclab import plots, widgets   # figures and sliders, tested like the rest of the package"),
@@ -39,7 +39,7 @@ nothing is computed inside the notebook.
 
 For now assume what the original analysis (Leviathan et al., 2023) assumes: every draft is
 accepted independently with the same probability $\\alpha$ (we say *i.i.d.*), and one target pass
-over $K+1$ positions takes as long as a pass over one. Sections 6 and 7 drop these assumptions.
+over $K+1$ positions takes as long as a pass over one. Sections 7 and 8 drop these assumptions.
 """),
     md("""
 ## 2. Expected tokens per round
@@ -86,7 +86,7 @@ Theorem 3.8 of Leviathan et al. (2023). Three consequences are worth saying out 
   $Kc + 1$: speculation is then slower than plain decoding by exactly that factor.
 * The speedup is about *latency* of one sequence. It assumes the target pass is limited by memory
   bandwidth, so checking $K+1$ positions costs about as much as one; at large batch sizes that stops
-  being true (section 7).
+  being true (section 8; notebook 06 works out where).
 """),
     code("round(sl.speedup(alpha=0.8, k=4, c=0.1), 3), round(sl.speedup(alpha=0.0, k=4, c=0.1), 3), sl.speedup(1.0, 4, 0.0)"),
     md("""
@@ -130,8 +130,12 @@ sl.optimal_k(alphas[:, None], costs[None, :])
 """),
     code("fig = plots.plot_optimal_k(cs=(0.02, 0.05, 0.1, 0.2))"),
     md("""
-Better drafts deserve longer speculation, and cheaper drafts too. Near $\\alpha = 1$ the best $K$
-shoots up: when almost nothing is rejected, each extra draft is nearly a free token.
+Both the table and the figure search $K$ from 0 to `k_max = 32` only (the dotted line): a value of
+32 means "32 or more". Better drafts deserve longer speculation, and cheaper drafts too. Near
+$\\alpha = 1$ the best $K$ shoots up: one more draft costs $c$ and adds $\\alpha^{K+1}$ expected
+tokens. A little algebra on $S$ shows that the extra draft pays exactly when
+$\\alpha^{K+1} > c\\,S(\\alpha, K, c)$; near $\\alpha = 1$ the left side shrinks slowly, so $K$ can
+grow a long way before that fails.
 
 **Break-even alpha.** For a fixed $K$ and $c$, speculation pays only when $S > 1$, i.e. when
 $\\alpha + \\alpha^2 + \\dots + \\alpha^K > Kc$. `sl.breakeven_alpha(c, k)` solves this for the
@@ -169,29 +173,101 @@ $\\alpha$ from logs, divide the accepted drafts by the drafts that were actually
 numbers apart: `acceptance_rate` on results is accepted/drafted, `alpha` is
 $\\mathbb{E}[\\sum_x \\min(p, q)]$.
 
+Accepted/drafted is not useless, though: it measures the tokens per round *exactly*. Call it
+$f$. With a fixed $K$, every round drafts $K$ tokens and emits its accepted drafts plus one, so
+tokens per round $= 1 + Kf$ and
+
+$$S = \\frac{1 + Kf}{1 + Kc},$$
+
+an identity (no model of acceptance needed), straight-line in $f$. Check it on a full simulated
+decode, which counts accepted and drafted tokens itself (its last round of each text drafts fewer
+than $K$, so the average drafts per round sits just under 4; with that average the identity is
+exact):
+"""),
+    code("""
+run = sl.simulate(sl.SyntheticPair(agreement=0.75, seed=0), num_tokens=200, k=4, trials=200, seed=0)
+f = run.acceptance_rate
+drafted_per_round = run.drafted / run.rounds_per_trial.sum()
+print(f"accepted/drafted f = {f:.4f}")
+print(f"1 + 4 f                      = {1 + 4 * f:.4f}")
+print(f"1 + (drafts per round) f     = {1 + drafted_per_round * f:.4f}")
+print(f"simulated tokens per round   = {run.mean_tokens_per_round:.4f}")
+"""),
+    md("""
+So $f$ is the right number to report a run's speedup; it is the wrong number to plug into a
+formula that wants $\\alpha$, and it changes when you change $K$ while $\\alpha$ does not.
+
 ## 7. Trap two: alpha is not the same everywhere
 
 Real text has easy stretches (a closing bracket, a repeated name) where the draft almost always
-agrees, and hard ones where it rarely does. The formula uses one $\\alpha$. Suppose rounds come
-in two kinds, half with $\\alpha = 0.95$ and half with $\\alpha = 0.45$ (mean 0.7):
+agrees, and hard ones where it rarely does. Suppose rounds come in two kinds, half with
+$\\alpha = 0.95$ and half with $\\alpha = 0.45$, and $K = 4$. The truth is easy to write down:
+each kind emits its own $1 + \\alpha + \\dots + \\alpha^4$ tokens per round, and the average of the
+two is the answer. The formula, though, wants *one* $\\alpha$, and there are two honest ways to
+average:
+
+* **per round**: every round weighs the same, $\\bar\\alpha = (0.95 + 0.45)/2 = 0.70$;
+* **pooled**: accepted drafts over *tested* drafts across all rounds, which is how section 6,
+  the simulator's `alpha` and `speclab.real.measure_pair` measure it. An easy round tests about
+  3.7 drafts and a hard one about 1.7, so the easy rounds weigh more.
+
+`simulate_bursty` plays such rounds (each picks its kind, then accepts its drafts i.i.d.) and
+reports both alphas, the formula at each, and the truth:
 """),
     code("""
-mix = np.array([0.95, 0.45])
-print("tokens per round, average over the two kinds:", round(sl.expected_tokens(mix, 4).mean(), 3))
-print("tokens per round at the average alpha 0.7:   ", round(sl.expected_tokens(mix.mean(), 4), 3))
+from speclab.bursty import bursty_alphas, simulate_bursty
+
+bursty = simulate_bursty(alphas=[0.95, 0.45], k=4, rounds=200_000, seed=0)
+print(bursty.summary())
 """),
     md("""
-The curve $1 + \\alpha + \\dots + \\alpha^K$ bends upward (it is convex), so averaging the curve over
-varied $\\alpha$ gives more than the curve at the average $\\alpha$ (Jensen's inequality).
-Bursty acceptance, where good and bad stretches cluster, therefore does *better* than the
-i.i.d. formula with the mean $\\alpha$ suggests, and it favours a larger $K$ or, better, a $K$
-that adapts (notebook 04 compares a fixed and an adaptive policy). If instead $\\alpha$ changes
-independently from token to token, the products $\\alpha_1\\alpha_2\\cdots$ average to
-$\\bar\\alpha^n$ and the formula holds on average.
+The two weightings err in opposite directions:
+
+* At the **per-round** average the formula is too **low**. The curve $1 + \\alpha + \\dots + \\alpha^K$
+  bends upward (it is convex), so the average of the curve exceeds the curve at the average
+  (Jensen's inequality).
+* At the **pooled** alpha, the one you get from logs, the formula is too **high**: 3.30 tokens
+  per round predicted, 3.15 true. The pooled average leans towards the easy rounds by more than
+  convexity gives back.
+
+So with $\\alpha$ measured as accepted over tested drafts, **uneven acceptance makes the i.i.d.
+formula over-predict** the speedup. How much depends on how far apart the stretches are. Keep the
+mean at 0.7 and spread the two kinds apart (`bursty_alphas` gives both alphas in closed form):
+"""),
+    code("""
+print("  kinds       per-round  pooled   formula at each   truth")
+for spread in (0.0, 0.1, 0.2, 0.25, 0.3):
+    kinds = np.array([0.7 + spread, 0.7 - spread])
+    per_round, pooled = bursty_alphas(kinds, 4)
+    truth = sl.expected_tokens(kinds, 4).mean()
+    print(f"{kinds[0]:.2f}/{kinds[1]:.2f}    {per_round:.3f}     {pooled:.3f}    "
+          f"{sl.expected_tokens(per_round, 4):.3f}  {sl.expected_tokens(pooled, 4):.3f}     {truth:.3f}")
+"""),
+    md("""
+Is the pooled formula always on the high side? Not a proof, but a check over a thousand random
+mixtures of two to four kinds and several $K$ (the package's tests run the same check):
+"""),
+    code("""
+rng = np.random.default_rng(0)
+under = 0
+for _ in range(1000):
+    kinds, weights, k = rng.random(rng.integers(2, 5)), rng.random(4), int(rng.integers(1, 17))
+    weights = weights[: kinds.size] / weights[: kinds.size].sum()
+    _, pooled = bursty_alphas(kinds, k, weights)
+    under += sl.expected_tokens(pooled, k) < weights @ sl.expected_tokens(kinds, k) - 1e-12
+print("mixtures where the pooled formula under-predicts:", under, "of 1000 (equality at K = 1)")
+"""),
+    md("""
+Two more lessons from the same picture. First, when easy and hard stretches come in runs, no
+single $K$ suits both: the easy rounds want a long $K$, the hard ones a short one, which is what a
+$K$ that adapts as it goes can exploit (notebook 04 compares a fixed and an adaptive policy).
+Second, if instead $\\alpha$ changes *independently from token to token*, the products
+$\\alpha_1\\alpha_2\\cdots$ average to $\\bar\\alpha^n$, every tested draft is accepted with mean
+probability $\\bar\\alpha$, and both weightings agree: the formula holds on average.
 
 The synthetic pair used in the other notebooks is of that second kind: each position has its
 own $\\alpha_t$, independent of its neighbours, so its simulated speedup lands close to the formula
-evaluated at the measured mean $\\alpha$ (a little below it, because the last round of a
+evaluated at the measured $\\alpha$ (a little below it, because the last round of a
 200-token text cannot draft past the end):
 """),
     code("""
@@ -225,13 +301,20 @@ for g in (0.0, 0.02, 0.05, 0.1):
 ## 9. What the papers measured
 
 * **Leviathan, Kalman and Matias (2023)**, *Fast Inference from Transformers via Speculative
-  Decoding* (ICML): T5-small drafting for T5-XXL (11B) gave up to **3.4x** on TPU-v4. They also
-  report acceptance rates for other pairs, including LaMDA (137B) with smaller LaMDA drafts.
+  Decoding* (ICML): T5-small drafting for T5-XXL (11B) gave up to **3.4x** on TPU-v4 (English to
+  German translation, greedy decoding, $K = 7$); with sampling at temperature 1 the gains were
+  smaller. They also report acceptance rates for other pairs, including LaMDA (137B) with smaller
+  LaMDA drafts.
 * **Chen, Borgeaud, Irving, Lespiau, Sifre and Jumper (2023)**, *Accelerating Large Language
   Model Decoding with Speculative Sampling* (DeepMind): a 4B-parameter draft for Chinchilla 70B,
-  with $K = 4$, gave **1.92x** on XSum summarization and **2.46x** on HumanEval code generation.
+  with $K = 4$ and nucleus sampling, gave **1.92x** on XSum summarization and **2.46x** on
+  HumanEval code generation; with greedy decoding XSum gave **2.01x**.
 
-Code is easier to draft than prose (its acceptance is higher), exactly what the formula predicts.
+Same models, same $K$, a larger speedup: the HumanEval rounds emitted more tokens, so for those
+models and settings code was easier to draft than summaries. That is a measurement, not something
+the formula predicts: the formula turns an $\\alpha$ into a speedup and says nothing about which
+text has the higher $\\alpha$.
+Measure it on your own text (notebook 05).
 
 ## Takeaways
 
@@ -239,8 +322,9 @@ Code is easier to draft than prose (its acceptance is higher), exactly what the 
 * Speedup: tokens per round over the round's cost $Kc + 1$ (plus $gK$ if verification grows).
 * The best $K$ grows with $\\alpha$ and shrinks with $c$ and $g$; below the break-even $\\alpha$
   speculation is slower than plain decoding.
-* accepted/drafted is not $\\alpha$; and real $\\alpha$ varies by position, which the i.i.d.
-  formula ignores.
+* accepted/drafted $f$ is not $\\alpha$, but $1 + Kf$ is exactly the tokens per round.
+* Real $\\alpha$ varies, in runs. With $\\alpha$ pooled from logs (accepted over tested drafts)
+  the i.i.d. formula then over-predicts; with the per-round average it under-predicts.
 
 Next: notebook 04 runs thousands of seeded simulations over a grid of settings and lays the
 theory over them.

@@ -16,7 +16,7 @@ CELLS = header_cells(
 Notebook 03 derived the speedup under clean assumptions. Here we put it to work on simulated
 decoding: a grid over draft quality and $K$, each cell averaged over 1,000 seeded trials with a
 95% confidence interval, the theory laid over the measurements, and a comparison of a fixed $K$
-with a policy that adapts $K$ as it goes. We end with the course's key takeaways.
+with a policy that adapts $K$ as it goes.
 
 Time is **modelled**, not measured: a draft step costs 5 ms and a target pass 50 ms ($c = 0.1$),
 and nothing sleeps. That is why a grid of 49 settings × 1,000 trials × 200 tokens runs in a few
@@ -54,18 +54,21 @@ for a, alpha in zip(grid.agreements, grid.alpha[:, 3]):
 """),
     md("""
 Three heatmaps of the same grid. Left: the simulated speedup. Middle: the theory,
-`sl.speedup(alpha, K, c)`, at each cell's measured $\\alpha$. Right: accepted/drafted, which
-the original notebook this course grew from labelled "acceptance rate"; note how it falls as $K$
+`sl.speedup(alpha, K, c)`, at each cell's measured $\\alpha$. Both use a diverging colour scale
+split at 1x: red cells are slower than plain decoding, white about as fast, blue faster (the
+deeper the blue, the larger the gain, up to 5x). Right: accepted/drafted, which
+many logs label "acceptance rate"; note how it falls as $K$
 grows even though the draft and target do not change. That falling number is not $\\alpha$
 (notebook 03, section 6).
 """),
     code("""
 theory = sl.speedup(grid.alpha, grid.ks[None, :], cost.c)
 fig, axes = plt.subplots(1, 3, figsize=(19, 4.6))
-plots.plot_grid_heatmap(grid.speedup, agreements, ks, ax=axes[0], title="simulated speedup (x)", vmin=0.5, vmax=5)
-plots.plot_grid_heatmap(theory, agreements, ks, ax=axes[1], title="theory at measured alpha (x)", vmin=0.5, vmax=5)
+scale = dict(cmap="RdBu", vmin=0.5, vmax=5, center=1.0)   # red below 1x, blue above
+plots.plot_grid_heatmap(grid.speedup, agreements, ks, ax=axes[0], title="simulated speedup (x)", **scale)
+plots.plot_grid_heatmap(theory, agreements, ks, ax=axes[1], title="theory at measured alpha (x)", **scale)
 fig = plots.plot_grid_heatmap(grid.acceptance_rate, agreements, ks, ax=axes[2], title="accepted / drafted (not alpha)",
-                              cmap="Blues", vmin=0, vmax=1)
+                              cmap="Purples", vmin=0, vmax=1)
 """),
     code("""
 gap = grid.speedup - theory
@@ -85,9 +88,9 @@ speedup keeps growing with $K$.
 ## 2. Speedup against acceptance
 
 Now finer: eleven agreement levels and four values of $K$. The left panel plots the simulated
-speedup against accepted/drafted, the way the original notebook did; the right panel plots it
-against $\\alpha$ with the theory curve for each $K$. Only the right-hand picture lines up: each
-$K$'s dots sit on its curve, and the shaded 95% bands are barely wider than the dots.
+speedup against accepted/drafted $f$, the number most logs report; the right panel plots it
+against $\\alpha$ with the theory curve for each $K$: each $K$'s dots sit on its curve, and the
+shaded 95% bands are barely wider than the dots.
 """),
     code("""
 fine = sl.sweep(np.linspace(0, 1, 11), [1, 2, 4, 8], num_tokens=200, trials=1000, cost=cost, seed=1, progress=False)
@@ -97,12 +100,28 @@ plots.plot_speedup_vs_acceptance(fine.acceptance_rate, fine.ks, fine.speedup, fi
 fig = plots.plot_speedup_vs_acceptance(fine.alpha, fine.ks, fine.speedup, fine.speedup_low, fine.speedup_high, cost.c, ax=axes[1])
 """),
     md("""
-On the left the $K = 8$ curve looks as if it needed a far better "acceptance rate" than $K = 1$
-to reach the same speedup. That is an artefact of the x-axis: a longer round tests a smaller share
-of its drafts. Against $\\alpha$ (right), the one property of the draft/target pair that does
-not depend on $K$, the comparison is fair, and the break-even points and crossovers are where
-notebook 03 said they would be.
+On the left every $K$ is a straight line, and that is no accident. A round with $K$ drafts emits
+its accepted drafts plus one, so tokens per round $= 1 + Kf$ exactly and
 
+$$S = \\frac{1 + Kf}{1 + Kc},$$
+
+a line through $(0, \\tfrac{1}{1+Kc})$ with slope $\\tfrac{K}{1+Kc}$ (up to the shorter last round of
+a 200-token text). At the same $f$ a larger $K$ is *faster* once $f > c$: $f$ counts tokens per
+round correctly. What it is not is $\\alpha$: the same draft/target pair sits at a lower $f$ when
+$K$ grows, because a longer round leaves more drafts untested, so the left panel cannot compare
+values of $K$ for one pair. Against $\\alpha$ (right), the one property of the pair that does not
+depend on $K$, it can: the break-even points and crossovers are where notebook 03 said they would
+be. The next cell checks the identity on simulated runs (with the measured drafts per round, just
+under $K$ because the last round of each text is shorter):
+"""),
+    code("""
+pair = sl.SyntheticPair(agreement=0.7, seed=1)
+for k in (1, 2, 4, 8):
+    run = sl.simulate(pair, num_tokens=200, k=k, trials=1000, cost=cost, seed=1)
+    f, d = run.acceptance_rate, run.drafted / run.rounds_per_trial.sum()
+    print(f"K = {k}: f = {f:.3f}, simulated {run.speedup:.4f}x, (1 + d f)/(1 + d c) = {(1 + d * f) / (1 + d * cost.c):.4f}x")
+"""),
+    md("""
 ## 3. Fixed K against adaptive K
 
 The best $K$ depends on $\\alpha$, which you may not know in advance and which changes with the
@@ -130,27 +149,9 @@ and a fixed $K = 4$ leaves a lot on the table at high agreement. The adaptive po
 few percent of the best fixed $K$ at every level without being told $\\alpha$. On this synthetic
 pair, whose $\\alpha$ varies independently from token to token, it cannot do better than the
 best fixed $K$; on real text, where easy and hard stretches come in runs, adapting can beat any
-fixed choice (notebook 03, section 7). Notebook 05 measures a real pair.
+fixed choice (notebook 03, section 7).
 
-## Key takeaways
-
-1. **Lossless.** With the rule $\\min(1, p/q)$, a residual correction and a sampled bonus, the output
-   is distributed exactly as the target's (notebook 02). The draft changes speed, never quality.
-2. **$\\alpha$ decides the speed.** The per-token acceptance probability
-   $\\alpha = \\mathbb{E}[\\sum_x \\min(p, q)]$ and the cost ratio $c$ set the speedup
-   $\\frac{1 - \\alpha^{K+1}}{(1-\\alpha)(Kc + 1)}$. Do not confuse $\\alpha$ with accepted/drafted.
-3. **Choose $K$ for your $\\alpha$ and $c$.** `sl.optimal_k(alpha, c)` gives it; below
-   `sl.breakeven_alpha(c, K)` speculation is slower than plain decoding. If verifying $K+1$
-   tokens costs noticeably more than one (large batches, compute-bound hardware), use
-   `verify_growth` and expect a smaller best $K$.
-4. **When it pays.** Latency-bound decoding of a single (or few) sequences on memory-bound hardware,
-   with a draft from the same family and tokenizer, much cheaper than the target, on text it
-   predicts well (code, templated or repetitive text).
-5. **What was measured.** Leviathan et al. (2023): T5-small drafting for T5-XXL, up to 3.4x on
-   TPU-v4. Chen et al. (2023): a 4B draft for Chinchilla 70B with $K = 4$, 1.92x on XSum and
-   2.46x on HumanEval.
-
-Next: notebook 05 runs a real draft/target pair, and notebook 09 holds graded exercises.
+Next: notebook 05 runs a real draft/target pair.
 """),
 ]
 
