@@ -90,7 +90,7 @@ def sibling_rates(p, q, width: int) -> np.ndarray:
 
 
 def best_tree(n_nodes: int, alpha=None, rates=None, max_children=None, max_depth=None) -> TreeShape:
-    """The tree of at most n_nodes with the most expected accepted tokens (best first, as EAGLE-2 and Sequoia).
+    """The tree of at most n_nodes with the most expected accepted tokens (best first, the way EAGLE-2 ranks draft-tree nodes).
 
     Grows the tree one node at a time, always adding the candidate with the largest P(accepted):
     a first child or the next sibling of a node already in. This is optimal whenever a child is

@@ -124,7 +124,7 @@ class TreeShape:
         """[N+1, N+1] booleans: row/column 0 is the root, i+1 node i; True where the row may attend.
 
         Each node sees the root, its ancestors and itself: the mask that lets one target pass
-        score every candidate path at once (SpecInfer's tree attention; Medusa, Sec. 2.1.2).
+        score every candidate path at once (SpecInfer's tree attention, also Medusa's).
         """
         mask = np.eye(len(self) + 1, dtype=bool)
         mask[:, 0] = True

@@ -53,36 +53,43 @@ class TreeExplorer(Explorer):
 
     def build(self, figure) -> None:
         from matplotlib.collections import LineCollection
+        from matplotlib.ticker import FixedLocator, ScalarFormatter
 
         figure.subplots_adjust(left=0.03, right=0.99, bottom=0.15, top=0.88, wspace=0.25)
         grid = figure.add_gridspec(1, 3, width_ratios=(1.3, 1.0, 1.2))
         self.ax_tree = figure.add_subplot(grid[0])
         self.ax_mask = figure.add_subplot(grid[1])
         self.ax_curve = figure.add_subplot(grid[2])
+        # Every panel keeps fixed limits: the tree and the mask are drawn in a unit box.
         ax = self.ax_tree
         self.edges = self.animate(ax.add_collection(LineCollection([], colors="0.6", linewidths=1.0, zorder=1)))
         self.dots = self.animate(ax.scatter(np.zeros(self.max_nodes + 1), np.zeros(self.max_nodes + 1), s=70,
                                             c=np.zeros(self.max_nodes + 1), cmap=NODE_CMAP, vmin=0, vmax=1,
                                             edgecolors="0.3", zorder=2))
-        ax.set(xlabel="depth", yticks=[])
+        ax.set(xlabel="depth (root on the left)", xticks=[], yticks=[], xlim=(-0.05, 1.05), ylim=(1.07, -0.07))
         self.title_tree = self.animate(ax.set_title("", fontsize=10))
-        empty = np.zeros((self.max_nodes + 1, self.max_nodes + 1))
-        self.mask_image = self.animate(self.ax_mask.imshow(empty, cmap="Blues", vmin=0, vmax=1.3,
-                                                           interpolation="nearest"))
-        self.ax_mask.set(xlabel="attends to (0 = root)", ylabel="node", title="tree attention mask")
+        self.mask_image = self.animate(self.ax_mask.imshow(np.zeros((2, 2)), cmap="Blues", vmin=0, vmax=1.3,
+                                                           interpolation="nearest", extent=(0, 1, 1, 0)))
+        self.ax_mask.set(xlabel="attends to (root first)", ylabel="node (root first)", xticks=[], yticks=[],
+                         title="tree attention mask")
         ax = self.ax_curve
         self.line_chain, = self.animate(ax.plot([], [], color=DRAFT, linewidth=1.8, label="chain"))
         self.line_tree, = self.animate(ax.plot([], [], color="black", linewidth=2.2, label="your tree"))
         self.line_best, = self.animate(ax.plot([], [], ":", color=TARGET, linewidth=2, label="best tree"))
         self.point, = self.animate(ax.plot([], [], "o", color="red", markersize=7, zorder=5))
         ax.axhline(1.0, color=BASELINE, linestyle="--", linewidth=1)
-        ax.set(xlabel="alpha", ylabel="tokens per target pass", xlim=(0, 1))
+        ax.set_yscale("log")
+        ax.set(xlabel="alpha", ylabel="tokens per target pass (log scale)", xlim=(0, 1),
+               ylim=(0.9, self.max_nodes + 2))
+        ax.yaxis.set_major_locator(FixedLocator([1, 2, 4, 8, 16, 32]))
+        ax.yaxis.set_major_formatter(ScalarFormatter())
         ax.legend(fontsize=8, loc="upper left")
         self.title_curve = self.animate(ax.set_title("", fontsize=10))
 
     def refresh(self, v: dict) -> None:
         shape, n = v["shape"], v["nodes"]
         x, y = tree_layout(shape)
+        x, y = x / max(x.max(), 1.0), y / max(y.max(), 1.0)    # into the unit box
         offsets = np.full((self.max_nodes + 1, 2), np.nan)
         offsets[: len(x)] = np.column_stack([x, y])
         colours = np.zeros(self.max_nodes + 1)
@@ -90,21 +97,14 @@ class TreeExplorer(Explorer):
         self.dots.set_offsets(offsets)
         self.dots.set_array(colours)
         self.edges.set_segments(tree_edges(shape, x, y))
-        self.ax_tree.set_xlim(-0.5, max(shape.max_depth, 1) + 0.5)
-        self.ax_tree.set_ylim(max(y) + 0.6, -0.6)
-        self.title_tree.set_text(f"{len(shape)} nodes (shade = P(accepted))")
-        mask = np.zeros((self.max_nodes + 1, self.max_nodes + 1))
-        mask[: len(shape) + 1, : len(shape) + 1] = shape.attention_mask()
-        self.mask_image.set_data(mask)
-        self.ax_mask.set_xlim(-0.5, len(shape) + 0.5)
-        self.ax_mask.set_ylim(len(shape) + 0.5, -0.5)
+        self.title_tree.set_text(f"{len(shape)} nodes, depth {shape.max_depth} (shade = P(accepted))")
+        self.mask_image.set_data(shape.attention_mask().astype(float))
         grid = self.alpha_grid
         self.line_chain.set_data(grid, tree_theory.expected_tokens_tree(TreeShape.chain(n), grid))
         self.line_tree.set_data(grid, tree_theory.expected_tokens_tree(shape, grid))
         best = [tree_theory.expected_tokens_tree(tree_theory.best_tree(n, a), a) for a in grid]
         self.line_best.set_data(grid, best)
         self.point.set_data([v["alpha"]], [v["tokens_tree"]])
-        self.ax_curve.set_ylim(0, n + 1.5)
         self.title_curve.set_text(f"budget {n} nodes: chain vs trees")
 
 
