@@ -28,7 +28,7 @@ from functools import cached_property
 import numpy as np
 
 from ._validate import as_count, as_probability_rows
-from .verify import residual, sample_categorical
+from .verify import _check_rng, residual, sample_categorical
 
 ROOT = -1
 
@@ -158,8 +158,7 @@ def verify_tree(p, q, tokens, shape: TreeShape, rng: np.random.Generator) -> Tre
     of each other (i.i.d. from one q, or fixed tokens with one-hot q rows).
     """
     p, q, tokens = _check_tree_round(p, q, tokens, shape)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+    _check_rng(rng)
     last, final = decide_tree(p[None], q[None], tokens[None], shape, rng.random((1, len(shape))))  # Steps 1-4
     extra = int(sample_categorical(final[0], rng.random()))
     path = np.array(shape.path(int(last[0])), dtype=np.int64)
