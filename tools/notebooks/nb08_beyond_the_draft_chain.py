@@ -54,7 +54,7 @@ each with its own continuations. Every root-to-node path is one candidate contin
 The target still checks the whole tree in **one** forward pass. The trick is the attention mask:
 the tree's $N$ nodes are laid out as one sequence, and each node may attend only to the context
 (the "root"), its ancestors and itself, so each node's logits are exactly what the target would
-compute after that node's path (SpecInfer, Miao et al. 2024; Medusa, Cai et al. 2024, Sec. 2.1.2).
+compute after that node's path (SpecInfer, Miao et al. 2024; Medusa, Cai et al. 2024).
 The number of nodes is the **verification budget**: the positions one target pass must score.
 
 Here is a tree with 2 candidates for the first token and 2 continuations of each (6 nodes), shaded
@@ -126,8 +126,9 @@ for shape in (TreeShape.chain(6), TreeShape.full((3, 2)), tree_theory.best_tree(
 
 Give both the same budget of $N$ nodes scored in one pass. The chain spends them all on depth;
 `tree_theory.best_tree(N, alpha)` grows the tree one node at a time, always adding the candidate
-most likely to be accepted (the best-first construction of EAGLE-2, Li et al. 2024, and Sequoia,
-Chen et al. 2024). Under the i.i.d. model this greedy tree is the best tree of its size (the test
+most likely to be accepted (EAGLE-2, Li et al. 2024, grows its draft trees by a similar score;
+Sequoia, Chen et al. 2024, searches for optimal trees under per-sibling acceptance rates). Under
+the i.i.d. model this greedy tree is the best tree of its size (the test
 suite checks it against every tree of 5 nodes).
 """),
     code("""
@@ -215,7 +216,17 @@ print(typical.summary())
 """),
     md("""
 The drafted positions fail; the last position passes because it only ever holds the bonus, drawn
-from $p$. How large the error is, and what it buys, depends on $\\epsilon$. `typical_tradeoff`
+from $p$. The same test at other values of $\\epsilon$ (the chi-square statistic grows with the
+distance from $p$; with 7 degrees of freedom, about 24 is the 0.001 level):
+"""),
+    code("""
+for epsilon in (0.01, 0.09, 0.3, 0.6):
+    report = lossless_report(partial(verify_typical, epsilon=epsilon), p3, q3[:2], rounds=4000, seed=0)
+    print(f"epsilon {epsilon:<4}: chi-square at position 0 {report.statistics[0]:7.1f}, "
+          f"first draft accepted in {report.counts[1].sum() / 4000:.0%} of rounds")
+"""),
+    md("""
+How large the error is, and what it buys, depends on $\\epsilon$. `typical_tradeoff`
 computes both exactly, here over 196 rounds of 4 drafts on a pair with a realistic vocabulary:
 the acceptance rate, the expected
 tokens per round, and the **total variation distance** between the law of an emitted token and
@@ -256,10 +267,10 @@ fig = typical_plots.plot_typical_tradeoff(trade_top1, ax=ax, label="top-1 draft"
 With a top-1 draft, typical acceptance buys real speed over the lossless rule, and pays for it
 in bias. Small $\\epsilon$ accepts almost any token the target does not rule out, so the output
 drifts towards the draft's guesses; larger $\\epsilon$ accepts less; no $\\epsilon$ in this range is
-unbiased. Medusa reports that typical acceptance keeps
-generation quality on its benchmarks; this experiment shows it is a *different distribution*,
-measurably so. vLLM's v0 engine shipped it as `TypicalAcceptanceSampler` beside the lossless
-`RejectionSampler` (`vllm/model_executor/layers/`, up to v0.9).
+unbiased. Medusa's abstract presents typical acceptance as boosting the acceptance rate "while
+maintaining generation quality"; quality is judged on the text, while this experiment measures
+the distribution, and finds a different one. vLLM v0.9 shipped it as `TypicalAcceptanceSampler`
+beside the lossless `RejectionSampler` (`vllm/model_executor/layers/`).
 """),
 ]
 
@@ -269,8 +280,8 @@ TEMPERATURE = [
 
 Sampling at temperature $T$ replaces $p$ by $p_T \\propto p^{1/T}$, and the draft is sampled at the
 same temperature. At $T = 0$ both collapse onto their most likely token: $\\alpha$ is the fraction
-of positions where the two argmaxes agree. Leviathan et al. (2023, their table of measured
-$\\alpha$ values) report $\\alpha$ lower at $T = 1$ than at $T = 0$ for every pair they measured.
+of positions where the two argmaxes agree. Leviathan et al. (2023, Table 3) measure $\\alpha$ for
+each of their pairs at both $T = 0$ and $T = 1$: the temperature is part of the pair.
 `alpha_at_temperatures(p_log, q_log, temperatures)` computes $\\alpha(T)$ for any pair of
 log-probabilities; three synthetic pairs:
 """),
@@ -284,7 +295,7 @@ fig = temperature_plots.plot_alpha_vs_temperature(synthetic, temperatures)
 """),
     md("""
 When the draft's argmax usually agrees with the target's, $\\alpha$ is highest at $T = 0$ and
-lower at $T = 1$, as Leviathan et al. found. A weak draft whose argmax rarely agrees (agreement
+lower at $T = 1$. A weak draft whose argmax rarely agrees (agreement
 0.3) *gains* from temperature, and far above $T = 1$ both distributions flatten towards uniform,
 where any two agree. Greedy decoding is not automatically the best case: it is the best case
 for a draft that gets the top token right.
@@ -312,8 +323,8 @@ fig = temperature_plots.plot_alpha_vs_temperature({"SmolLM2, early exit 27/30": 
                                                   temperatures)
 """),
     md("""
-The real pair follows Leviathan et al.'s pattern: its $\\alpha$ falls steadily from $T = 0$ to
-$T = 1.5$. The slider below moves $T$ over the synthetic pair and the measured SmolLM2 pair; the right
+The real pair's $\\alpha$ falls steadily from $T = 0$ to $T = 1.5$: its early-exit draft
+usually agrees with the target on the top token. The slider below moves $T$ over the synthetic pair and the measured SmolLM2 pair; the right
 panel shows one synthetic position re-tempered, so you can watch the two distributions sharpen
 and flatten together.
 """),
@@ -378,8 +389,8 @@ Inference Using Lookahead Decoding*, ICML. Saxena (2023), *Prompt Lookup Decodin
 """),
 ]
 
-#: Section 7 (the metric dictionary) calls speclab.metrics.
-METRICS_SECTION = [
+#: Section 7, the metric dictionary, calls speclab.metrics.
+METRICS = [
     md("""
 ## 7. A metric dictionary: what engines print, and the alpha behind it
 
@@ -393,7 +404,7 @@ docstring names the engines that report it):
 | mean acceptance length $\\tau$ | tokens per round, bonus included | $1 + \\alpha + \\dots + \\alpha^K$ | vLLM v1 "Mean acceptance length", EAGLE's $\\tau$ |
 | accepted / drafted | accepted drafts over drafted tokens | $(\\alpha + \\dots + \\alpha^K)/K$ | vLLM "Avg Draft acceptance rate" |
 | per-position acceptance | P(draft $i$ of a round is accepted) | $\\alpha^i$ | vLLM "Per-position acceptance rate" |
-| system efficiency | emitted tokens over $K+1$ per round | $\\tau/(K+1)$ | Leviathan et al.'s $\\beta$-style efficiency |
+| system efficiency | emitted tokens over $K+1$ per round | $\\tau/(K+1)$ | vLLM v0 "System efficiency" |
 
 Here is a line in the format vLLM v1 logs with `num_speculative_tokens = 4` (the numbers are
 illustrative, not a measurement): 5,000 rounds, 9,500 drafts accepted of 20,000.
@@ -411,18 +422,20 @@ from speclab import metrics
 alpha = metrics.implied_alpha(2.90, 4)
 print(f"implied alpha: {alpha:.3f}")
 print(f"mean acceptance length back from it: {metrics.mean_acceptance_length(alpha, 4):.3f}")
-print(f"accepted / drafted it predicts: {metrics.accepted_per_drafted(alpha, 4):.3f}   (printed: 9500 / 20000 = 0.475)")
+print(f"accepted / drafted: (2.90 - 1) / 4 = {(2.90 - 1) / 4:.3f} (bookkeeping, true for any acceptance pattern)")
 print("per-position rates it predicts:", np.round(metrics.per_position_acceptance(alpha, 4), 3),
       "  (printed: 0.780 0.540 0.360 0.220)")
 print(f"system efficiency: {metrics.system_efficiency(alpha, 4):.3f}")
 """),
     md("""
-Two lessons. First, **2.90 tokens per round is not an acceptance rate of 0.475**, and neither is
-$\\alpha$: plugging 0.475 into notebook 03's speedup formula would predict far too little. Second,
-the printed per-position rates fall *faster* than the geometric $\\alpha^i$: the first draft is
-accepted more often than the i.i.d. model says and the fourth less. Acceptance that decays along
-the chain (the draft's errors compound) is the usual pattern for real drafts, and it is why the
-best $K$ measured on an engine is often smaller than the i.i.d. formula's.
+Two lessons. First, **2.90 tokens per round means an acceptance rate of 0.475 per drafted token
+and an $\\alpha$ of about 0.72**: three different numbers for one run. accepted/drafted is always
+$(\\tau - 1)/K$ (each round drafts $K$ and emits its accepted drafts plus one), but plugging 0.475
+into notebook 03's speedup formula as $\\alpha$ would predict far too little. Second, the printed
+per-position rates fall *faster* than the geometric $\\alpha^i$: the first draft is accepted
+more often than the i.i.d. model says and the fourth less. When later drafts are accepted less
+often than $\\alpha^i$, each extra draft buys less than the formula says, so a $K$ chosen from the
+i.i.d. formula is an upper guide: check it against the per-position rates.
 
 `metrics.fit` goes one step further: from the printed mean acceptance length and $K$ to the
 implied $\\alpha$, the best $K$ for a given draft cost, and the speedup to expect
@@ -434,7 +447,6 @@ print(f"alpha {fit.alpha:.3f}, best K {fit.best_k}, expected speedup {fit.speedu
 """),
 ]
 
-METRICS = []
 
 CELLS = HEADER + TREES + TYPICAL + TEMPERATURE + METRICS + METHODS
 
