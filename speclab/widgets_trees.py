@@ -89,7 +89,7 @@ class TreeExplorer(Explorer):
     def refresh(self, v: dict) -> None:
         shape, n = v["shape"], v["nodes"]
         x, y = tree_layout(shape)
-        x, y = x / max(x.max(), 1.0), y / max(y.max(), 1.0)    # into the unit box
+        x, y = x / max(x.max(), 1.0), (y / y.max() if y.max() > 0 else y + 0.5)    # into the unit box
         offsets = np.full((self.max_nodes + 1, 2), np.nan)
         offsets[: len(x)] = np.column_stack([x, y])
         colours = np.zeros(self.max_nodes + 1)
