@@ -17,6 +17,7 @@ _HOME = {
     "PairMeasurement": "measure", "measure_pair": "measure", "load_offline_model": "offline",
     "PromptLookupDrafter": "prompt_lookup", "PROMPTS": "prompts", "chat_input_ids": "prompts",
     "GenerationResult": "result", "Sampling": "sampling",
+    "TemperatureMeasurement": "temperature", "measure_temperature_pair": "temperature",
 }
 
 __all__ = sorted(_HOME)

@@ -1,0 +1,27 @@
+"""Typical acceptance's bargain: tokens per round against how far its output is from p."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._axes import BASELINE, OVERLAP, RESIDUAL, axes
+
+
+def plot_typical_tradeoff(tradeoff, ax=None, label: str = "", colour=RESIDUAL):
+    """Each epsilon as a point (speed, bias); the lossless rule is a star at bias 0. Returns the figure.
+
+    Call it again on the same axes with another `label` to compare drafts.
+    """
+    fig, ax = axes(ax, figsize=(6.5, 4.0))
+    suffix = f", {label}" if label else ""
+    ax.plot(tradeoff.bias, tradeoff.tokens_per_round, "o-", color=colour, label=f"typical acceptance{suffix}")
+    for e, b, t in zip(tradeoff.epsilons, tradeoff.bias, tradeoff.tokens_per_round):
+        ax.annotate(f"eps={e:g}", (b, t), textcoords="offset points", xytext=(6, 4), fontsize=7)
+    ax.plot([0.0], [tradeoff.lossless_tokens_per_round], "*", color=colour, markersize=14,
+            markeredgecolor=OVERLAP, label=f"speculative sampling (lossless){suffix}")
+    ax.axhline(1.0, color=BASELINE, linestyle="--", linewidth=1)
+    ax.set(xlabel="bias: total variation between the emitted law and p (per position)",
+           ylabel="tokens per round", xlim=(-0.01, max(0.05, 1.15 * float(np.max(tradeoff.bias)), ax.get_xlim()[1])),
+           title="Typical acceptance buys speed with bias")
+    ax.legend(fontsize=8, loc="lower right")
+    return fig

@@ -1,0 +1,155 @@
+"""How many tokens a tree of drafts buys per target pass: exact recursions and the best tree.
+
+Acceptance model: the j-th child tried at depth d is accepted with probability rates[d-1, j]
+given that its earlier siblings were rejected, independently of everything else. The i.i.d.
+model of Leviathan et al. takes rates = alpha everywhere; SpecInfer's recursive residual gives
+later siblings their own rates (`sibling_rates`), which a position-wise pair fixes exactly.
+Then node i lies on the accepted path with probability
+
+    P(i) = P(parent(i)) * (1 - a_0)(1 - a_1)...(1 - a_{j-1}) * a_j,   j = rank of i, a = rates[depth(i)-1]
+
+and a round emits 1 + sum_i P(i) tokens on average (the accepted nodes plus one more token).
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+from ._validate import as_count, as_nonnegative, as_probability_rows, as_unit_interval
+from .trees import ROOT, TreeShape
+from .verify import residual
+
+
+def node_acceptance(shape: TreeShape, alpha=None, rates=None) -> np.ndarray:
+    """P(node i is on the accepted path), [..., N]: from one alpha (i.i.d.) or from rates [..., D, J].
+
+    alpha may be an array (one tree value per alpha); rates[..., d, j] is the rate of the j-th
+    sibling at depth d + 1 and must cover the tree's depth and widest node.
+    """
+    rates = _as_rates(shape, alpha, rates)
+    reach_and_win = _rank_factors(rates)                 # a_j * prod_{i<j} (1 - a_i)
+    probs = np.zeros(rates.shape[:-2] + (len(shape),))
+    for i, (parent, depth, rank) in enumerate(zip(shape.parents, shape.depths, shape.ranks)):
+        above = 1.0 if parent == ROOT else probs[..., parent]
+        probs[..., i] = above * reach_and_win[..., depth - 1, rank]
+    return probs
+
+
+def expected_accepted(shape: TreeShape, alpha=None, rates=None):
+    """Expected accepted drafts per round (nodes on the accepted path); a chain of k gives alpha + ... + alpha^k."""
+    out = node_acceptance(shape, alpha, rates).sum(axis=-1)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def expected_tokens_tree(shape: TreeShape, alpha=None, rates=None):
+    """Expected tokens per round (= per target pass): accepted drafts plus the correction or bonus."""
+    return 1.0 + expected_accepted(shape, alpha, rates)
+
+
+def tree_speedup(shape: TreeShape, alpha, c):
+    """Expected speedup of a tree under i.i.d. alpha: tokens per pass / (depth * c + 1).
+
+    A tree is drafted level by level, one draft pass per level (the siblings of a level share
+    it), then verified in one target pass; a chain of k is the case depth = k (Leviathan Thm 3.8).
+    """
+    c = as_nonnegative(c, "c")
+    return expected_tokens_tree(shape, alpha) / (shape.max_depth * c + 1.0)
+
+
+def full_tree_accepted(branching, alpha):
+    """Closed form for `TreeShape.full(branching)` under i.i.d. alpha: sum_d prod_{l<=d} (1 - (1-alpha)^b_l).
+
+    At each level some child is accepted with probability 1 - (1 - alpha)^b, whichever path got there.
+    """
+    alpha = as_unit_interval(alpha, "alpha")
+    branching = [as_count(b, "branching", minimum=1) for b in np.atleast_1d(branching)]
+    level = np.ones_like(alpha)
+    total = np.zeros_like(alpha)
+    for width in branching:
+        level = level * (1.0 - (1.0 - alpha) ** width)
+        total = total + level
+    return float(total) if np.ndim(total) == 0 else total
+
+
+def sibling_rates(p, q, width: int) -> np.ndarray:
+    """[..., width]: P(j-th sibling accepted | the j earlier ones rejected), siblings i.i.d. from q.
+
+    The j-th sibling is judged against the j-times residual of p, whatever tokens were rejected,
+    so its rate is sum_x min(r_j(x), q(x)) with r_0 = p, r_{j+1} = norm(max(0, r_j - q)).
+    """
+    target = as_probability_rows(p, "p")
+    q = as_probability_rows(q, "q")
+    width = as_count(width, "width", minimum=1)
+    rates = []
+    for _ in range(width):
+        rates.append(np.minimum(target, q).sum(axis=-1))
+        target = residual(target, q)
+    return np.stack(rates, axis=-1)
+
+
+def best_tree(n_nodes: int, alpha=None, rates=None, max_children=None, max_depth=None) -> TreeShape:
+    """The tree of at most n_nodes with the most expected accepted tokens (best first, the way EAGLE-2 ranks draft-tree nodes).
+
+    Grows the tree one node at a time, always adding the candidate with the largest P(accepted):
+    a first child or the next sibling of a node already in. This is optimal whenever a child is
+    accepted no more often than its parent and a later sibling no more often than an earlier one
+    (true under i.i.d. alpha). max_children / max_depth restrict the shape (1 / n: a chain).
+    """
+    n_nodes = as_count(n_nodes, "n_nodes")
+    max_children = n_nodes if max_children is None else as_count(max_children, "max_children", minimum=1)
+    max_depth = n_nodes if max_depth is None else as_count(max_depth, "max_depth", minimum=1)
+    if rates is None:
+        alpha = float(as_unit_interval(alpha, "alpha"))
+        rates = np.full((max(max_depth, 1), max(max_children, 1)), alpha)
+    factors = _rank_factors(_check_rates(rates))
+    depth_cap = min(max_depth, factors.shape[0])
+    width_cap = min(max_children, factors.shape[1])
+    parents, order = [], 0
+    # Candidates: (-P(accepted), insertion order, parent node, parent's P, depth, rank).
+    heap = [(-factors[0, 0], order, ROOT, 1.0, 1, 0)] if n_nodes and depth_cap else []
+    while heap and len(parents) < n_nodes:
+        neg_value, _, parent, parent_value, depth, rank = heapq.heappop(heap)
+        node = len(parents)
+        parents.append(parent)
+        if depth < depth_cap:                                     # its first child
+            order += 1
+            heapq.heappush(heap, (neg_value * factors[depth, 0], order, node, -neg_value, depth + 1, 0))
+        if rank + 1 < width_cap:                                  # its next sibling
+            order += 1
+            value = parent_value * factors[depth - 1, rank + 1]
+            heapq.heappush(heap, (-value, order, parent, parent_value, depth, rank + 1))
+    return TreeShape(tuple(parents))
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _rank_factors(rates: np.ndarray) -> np.ndarray:
+    """a_j * prod_{i<j} (1 - a_i) along the last axis: P(the j-th sibling is the accepted one)."""
+    rejected_before = np.cumprod(1.0 - rates, axis=-1)
+    rejected_before = np.concatenate([np.ones_like(rates[..., :1]), rejected_before[..., :-1]], axis=-1)
+    return rates * rejected_before
+
+
+def _as_rates(shape, alpha, rates) -> np.ndarray:
+    if not isinstance(shape, TreeShape):
+        raise ValueError(f"shape must be a TreeShape; got {type(shape).__name__}")
+    if (alpha is None) == (rates is None):
+        raise ValueError("give exactly one of alpha (i.i.d. acceptance) or rates [..., depth, siblings]")
+    depth, width = max(shape.max_depth, 1), shape.children.shape[1]
+    if rates is None:
+        alpha = as_unit_interval(alpha, "alpha")
+        return np.broadcast_to(alpha[..., None, None], alpha.shape + (depth, width))
+    rates = _check_rates(rates)
+    if rates.shape[-2] < depth or rates.shape[-1] < width:
+        raise ValueError(f"rates must cover depth {depth} and {width} siblings (shape [..., {depth}, {width}]); "
+                         f"got {rates.shape}")
+    return rates
+
+
+def _check_rates(rates) -> np.ndarray:
+    rates = as_unit_interval(rates, "rates")
+    if rates.ndim < 2:
+        raise ValueError(f"rates must be an array [..., depth, siblings]; got shape {rates.shape}")
+    return rates

@@ -1,0 +1,218 @@
+"""Token trees: many candidate continuations verified in one target pass (SpecInfer, Miao et al. 2024).
+
+A tree of drafts has N nodes; node i holds a token drawn from its draft distribution q_i, and the
+path from the root to a node is one candidate continuation. Node 0..N-1 are in topological order
+(a parent comes before its children) and siblings in the order they are tried. The target scores
+every node in one pass (a tree attention mask lets each node see only its ancestors), giving
+p_0 (after the context, the root) and p_{i+1} (after node i's path).
+
+SpecInfer's multi-step speculative sampling (Algorithm 2) walks the tree from the root:
+
+    Step 1  at node u, set the target to p_u
+    Step 2  try u's children in order: accept child c while r_c < target(x_c) / q_c(x_c)
+    Step 3  after each rejection, the target becomes the residual norm(max(0, target - q_c))
+            (exercise 3's rule: the next sibling is judged against what is left of the target)
+    Step 4  an accepted child becomes u (back to Step 1); if every child is rejected, emit one
+            token from the current target; if u is a leaf, emit a bonus token from p_u
+
+With one child per node the tree is a chain and the walk is `speclab.verify`'s rule exactly.
+The output is distributed exactly as the target's own samples, for any tree, whether its
+siblings are sampled i.i.d. from q or are fixed top-k tokens (then q_i is one-hot at the token).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from ._validate import as_count, as_probability_rows
+from .verify import _check_rng, residual, sample_categorical
+
+ROOT = -1
+
+
+# ----------------------------------------------------------------------------- the shape
+
+@dataclass(frozen=True, eq=False)
+class TreeShape:
+    """Where each node hangs: parents[i] is node i's parent, ROOT (-1) for the root's children."""
+
+    parents: tuple
+
+    def __post_init__(self):
+        parents = tuple(int(x) for x in np.asarray(self.parents, dtype=np.int64).ravel())
+        for i, parent in enumerate(parents):
+            if not ROOT <= parent < i:
+                raise ValueError(f"parents[{i}] must lie in -1..{i - 1} (parents come before children); "
+                                 f"got {parent}")
+        object.__setattr__(self, "parents", parents)
+
+    @classmethod
+    def chain(cls, k: int) -> "TreeShape":
+        """k drafts in a row: the classic single draft chain."""
+        k = as_count(k, "k")
+        return cls(tuple(range(-1, k - 1)))
+
+    @classmethod
+    def full(cls, branching) -> "TreeShape":
+        """Every node at depth d has branching[d] children (depth 0 is the root): (3, 2) has 3 + 6 nodes."""
+        branching = [as_count(b, "branching", minimum=1) for b in np.atleast_1d(branching)]
+        parents, level = [], [ROOT]
+        for width in branching:
+            nxt = []
+            for parent in level:
+                for _ in range(width):
+                    nxt.append(len(parents))
+                    parents.append(parent)
+            level = nxt
+        return cls(tuple(parents))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, TreeShape) and self.parents == other.parents
+
+    def __hash__(self) -> int:
+        return hash(self.parents)
+
+    def __len__(self) -> int:
+        return len(self.parents)
+
+    @cached_property
+    def depths(self) -> np.ndarray:
+        """Depth of each node: 1 for the root's children."""
+        depth = np.zeros(len(self), dtype=np.int64)
+        for i, parent in enumerate(self.parents):
+            depth[i] = 1 if parent == ROOT else depth[parent] + 1
+        return depth
+
+    @property
+    def max_depth(self) -> int:
+        """Tokens on the longest path: draft steps needed to grow the tree level by level."""
+        return int(self.depths.max()) if len(self) else 0
+
+    @cached_property
+    def children(self) -> np.ndarray:
+        """[N+1, max children]: children[u+1, j] is the j-th child of node u (row 0: the root), -1 if none."""
+        rows = [[] for _ in range(len(self) + 1)]
+        for i, parent in enumerate(self.parents):
+            rows[parent + 1].append(i)
+        width = max(1, max(len(r) for r in rows))
+        table = np.full((len(rows), width), ROOT, dtype=np.int64)
+        for u, row in enumerate(rows):
+            table[u, : len(row)] = row
+        return table
+
+    @cached_property
+    def ranks(self) -> np.ndarray:
+        """Each node's place among its siblings: 0 for the first child tried."""
+        rank = np.zeros(len(self), dtype=np.int64)
+        for row in self.children:
+            kids = row[row >= 0]
+            rank[kids] = np.arange(len(kids))
+        return rank
+
+    def path(self, node: int) -> list:
+        """Nodes from the root's child down to `node` (empty for the root, ROOT)."""
+        out = []
+        while node != ROOT:
+            out.append(int(node))
+            node = self.parents[node]
+        return out[::-1]
+
+    def attention_mask(self) -> np.ndarray:
+        """[N+1, N+1] booleans: row/column 0 is the root, i+1 node i; True where the row may attend.
+
+        Each node sees the root, its ancestors and itself: the mask that lets one target pass
+        score every candidate path at once (SpecInfer's tree attention, also Medusa's).
+        """
+        mask = np.eye(len(self) + 1, dtype=bool)
+        mask[:, 0] = True
+        for i in range(len(self)):
+            mask[i + 1, [n + 1 for n in self.path(i)]] = True
+        return mask
+
+    def __repr__(self) -> str:
+        return f"TreeShape(nodes={len(self)}, depth={self.max_depth})"
+
+
+# ----------------------------------------------------------------------------- the rule
+
+@dataclass(frozen=True)
+class TreeVerification:
+    """What one round of tree verification decided."""
+
+    path: np.ndarray     # accepted nodes, root's child first
+    tokens: np.ndarray   # their tokens followed by one correction or bonus token
+    n_drafted: int       # nodes in the tree
+
+    @property
+    def n_accepted(self) -> int:
+        return len(self.path)
+
+
+def verify_tree(p, q, tokens, shape: TreeShape, rng: np.random.Generator) -> TreeVerification:
+    """Verify a tree of drafts: p [N+1, V] (row 0 the root, row i+1 after node i), q [N, V], tokens [N].
+
+    q[i] is the distribution node i's token was drawn from; siblings must be drawn independently
+    of each other (i.i.d. from one q, or fixed tokens with one-hot q rows).
+    """
+    p, q, tokens = _check_tree_round(p, q, tokens, shape)
+    _check_rng(rng)
+    last, final = decide_tree(p[None], q[None], tokens[None], shape, rng.random((1, len(shape))))  # Steps 1-4
+    extra = int(sample_categorical(final[0], rng.random()))
+    path = np.array(shape.path(int(last[0])), dtype=np.int64)
+    return TreeVerification(path, np.append(tokens[path], extra).astype(np.int64), len(shape))
+
+
+def decide_tree(p, q, tokens, shape: TreeShape, r):
+    """The walk of Steps 1-4 for a batch of B rounds: (last accepted node [B], extra token's law [B, V]).
+
+    p [B, N+1, V], q [B, N, V], tokens [B, N], r [B, N] (node i's test uses r[:, i]); inputs are
+    not checked (callers do). The deterministic core of `verify_tree`: tests enumerate its branches,
+    the tree simulator runs it on many rounds at once (p, q may be broadcast views).
+    """
+    node = np.full(len(tokens), ROOT, dtype=np.int64)
+    target = np.array(p[:, 0], dtype=np.float64)                     # Step 1 at the root
+    walking = np.ones(len(tokens), dtype=bool)
+    while walking.any():
+        moved = np.zeros(len(tokens), dtype=bool)
+        for rank in range(shape.children.shape[1]):
+            child = shape.children[node + 1, rank]
+            trying = np.flatnonzero(walking & ~moved & (child >= 0))
+            if trying.size == 0:
+                break
+            c = child[trying]
+            x = tokens[trying, c]
+            q_c = q[trying, c]
+            # Step 2: accept when r * q(x) < target(x), i.e. with probability min(1, target/q).
+            accept = r[trying, c] * q_c[np.arange(len(c)), x] < target[trying, x]
+            won, lost = trying[accept], trying[~accept]
+            node[won] = child[won]
+            moved[won] = True
+            target[won] = p[won, child[won] + 1]                        # Step 4: descend, Step 1
+            target[lost] = residual(target[lost], q_c[~accept])         # Step 3
+        # Every child rejected (extra token from the residual), or a leaf reached (bonus from p).
+        at_leaf = shape.children[node + 1, 0] < 0
+        walking &= moved & ~at_leaf
+    return node, target
+
+
+def _check_tree_round(p, q, tokens, shape):
+    if not isinstance(shape, TreeShape):
+        raise ValueError(f"shape must be a TreeShape (e.g. TreeShape.full((2, 2))); got {type(shape).__name__}")
+    n = len(shape)
+    p = as_probability_rows(p, "p")
+    q = as_probability_rows(q, "q") if n else np.zeros((0, p.shape[-1]))
+    tokens = np.asarray(tokens)
+    if tokens.ndim != 1 or (tokens.size and tokens.dtype.kind not in "iu"):
+        raise ValueError(f"tokens must be a 1-D array of token ids; got {tokens!r}")
+    tokens = tokens.astype(np.int64)
+    if p.shape[:1] != (n + 1,) or p.ndim != 2 or q.shape != (n, p.shape[1]) or tokens.shape != (n,):
+        raise ValueError(f"shapes must be p [N+1, V], q [N, V], tokens [N] with N = {n} nodes; got "
+                         f"p {p.shape}, q {q.shape}, tokens {tokens.shape}")
+    if np.any((tokens < 0) | (tokens >= p.shape[1])):
+        raise ValueError(f"tokens must be ids in 0..{p.shape[1] - 1}; got {tokens.tolist()}")
+    if n and np.any(q[np.arange(n), tokens] <= 0):
+        raise ValueError("tokens must have q > 0: each node's token is a sample from its q row")
+    return p, q, tokens

@@ -1,0 +1,205 @@
+"""Explorers for notebook 08: token trees at a node budget, and alpha against temperature.
+
+Both follow `speclab.widgets.Explorer`'s contract: compute (pure calls into tree_theory /
+temperature), describe (readouts), build (artists once, moving ones registered with animate)
+and refresh (move them).
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+
+from . import tree_theory
+from .plots._axes import BASELINE, DRAFT, TARGET
+from .plots.trees import NODE_CMAP, tree_edges, tree_layout
+from .temperature import alpha_at_temperatures, log_of, tempered
+from .trees import TreeShape
+from .widgets import Explorer, fmt, readout
+
+_SLIDER = dict(continuous_update=True, style={"description_width": "170px"}, layout=widgets.Layout(width="460px"))
+
+
+# ----------------------------------------------------------------------------- trees
+
+class TreeExplorer(Explorer):
+    """alpha, node budget, branching and depth in; the tree, its mask and chain-vs-tree curves out.
+
+    The tree is the best one (most expected tokens) with at most `branching` children per node,
+    at most `depth` levels and at most `nodes` nodes, under i.i.d. acceptance alpha.
+    """
+
+    readout_names = ("tree", "chain", "best", "shape")
+    figsize = (13.0, 4.0)
+    max_nodes = 32
+    alpha_grid = np.linspace(0.0, 1.0, 41)
+
+    def compute(self, alpha, nodes, branching, depth) -> dict:
+        shape = tree_theory.best_tree(nodes, alpha, max_children=branching, max_depth=depth)
+        best = tree_theory.best_tree(nodes, alpha)
+        return {"alpha": alpha, "nodes": nodes, "branching": branching, "depth": depth, "shape": shape,
+                "node_probs": tree_theory.node_acceptance(shape, alpha),
+                "tokens_tree": tree_theory.expected_tokens_tree(shape, alpha),
+                "tokens_chain": tree_theory.expected_tokens_tree(TreeShape.chain(nodes), alpha),
+                "tokens_best": tree_theory.expected_tokens_tree(best, alpha), "best_shape": best}
+
+    def describe(self, v: dict) -> dict:
+        shape = v["shape"]
+        return {"tree": readout("your tree: tokens per pass", fmt(v["tokens_tree"])),
+                "chain": readout(f"chain of {v['nodes']}", fmt(v["tokens_chain"])),
+                "best": readout(f"best tree of {v['nodes']}", fmt(v["tokens_best"]),
+                                f" (depth {v['best_shape'].max_depth})"),
+                "shape": readout("your tree uses", f"{len(shape)} nodes", f", depth {shape.max_depth}")}
+
+    def build(self, figure) -> None:
+        from matplotlib.collections import LineCollection
+        from matplotlib.ticker import FixedLocator, ScalarFormatter
+
+        figure.subplots_adjust(left=0.03, right=0.99, bottom=0.15, top=0.88, wspace=0.25)
+        grid = figure.add_gridspec(1, 3, width_ratios=(1.3, 1.0, 1.2))
+        self.ax_tree = figure.add_subplot(grid[0])
+        self.ax_mask = figure.add_subplot(grid[1])
+        self.ax_curve = figure.add_subplot(grid[2])
+        # Every panel keeps fixed limits: the tree and the mask are drawn in a unit box.
+        ax = self.ax_tree
+        self.edges = self.animate(ax.add_collection(LineCollection([], colors="0.6", linewidths=1.0, zorder=1)))
+        self.dots = self.animate(ax.scatter(np.zeros(self.max_nodes + 1), np.zeros(self.max_nodes + 1), s=70,
+                                            c=np.zeros(self.max_nodes + 1), cmap=NODE_CMAP, vmin=0, vmax=1,
+                                            edgecolors="0.3", zorder=2))
+        ax.set(xlabel="depth (root on the left)", xticks=[], yticks=[], xlim=(-0.05, 1.05), ylim=(1.07, -0.07))
+        self.title_tree = self.animate(ax.set_title("", fontsize=10))
+        self.mask_image = self.animate(self.ax_mask.imshow(np.zeros((2, 2)), cmap="Blues", vmin=0, vmax=1.3,
+                                                           interpolation="nearest", extent=(0, 1, 1, 0)))
+        self.ax_mask.set(xlabel="attends to (root first)", ylabel="node (root first)", xticks=[], yticks=[],
+                         title="tree attention mask")
+        ax = self.ax_curve
+        self.line_chain, = self.animate(ax.plot([], [], color=DRAFT, linewidth=1.8, label="chain"))
+        self.line_tree, = self.animate(ax.plot([], [], color="black", linewidth=2.2, label="your tree"))
+        self.line_best, = self.animate(ax.plot([], [], ":", color=TARGET, linewidth=2, label="best tree"))
+        self.point, = self.animate(ax.plot([], [], "o", color="red", markersize=7, zorder=5))
+        ax.axhline(1.0, color=BASELINE, linestyle="--", linewidth=1)
+        ax.set_yscale("log")
+        ax.set(xlabel="alpha", ylabel="tokens per target pass (log scale)", xlim=(0, 1),
+               ylim=(0.9, self.max_nodes + 2))
+        ax.yaxis.set_major_locator(FixedLocator([1, 2, 4, 8, 16, 32]))
+        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.legend(fontsize=8, loc="upper left")
+        self.title_curve = self.animate(ax.set_title("", fontsize=10))
+
+    def refresh(self, v: dict) -> None:
+        shape, n = v["shape"], v["nodes"]
+        x, y = tree_layout(shape)
+        x, y = x / max(x.max(), 1.0), (y / y.max() if y.max() > 0 else y + 0.5)    # into the unit box
+        offsets = np.full((self.max_nodes + 1, 2), np.nan)
+        offsets[: len(x)] = np.column_stack([x, y])
+        colours = np.zeros(self.max_nodes + 1)
+        colours[1: len(x)] = v["node_probs"]
+        self.dots.set_offsets(offsets)
+        self.dots.set_array(colours)
+        self.edges.set_segments(tree_edges(shape, x, y))
+        self.title_tree.set_text(f"{len(shape)} nodes, depth {shape.max_depth} (shade = P(accepted))")
+        self.mask_image.set_data(shape.attention_mask().astype(float))
+        grid = self.alpha_grid
+        self.line_chain.set_data(grid, tree_theory.expected_tokens_tree(TreeShape.chain(n), grid))
+        self.line_tree.set_data(grid, tree_theory.expected_tokens_tree(shape, grid))
+        best = [tree_theory.expected_tokens_tree(tree_theory.best_tree(n, a), a) for a in grid]
+        self.line_best.set_data(grid, best)
+        self.point.set_data([v["alpha"]], [v["tokens_tree"]])
+        self.title_curve.set_text(f"budget {n} nodes: chain vs trees")
+
+
+def tree_explorer(alpha: float = 0.6, nodes: int = 16, branching: int = 4, depth: int = 16) -> TreeExplorer:
+    """Sliders for alpha, the node budget, the branching factor and the depth of a token tree."""
+    controls = {
+        "alpha": widgets.FloatSlider(value=alpha, min=0.0, max=1.0, step=0.01, description="alpha (acceptance)",
+                                     **_SLIDER),
+        "nodes": widgets.IntSlider(value=nodes, min=1, max=TreeExplorer.max_nodes,
+                                   description="node budget (one pass)", **_SLIDER),
+        "branching": widgets.IntSlider(value=branching, min=1, max=8, description="max children per node",
+                                       **_SLIDER),
+        "depth": widgets.IntSlider(value=depth, min=1, max=TreeExplorer.max_nodes, description="max depth",
+                                   **_SLIDER),
+    }
+    return TreeExplorer(controls)
+
+
+# ----------------------------------------------------------------------------- temperature
+
+class TemperatureExplorer(Explorer):
+    """Temperature in; alpha(T) for each pair (curves precomputed on the slider's grid) and p_T, q_T bars out."""
+
+    readout_names = ("alphas",)
+    figsize = (12.0, 3.6)
+    shown_tokens = 12
+
+    def __init__(self, controls: dict, pairs: dict, example):
+        grid = controls["temperature"]
+        self.grid = np.round(np.arange(grid.min, grid.max + grid.step / 2, grid.step), 10)
+        self.curves = {label: alpha_at_temperatures(p_log, q_log, self.grid) for label, (p_log, q_log) in pairs.items()}
+        self.pairs = pairs
+        self.example = tuple(log_of(row) for row in example)
+        super().__init__(controls)
+
+    def compute(self, temperature) -> dict:
+        hit = np.flatnonzero(np.isclose(self.grid, temperature))
+        alphas = {label: (float(curve[hit[0]]) if hit.size else
+                          float(alpha_at_temperatures(*self.pairs[label], temperature)[0]))
+                  for label, curve in self.curves.items()}
+        p_t, q_t = (tempered(row, temperature) for row in self.example)
+        return {"temperature": temperature, "alphas": alphas, "p": p_t, "q": q_t}
+
+    def describe(self, v: dict) -> dict:
+        parts = [readout(f"alpha, {label}", fmt(a)) for label, a in v["alphas"].items()]
+        return {"alphas": " &nbsp; ".join(parts)}
+
+    def build(self, figure) -> None:
+        figure.subplots_adjust(left=0.06, right=0.99, bottom=0.17, top=0.88, wspace=0.2)
+        self.ax_curve, self.ax_bars = figure.subplots(1, 2)
+        ax = self.ax_curve
+        self.markers = {}
+        for label, curve in self.curves.items():
+            line, = ax.plot(self.grid, curve, linewidth=1.8, label=label)
+            self.markers[label], = self.animate(ax.plot([], [], "o", color=line.get_color(), markersize=7))
+        self.now = self.animate(ax.axvline(1.0, color="red", linewidth=1))
+        ax.set(xlabel="temperature T", ylabel="alpha = mean sum min(p_T, q_T)", ylim=(0, 1.02),
+               xlim=(self.grid[0], self.grid[-1]))
+        ax.legend(fontsize=8, loc="lower right")
+        x = np.arange(self.shown_tokens)
+        zeros = np.zeros(self.shown_tokens)
+        self.bars_p = self.animate(*self.ax_bars.bar(x - 0.2, zeros, width=0.4, color=TARGET, label="p_T (target)"))
+        self.bars_q = self.animate(*self.ax_bars.bar(x + 0.2, zeros, width=0.4, color=DRAFT, label="q_T (draft)"))
+        self.ax_bars.set(xlabel=f"the target's top {self.shown_tokens} tokens", ylabel="probability", ylim=(0, 1.02),
+                         xticks=x)
+        self.ax_bars.legend(fontsize=8, loc="upper right")
+        self.title_bars = self.animate(self.ax_bars.set_title("", fontsize=10))
+
+    def refresh(self, v: dict) -> None:
+        t = v["temperature"]
+        for label, marker in self.markers.items():
+            marker.set_data([t], [v["alphas"][label]])
+        self.now.set_xdata([t, t])
+        order = np.argsort(-self.example[0], kind="stable")[: self.shown_tokens]
+        for bar, value in zip(self.bars_p, v["p"][order]):
+            bar.set_height(value)
+        for bar, value in zip(self.bars_q, v["q"][order]):
+            bar.set_height(value)
+        overlap = float(np.minimum(v["p"], v["q"]).sum())
+        self.title_bars.set_text(f"one synthetic position at T = {t:.2f}: sum min(p_T, q_T) = {overlap:.3f}")
+
+
+def temperature_explorer(pairs: dict | None = None, temperature: float = 1.0, vocab_size: int = 100,
+                         positions: int = 200) -> TemperatureExplorer:
+    """A temperature slider over alpha(T) for each pair {label: (p_log, q_log)} (default: two synthetic pairs).
+
+    The bars show one position of a synthetic pair (agreement 0.6) re-tempered.
+    """
+    from .synthetic import SyntheticPair
+
+    synthetic = {a: SyntheticPair(vocab_size=vocab_size, agreement=a, seed=0).distributions(positions)
+                 for a in (0.6, 0.3)}
+    default = {f"synthetic, agreement {a}": (log_of(p), log_of(q)) for a, (p, q) in synthetic.items()}
+    pairs = default if pairs is None else dict(pairs)
+    example = (synthetic[0.6][0][0], synthetic[0.6][1][0])
+    controls = {"temperature": widgets.FloatSlider(value=temperature, min=0.0, max=2.0, step=0.05,
+                                                   description="temperature T", **_SLIDER)}
+    return TemperatureExplorer(controls, pairs, example)

@@ -1,0 +1,454 @@
+"""Build notebooks/08_beyond_the_draft_chain.ipynb: token trees, typical acceptance, temperature, metrics, methods."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tools.nbtools import IGNORE_OUTPUT, build, code, header_cells, md  # noqa: E402
+
+FILENAME = "08_beyond_the_draft_chain.ipynb"
+
+HEADER = header_cells(
+    FILENAME,
+    "08 · Beyond the draft chain: token trees, typical acceptance, temperature, and the numbers engines print",
+    """
+Everything so far verified **one chain** of $K$ drafts per round. The engines people deploy
+(vLLM, SGLang, TensorRT-LLM, Hugging Face) mostly run something richer: EAGLE and Medusa propose a
+**tree** of candidate continuations and verify all of them in one target pass. Some of them also
+offer a faster, *lossy* acceptance rule, and all of them print acceptance numbers that are not
+the $\\alpha$ of notebook 03.
+
+This notebook takes the course to what engines ship, with the same exactness as before:
+
+1. **Token trees**: SpecInfer's verification rule (lossless, tested like notebook 02's), the exact
+   expected number of tokens a tree buys, and chain vs tree at the same verification budget.
+2. **Typical acceptance** (Medusa): how much faster it is, and how far its output is from the target's.
+3. **Temperature**: how sampling temperature moves $\\alpha$, on a synthetic pair and on a real model.
+4. **A metric dictionary**: turning the numbers an engine prints into $\\alpha$, and back.
+5. **A map of the methods**: what each drafts from, and whether it is lossless.
+""",
+)
+
+TREES = [
+    code("""
+from functools import partial
+
+import numpy as np
+import matplotlib.pyplot as plt
+from speclab import tree_theory, widgets_trees
+from speclab.lossless import lossless_report
+from speclab.plots import temperature as temperature_plots, trees as tree_plots, typical as typical_plots
+from speclab.temperature import alpha_at_temperatures, log_of
+from speclab.tree_simulator import simulate_tree, simulate_tree_iid
+from speclab.trees import TreeShape, verify_tree
+from speclab.typical import typical_tradeoff, verify_typical
+"""),
+    md("""
+## 1. Token trees
+
+A chain bets everything on one guess per position: if the draft's first token is wrong, the
+other $K-1$ drafts are wasted. A **tree** hedges: the root can have several candidate first tokens,
+each with its own continuations. Every root-to-node path is one candidate continuation.
+
+The target still checks the whole tree in **one** forward pass. The trick is the attention mask:
+the tree's $N$ nodes are laid out as one sequence, and each node may attend only to the context
+(the "root"), its ancestors and itself, so each node's logits are exactly what the target would
+compute after that node's path (SpecInfer, Miao et al. 2024; Medusa, Cai et al. 2024).
+The number of nodes is the **verification budget**: the positions one target pass must score.
+
+Here is a tree with 2 candidates for the first token and 2 continuations of each (6 nodes), shaded
+by how likely each node is to be accepted when every tried draft is accepted with probability
+$\\alpha = 0.6$, and its attention mask:
+"""),
+    code("""
+shape = TreeShape.full((2, 2))
+print("parents:", shape.parents, "| depth of each node:", shape.depths.tolist())
+fig, axes = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": (1.4, 1)})
+tree_plots.plot_tree(shape, alpha=0.6, ax=axes[0])
+fig = tree_plots.plot_attention_mask(shape, ax=axes[1])
+"""),
+    md("""
+## 2. Verifying a tree without changing the output
+
+SpecInfer's *multi-step speculative sampling* walks the tree from the root
+(`speclab.trees.verify_tree`; with one child per node it is exactly `sl.verify`):
+
+1. At node $u$ the current target is $p_u$, the target's distribution after $u$'s path.
+2. Try $u$'s children in order: child $c$ with token $x_c$, drawn from $q_c$, is accepted with
+   probability $\\min\\left(1, \\text{target}(x_c)/q_c(x_c)\\right)$.
+3. After each rejection the target becomes the residual $\\text{norm}(\\max(0, \\text{target} - q_c))$:
+   the next sibling is judged against what is left, exactly as in exercise 3 (multi-draft).
+4. An accepted child becomes $u$ (back to 1). If every child is rejected, emit one token from the
+   current target (the correction); if $u$ is a leaf, emit a bonus token from $p_u$.
+
+Each step is notebook 02's rule applied to what the earlier rejections left, so the emitted text
+is distributed **exactly** as the target's own samples. The test suite checks it by exact
+enumeration of every branch on tiny vocabularies (for chains, fans, ragged trees, and top-$k$
+trees whose siblings are fixed tokens). Here is the sampling check: 20,000 rounds of a tree with 3
+first tokens and 2 continuations each on a synthetic pair, and the tokens emitted at each output
+position tested against $p_j$:
+"""),
+    code("""
+pair = sl.SyntheticPair(vocab_size=8, agreement=0.4, seed=0)
+fan = TreeShape.full((3, 2))
+sim = simulate_tree(pair, fan, rounds=20_000, seed=0)
+p_rows, _ = pair.distributions(3)
+for j in range(3):
+    _, p_value = sl.chi_square_test(sim.token_counts[j], p_rows[j])
+    print(f"output position {j}: {sim.token_counts[j].sum():>6} tokens, chi-square p-value {p_value:.2f}")
+"""),
+    md("""
+Every position is consistent with $p$. (Position 2 is reached only when a whole path was
+accepted; there the token is the bonus.)
+
+## 3. How many tokens does a tree buy?
+
+Take the acceptance model of notebook 03 one step further: the $j$-th child tried at depth $d$ is
+accepted with probability $a_{d,j}$ once its earlier siblings were rejected. Node $i$ then lies on
+the accepted path with probability
+
+$$P(i) = P(\\text{parent}(i)) \\; (1-a_{d,0})(1-a_{d,1})\\cdots(1-a_{d,j-1}) \\; a_{d,j},$$
+
+and a round emits $1 + \\sum_i P(i)$ tokens on average. Under i.i.d. acceptance ($a = \\alpha$
+everywhere) a full tree with $b_l$ children per node at level $l$ has the closed form
+$\\sum_d \\prod_{l \\le d} \\left(1 - (1-\\alpha)^{b_l}\\right)$; a chain gives back
+$\\alpha + \\dots + \\alpha^K$. Simulation agrees:
+"""),
+    code("""
+for shape in (TreeShape.chain(6), TreeShape.full((3, 2)), tree_theory.best_tree(6, 0.6)):
+    exact = tree_theory.expected_tokens_tree(shape, 0.6)
+    simulated = simulate_tree_iid(shape, 0.6, rounds=200_000, seed=0).mean_tokens_per_round
+    print(f"{len(shape)} nodes, parents {shape.parents}: exact {exact:.3f}, simulated {simulated:.3f}")
+"""),
+    md("""
+## 4. Chain vs tree at the same verification budget
+
+Give both the same budget of $N$ nodes scored in one pass. The chain spends them all on depth;
+`tree_theory.best_tree(N, alpha)` grows the tree one node at a time, always adding the candidate
+most likely to be accepted (EAGLE-2, Li et al. 2024, grows its draft trees by a similar score;
+Sequoia, Chen et al. 2024, searches for optimal trees under per-sibling acceptance rates). Under
+the i.i.d. model this greedy tree is the best tree of its size (the test
+suite checks it against every tree of 5 nodes).
+"""),
+    code("""
+fig = tree_plots.plot_chain_vs_tree(n_nodes=16)
+"""),
+    code("""
+print(" alpha   chain of 16   best tree of 16   its depth   root candidates")
+for alpha in (0.3, 0.5, 0.6, 0.7, 0.8, 0.9):
+    best = tree_theory.best_tree(16, alpha)
+    tokens = tree_theory.expected_tokens_tree(best, alpha)
+    print(f"{alpha:>6}   {sl.expected_tokens(alpha, 16):>11.2f}   {tokens:>15.2f}"
+          f"   {best.max_depth:>9}   {int((best.depths == 1).sum()):>15}")
+"""),
+    md("""
+This is the qualitative finding of Medusa and EAGLE-2: **trees win when acceptance is moderate**.
+Around $\\alpha \\approx 0.5$ the best tree adds about one token per target pass to the chain; a
+wrong first guess is so likely that a second and third candidate pay off. At high acceptance the
+best tree *is* the chain: depth pays more than hedging. A tree also needs fewer draft passes
+(one per level, siblings share it): `tree_theory.tree_speedup(shape, alpha, c)` charges
+$\\text{depth} \\cdot c + 1$ per round.
+"""),
+    code("""
+for alpha in (0.5, 0.8):
+    best = tree_theory.best_tree(16, alpha)
+    print(f"alpha {alpha}, c = 0.05: chain of 16 {tree_theory.tree_speedup(TreeShape.chain(16), alpha, 0.05):.2f}x, "
+          f"best tree {tree_theory.tree_speedup(best, alpha, 0.05):.2f}x")
+"""),
+    md("""
+**Your turn.** Fix the node budget and restrict the shape with the branching and depth sliders.
+Left: your tree, shaded by $P(\\text{accepted})$. Middle: its attention mask. Right: tokens per
+target pass against $\\alpha$ for the chain, your tree (fixed shape) and the best tree at each
+$\\alpha$. Try: budget 16 at $\\alpha = 0.5$, then branching 1 (a chain) and depth 1 (a fan).
+"""),
+    code("widgets_trees.tree_explorer(alpha=0.5, nodes=16, branching=4, depth=16)", tags=(IGNORE_OUTPUT,)),
+    md("""
+**A caveat the i.i.d. model hides.** With SpecInfer's rule the second sibling is judged against
+the *residual*, which the draft covers worse: when siblings are drawn from the same $q$, the
+$j$-th is accepted with probability $\\sum_x \\min(r_j(x), q(x))$, with $r_0 = p$ and
+$r_{j+1} = \\text{norm}(\\max(0, r_j - q))$ (`tree_theory.sibling_rates`). On a synthetic pair:
+"""),
+    code("""
+pair = sl.SyntheticPair(vocab_size=100, agreement=0.5, seed=0)
+p, q = pair.distributions(64)
+rates = tree_theory.sibling_rates(p, q, 4).mean(axis=0)
+print("acceptance of the 1st..4th sibling:", rates.round(3), "(the 1st is alpha)")
+"""),
+    md("""
+Later siblings are accepted less often than $\\alpha$, so the i.i.d. model overstates what wide
+trees buy. With these rates the exact recursion still favours a tree over the chain at this
+moderate $\\alpha$, and the tree simulator (drafting and verifying real trees on the pair, the
+rounds spread over 32 start positions) confirms the exact numbers:
+"""),
+    code("""
+table = np.tile(rates, (16, 1))                              # the same sibling rates at every depth
+realistic = tree_theory.best_tree(16, rates=table)
+for name, shape in (("chain of 16", TreeShape.chain(16)), ("tree for these rates", realistic)):
+    exact = np.mean([tree_theory.expected_tokens_tree(shape, rates=tree_theory.sibling_rates(
+        p[s:s + shape.max_depth], q[s:s + shape.max_depth], shape.children.shape[1])) for s in range(32)])
+    simulated = simulate_tree(pair, shape, rounds=64_000, starts=32, seed=0).mean_tokens_per_round
+    print(f"{name:<22} depth {shape.max_depth:>2}: exact {exact:.3f}, simulated {simulated:.3f} tokens per pass")
+"""),
+]
+
+TYPICAL = [
+    md("""
+## 5. Typical acceptance: faster, and no longer the target's output
+
+Medusa (Cai et al. 2024, section "Typical Acceptance") offers a different rule for sampling: accept a draft $x$ if
+the target finds it *typical*,
+
+$$p(x) > \\min\\left(\\epsilon,\\; \\delta\\, e^{-H(p)}\\right),$$
+
+with $H(p)$ the entropy of the target's distribution, and after the first failure emit a token
+sampled from $p$. Medusa's code uses $\\epsilon = 0.09$, $\\delta = 0.3$ and recommends
+$\\delta = \\sqrt{\\epsilon}$ (`posterior_threshold`, `posterior_alpha` in
+`FasterDecoding/Medusa`'s `medusa_generate`). There is no ratio $p/q$ and no residual: a token the
+draft proposes too often is accepted whenever it is typical. Notebook 02's chi-square experiment
+on a synthetic pair shows the consequence:
+"""),
+    code("""
+pair = sl.SyntheticPair(vocab_size=8, agreement=0.4, seed=0)
+p3, q3 = pair.distributions(3)
+typical = lossless_report(partial(verify_typical, epsilon=0.09), p3, q3[:2], rounds=10_000, seed=0)
+print(typical.summary())
+"""),
+    md("""
+The drafted positions fail; the last position passes because it only ever holds the bonus, drawn
+from $p$. The same test at other values of $\\epsilon$ (the chi-square statistic grows with the
+distance from $p$; with 7 degrees of freedom, about 24 is the 0.001 level):
+"""),
+    code("""
+for epsilon in (0.01, 0.09, 0.3, 0.6):
+    report = lossless_report(partial(verify_typical, epsilon=epsilon), p3, q3[:2], rounds=4000, seed=0)
+    print(f"epsilon {epsilon:<4}: chi-square at position 0 {report.statistics[0]:7.1f}, "
+          f"first draft accepted in {report.counts[1].sum() / 4000:.0%} of rounds")
+"""),
+    md("""
+How large the error is, and what it buys, depends on $\\epsilon$. `typical_tradeoff`
+computes both exactly, here over 196 rounds of 4 drafts on a pair with a realistic vocabulary:
+the acceptance rate, the expected
+tokens per round, and the **total variation distance** between the law of an emitted token and
+$p$ (the most any event's probability can be off):
+"""),
+    code("""
+from numpy.lib.stride_tricks import sliding_window_view
+
+p, q = sl.SyntheticPair(vocab_size=100, agreement=0.5, seed=0).distributions(200)
+rounds_p = sliding_window_view(p, 5, axis=0).transpose(0, 2, 1)       # 196 rounds of k = 4: p [196, 5, V]
+rounds_q = sliding_window_view(q[:-1], 4, axis=0).transpose(0, 2, 1)  # and q [196, 4, V]
+trade = typical_tradeoff(rounds_p, rounds_q, epsilons=[0.01, 0.03, 0.09, 0.2, 0.4])
+print(f"speculative sampling: accepts {trade.lossless_acceptance:.3f}, "
+      f"{trade.lossless_tokens_per_round:.2f} tokens per round, bias 0")
+for e, a, t, b in zip(trade.epsilons, trade.acceptance, trade.tokens_per_round, trade.bias):
+    print(f"typical, epsilon {e:<5}: accepts {a:.3f}, {t:.2f} tokens per round, bias (TV) {b:.3f}")
+"""),
+    md("""
+Against a draft *sampled* from $q$, speculative sampling already accepts
+$\\sum_x \\min(p, q)$, more than typical acceptance at Medusa's $\\epsilon = 0.09$. Medusa's heads
+instead propose their **top** tokens: a fixed token $x$ has a one-hot $q$, and the lossless rule
+then accepts it with probability only $p(x)$. That is the regime typical acceptance was made for:
+"""),
+    code("""
+top1 = np.eye(100)[rounds_q.argmax(axis=-1)]          # the draft's single best guess, q one-hot
+trade_top1 = typical_tradeoff(rounds_p, top1, epsilons=[0.01, 0.03, 0.09, 0.2, 0.4])
+print(f"speculative sampling, top-1 draft: accepts {trade_top1.lossless_acceptance:.3f}, "
+      f"{trade_top1.lossless_tokens_per_round:.2f} tokens per round, bias 0")
+for e, a, t, b in zip(trade_top1.epsilons, trade_top1.acceptance, trade_top1.tokens_per_round, trade_top1.bias):
+    print(f"typical, epsilon {e:<5}: accepts {a:.3f}, {t:.2f} tokens per round, bias (TV) {b:.3f}")
+"""),
+    code("""
+fig, ax = plt.subplots(figsize=(8, 4.5))
+typical_plots.plot_typical_tradeoff(trade, ax=ax, label="sampled draft", colour="tab:red")
+fig = typical_plots.plot_typical_tradeoff(trade_top1, ax=ax, label="top-1 draft", colour="tab:purple")
+"""),
+    md("""
+With a top-1 draft, typical acceptance buys real speed over the lossless rule, and pays for it
+in bias. Small $\\epsilon$ accepts almost any token the target does not rule out, so the output
+drifts towards the draft's guesses; larger $\\epsilon$ accepts less; no $\\epsilon$ in this range is
+unbiased. Medusa's abstract presents typical acceptance as boosting the acceptance rate "while
+maintaining generation quality"; quality is judged on the text, while this experiment measures
+the distribution, and finds a different one. vLLM v0.9 shipped it as `TypicalAcceptanceSampler`
+beside the lossless `RejectionSampler` (`vllm/model_executor/layers/`).
+"""),
+]
+
+TEMPERATURE = [
+    md("""
+## 6. Temperature moves alpha
+
+Sampling at temperature $T$ replaces $p$ by $p_T \\propto p^{1/T}$, and the draft is sampled at the
+same temperature. At $T = 0$ both collapse onto their most likely token: $\\alpha$ is the fraction
+of positions where the two argmaxes agree. Leviathan et al. (2023, Table 3) measure $\\alpha$ for
+each of their pairs at both $T = 0$ and $T = 1$: the temperature is part of the pair.
+`alpha_at_temperatures(p_log, q_log, temperatures)` computes $\\alpha(T)$ for any pair of
+log-probabilities; three synthetic pairs:
+"""),
+    code("""
+temperatures = np.round(np.arange(0, 2.01, 0.1), 2)
+synthetic = {}
+for agreement in (0.8, 0.6, 0.3):
+    p, q = sl.SyntheticPair(vocab_size=100, agreement=agreement, seed=0).distributions(200)
+    synthetic[f"synthetic, agreement {agreement}"] = alpha_at_temperatures(log_of(p), log_of(q), temperatures)
+fig = temperature_plots.plot_alpha_vs_temperature(synthetic, temperatures)
+"""),
+    md("""
+When the draft's argmax usually agrees with the target's, $\\alpha$ is highest at $T = 0$ and
+lower at $T = 1$. A weak draft whose argmax rarely agrees (agreement
+0.3) *gains* from temperature, and far above $T = 1$ both distributions flatten towards uniform,
+where any two agree. Greedy decoding is not automatically the best case: it is the best case
+for a draft that gets the top token right.
+
+Now a real pair: the offline SmolLM2-135M-Instruct target and its own first 27 of 30 layers as
+an early-exit drafter (notebook 05). `measure_temperature_pair` records $p$ and $q$ along the
+target's greedy answers to two course prompts; any drafter that reports $q$ plugs in.
+"""),
+    code("""
+from speclab.real import PROMPTS, EarlyExitDrafter, load_offline_model, measure_temperature_pair
+
+model, tokenizer = load_offline_model()   # shows progress bars while the weights load
+""", tags=(IGNORE_OUTPUT,)),
+    code("""
+real = measure_temperature_pair(model, EarlyExitDrafter(model, 27), tokenizer, max_new_tokens=16, progress=False,
+                                prompts=[PROMPTS["fix grammar"], PROMPTS["new code"]])
+real_alphas = real.alpha(temperatures)
+print(f"{real.drafter}: {real.positions} positions")
+for t in (0.0, 0.5, 1.0, 1.5):
+    print(f"  T = {t}: alpha = {real_alphas[list(temperatures).index(t)]:.2f}")
+"""),
+    code("""
+fig = temperature_plots.plot_alpha_vs_temperature({"SmolLM2, early exit 27/30": real_alphas,
+                                                   "synthetic, agreement 0.6": synthetic["synthetic, agreement 0.6"]},
+                                                  temperatures)
+"""),
+    md("""
+The real pair's $\\alpha$ falls steadily from $T = 0$ to $T = 1.5$: its early-exit draft
+usually agrees with the target on the top token. The slider below moves $T$ over the synthetic pair and the measured SmolLM2 pair; the right
+panel shows one synthetic position re-tempered, so you can watch the two distributions sharpen
+and flatten together.
+"""),
+    code("""
+pairs = {"synthetic, agreement 0.6": tuple(log_of(x) for x in sl.SyntheticPair(100, 0.6, 0).distributions(200)),
+         "SmolLM2, early exit 27/30": (real.p_log, real.q_log)}
+widgets_trees.temperature_explorer(pairs, temperature=1.0)
+""", tags=(IGNORE_OUTPUT,)),
+]
+
+METHODS = [
+    md("""
+## 8. A map of the methods
+
+Every method below drafts somehow and verifies with the target. They differ in where the draft
+comes from, and whether verification keeps the target's distribution.
+
+| method | drafts from | extra training | verification | lossless? |
+|---|---|---|---|---|
+| draft model (Leviathan et al. 2023; Chen et al. 2023) | a smaller model with the same vocabulary | none (or distillation, notebook 07) | speculative sampling, one chain | yes |
+| prompt lookup (Saxena 2023; HF `prompt_lookup_num_tokens`) | n-gram matches in the prompt and the text so far | none | same rule, one-hot $q$ (notebook 05) | yes |
+| self-speculation: early exit / layer skipping (LayerSkip, Elhoushi et al. 2024; Draft & Verify, Zhang et al. 2024) | the target's own first layers, or the target with layers skipped | none (Draft & Verify) or a training recipe (LayerSkip) | speculative sampling | yes |
+| Medusa heads (Cai et al. 2024) | extra heads on the target's last hidden state, head $i$ guessing token $t+i$ | the heads (Medusa-1), or heads and target (Medusa-2) | token tree; typical acceptance by default when sampling | with rejection sampling yes; with typical acceptance **no** |
+| EAGLE, EAGLE-2 (Li et al. 2024) | a one-layer head that runs autoregressively on the target's features | the head | token tree (static in EAGLE, built best-first from the draft's confidence in EAGLE-2), SpecInfer's rule | yes |
+| SpecInfer (Miao et al. 2024) | several small models, merged into a token tree | boost-tuned small models | multi-step speculative sampling (section 2) | yes |
+| lookahead / Jacobi decoding (Santilli et al. 2023; Fu et al. 2024) | n-grams collected from parallel Jacobi iterations of the target itself | none | n-gram branches checked in the same pass | yes (exact greedy match; Fu et al. also give a sampling version) |
+
+Only typical acceptance in this table changes the output distribution, and it is a switch, not a
+property of Medusa's heads: Medusa's heads verified with SpecInfer's rule are lossless.
+
+## Takeaways
+
+* A token tree scores many candidates in one target pass through a tree attention mask;
+  SpecInfer's rule (try siblings in order against the updated residual) keeps it lossless.
+* The expected tokens per pass of any tree follow exactly from per-sibling acceptance rates; at
+  the same node budget the best tree beats the chain by about a token per pass at moderate
+  $\\alpha$, and becomes the chain at high $\\alpha$.
+* Typical acceptance accepts more and is measurably biased; the bias depends on $\\epsilon$ and does
+  not vanish in the range that makes it fast.
+* Temperature changes $\\alpha$: a draft that agrees on the top token does best at $T = 0$.
+* Engines print accepted/drafted and mean acceptance length, not $\\alpha$; convert before you plug
+  numbers into notebook 03's formulas.
+
+Next: notebook 09 holds the graded exercises, including the multi-draft rule that every tree
+node uses.
+
+### Sources
+
+Leviathan, Kalman, Matias (2023), *Fast Inference from Transformers via Speculative Decoding*, ICML.
+Chen et al. (2023), *Accelerating Large Language Model Decoding with Speculative Sampling*.
+Miao et al. (2024), *SpecInfer: Accelerating Large Language Model Serving with Tree-based Speculative
+Inference and Verification*, ASPLOS. Cai et al. (2024), *Medusa: Simple LLM Inference Acceleration
+Framework with Multiple Decoding Heads*, ICML. Li et al. (2024), *EAGLE: Speculative Sampling Requires
+Rethinking Feature Uncertainty*, ICML, and *EAGLE-2: Faster Inference of Language Models with Dynamic
+Draft Trees*, EMNLP. Chen et al. (2024), *Sequoia: Scalable, Robust, and Hardware-aware Speculative
+Decoding*. Elhoushi et al. (2024), *LayerSkip: Enabling Early Exit Inference and Self-Speculative
+Decoding*, ACL. Zhang et al. (2024), *Draft & Verify: Lossless Large Language Model Acceleration via
+Self-Speculative Decoding*, ACL. Santilli et al. (2023), *Accelerating Transformer Inference for
+Translation via Parallel Decoding*, ACL. Fu et al. (2024), *Break the Sequential Dependency of LLM
+Inference Using Lookahead Decoding*, ICML. Saxena (2023), *Prompt Lookup Decoding*
+(github.com/apoorvumang/prompt-lookup-decoding).
+"""),
+]
+
+#: Section 7, the metric dictionary, calls speclab.metrics.
+METRICS = [
+    md("""
+## 7. A metric dictionary: what engines print, and the alpha behind it
+
+Engines do not print $\\alpha$. They count what happened, and each count is a different function
+of $\\alpha$ and $K$. Under the i.i.d. model of notebook 03 (`speclab.metrics`, each function's
+docstring names the engines that report it):
+
+| name | what it counts | under i.i.d. $\\alpha$ | reported as |
+|---|---|---|---|
+| $\\alpha$ | $\\mathbb{E}[\\sum_x \\min(p, q)]$, one tested draft | $\\alpha$ | papers (Leviathan et al.) |
+| mean acceptance length $\\tau$ | tokens per round, bonus included | $1 + \\alpha + \\dots + \\alpha^K$ | vLLM v1 "Mean acceptance length", EAGLE's $\\tau$ |
+| accepted / drafted | accepted drafts over drafted tokens | $(\\alpha + \\dots + \\alpha^K)/K$ | vLLM "Avg Draft acceptance rate" |
+| per-position acceptance | P(draft $i$ of a round is accepted) | $\\alpha^i$ | vLLM "Per-position acceptance rate" |
+| system efficiency | emitted tokens over $K+1$ per round | $\\tau/(K+1)$ | vLLM v0 "System efficiency" |
+
+Here is a line in the format vLLM v1 logs with `num_speculative_tokens = 4` (the numbers are
+illustrative, not a measurement): 5,000 rounds, 9,500 drafts accepted of 20,000.
+
+```
+SpecDecoding metrics: Mean acceptance length: 2.90, Accepted: 9500 tokens, Drafted: 20000 tokens,
+Per-position acceptance rate: 0.780, 0.540, 0.360, 0.220, Avg Draft acceptance rate: 47.5%
+```
+
+The mean acceptance length and $K$ fix the $\\alpha$ the i.i.d. model needs to explain them:
+"""),
+    code("""
+from speclab import metrics
+
+alpha = metrics.implied_alpha(2.90, 4)
+print(f"implied alpha: {alpha:.3f}")
+print(f"mean acceptance length back from it: {metrics.mean_acceptance_length(alpha, 4):.3f}")
+print(f"accepted / drafted: (2.90 - 1) / 4 = {(2.90 - 1) / 4:.3f} (bookkeeping, true for any acceptance pattern)")
+print("per-position rates it predicts:", np.round(metrics.per_position_acceptance(alpha, 4), 3),
+      "  (printed: 0.780 0.540 0.360 0.220)")
+print(f"system efficiency: {metrics.system_efficiency(alpha, 4):.3f}")
+"""),
+    md("""
+Two lessons. First, **2.90 tokens per round means an acceptance rate of 0.475 per drafted token
+and an $\\alpha$ of about 0.72**: three different numbers for one run. accepted/drafted is always
+$(\\tau - 1)/K$ (each round drafts $K$ and emits its accepted drafts plus one), but plugging 0.475
+into notebook 03's speedup formula as $\\alpha$ would predict far too little. Second, the printed
+per-position rates fall *faster* than the geometric $\\alpha^i$: the first draft is accepted
+more often than the i.i.d. model says and the fourth less. When later drafts are accepted less
+often than $\\alpha^i$, each extra draft buys less than the formula says, so a $K$ chosen from the
+i.i.d. formula is an upper guide: check it against the per-position rates.
+
+`metrics.fit` goes one step further: from the printed mean acceptance length and $K$ to the
+implied $\\alpha$, the best $K$ for a given draft cost, and the speedup to expect
+(`speclab fit --mean-acceptance-length 2.9 --k 4` on the command line):
+"""),
+    code("""
+fit = metrics.fit(2.90, 4, cost=0.05)
+print(f"alpha {fit.alpha:.3f}, best K {fit.best_k}, expected speedup {fit.speedup:.2f}x at c = 0.05")
+"""),
+]
+
+
+CELLS = HEADER + TREES + TYPICAL + TEMPERATURE + METRICS + METHODS
+
+if __name__ == "__main__":
+    build(FILENAME, CELLS)
