@@ -18,6 +18,7 @@ from PIL import Image  # noqa: E402
 import speclab as sl  # noqa: E402
 from speclab import widgets  # noqa: E402
 from speclab.trace import COLOURS, column_layers  # noqa: E402
+from speclab.widgets_roofline import roofline_explorer  # noqa: E402
 
 #: (factory, [(control, value), ...]): moves that keep the axes and moves that change them.
 MOVES = {
@@ -26,6 +27,10 @@ MOVES = {
     "acceptance": (widgets.acceptance_explorer, [("agreement", 0.65), ("agreement", 0.0), ("position", 5),
                                                  ("agreement", 1.0), ("position", 6)]),
     "trace": (widgets.trace_explorer, [("seed", 3), ("seed", 4), ("k", 8), ("agreement", 0.2), ("k", 1)]),
+    "roofline": (roofline_explorer, [("batch", 32), ("batch", 300), ("k", 8), ("alpha", 0.3), ("alpha", 0.05),
+                                     ("alpha", 0.9),
+                                     ("params_b", 70.0), ("bytes_per_param", 0.5), ("bandwidth_tbs", 1.0),
+                                     ("peak_tflops", 2000.0), ("batch", 1024)]),
 }
 
 
@@ -52,6 +57,17 @@ def test_every_frame_equals_a_full_redraw(name):
         frame = pixels(explorer.png)
         np.testing.assert_array_equal(frame, fresh_frame(explorer), err_msg=f"{name}: {control} = {value}")
     assert blitted >= 2, "the moves include ones that keep the axes: those frames must blit"
+
+
+def test_roofline_axes_are_fixed_so_every_frame_blits():
+    factory, moves = MOVES["roofline"]
+    e = factory()
+    shown = set()
+    for control, value in moves:
+        e.controls[control].value = value
+        assert not e.timings["full_redraw"], f"{control} = {value} redrew the background"
+        shown.add(e.line_edge.get_visible())
+    assert shown == {True, False}, "the moves show and hide the break-even batch"
 
 
 def test_dragging_alpha_redraws_only_the_moving_artists():
