@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from speclab import widgets  # noqa: E402
+from speclab.widgets_roofline import roofline_explorer  # noqa: E402
 
 TARGET_MS = 40.0
 ROUNDS = 3
@@ -40,6 +41,7 @@ EXPLORERS = {
     "speedup": (widgets.speedup_explorer, ("alpha", "k", "c", "verify_growth")),
     "acceptance": (widgets.acceptance_explorer, ("agreement", "position")),
     "trace": (widgets.trace_explorer, ("agreement", "k", "seed")),
+    "roofline": (roofline_explorer, ("batch",)),
 }
 
 

@@ -19,6 +19,16 @@ COLOURS = {
     BONUS: "#1e88e5",
     PLAIN: "#8e24aa",
 }
+#: How a round grid's legend names each status, in legend order (a split cell: the rejected draft
+#: on top, its correction below).
+LEGEND_LABELS = {
+    ACCEPTED: "accepted",
+    REJECTED: "rejected (top half)",
+    CORRECTION: "correction (below it)",
+    SKIPPED: "skipped",
+    BONUS: "bonus",
+    PLAIN: "plain (no drafts)",
+}
 
 
 def _check_records(records) -> list:
@@ -53,6 +63,34 @@ def column_layers(record: RoundRecord) -> list:
             for token, status in record.cells()]
 
 
+def cell_boxes(records, cell_height: float = 0.9) -> list:
+    """Where every round's cells go in a grid of rounds (rows) by output position (columns):
+    (row, column, top, height, token, status) per cell, from `column_layers`. A column of two
+    layers is split: the rejected draft fills the top half, its correction the bottom half."""
+    boxes = []
+    for row, record in enumerate(records):
+        for col, layers in enumerate(column_layers(record)):
+            height = cell_height / len(layers)
+            boxes += [(row, col, row + i * height, height, token, status) for i, (token, status) in enumerate(layers)]
+    return boxes
+
+
+def decorate_round_grid(ax, rounds: int, width: int, statuses=tuple(LEGEND_LABELS)) -> None:
+    """Axes of a round grid: rows named by round, columns by output position within the round,
+    and a legend of `statuses` (the ones the figure can show) beside it."""
+    from matplotlib.patches import Patch
+
+    ax.set_xlim(0, width)
+    ax.set_ylim(rounds, 0)
+    ax.set_yticks([r + 0.45 for r in range(rounds)], [f"round {r + 1}" for r in range(rounds)])
+    ax.set_xticks([c + 0.47 for c in range(width)], [f"+{c + 1}" for c in range(width)])
+    ax.set_xlabel("output position within the round")
+    ax.tick_params(length=0)
+    ax.set_frame_on(False)
+    ax.legend(handles=[Patch(color=COLOURS[s], label=LEGEND_LABELS[s]) for s in statuses],
+              loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+
+
 def plot_rounds(records, ax=None, decode=None, max_rounds: int = 12):
     """A grid of rounds (rows) by output position within the round (columns), coloured by status.
 
@@ -60,29 +98,18 @@ def plot_rounds(records, ax=None, decode=None, max_rounds: int = 12):
     position): the top half shows the rejected draft, the bottom half the correction.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch, Rectangle
+    from matplotlib.patches import Rectangle
 
     records = _check_records(records)[:max_rounds]
     width = max((rec.k for rec in records), default=0) + 1
     if ax is None:
         _, ax = plt.subplots(figsize=(1.2 * width + 2, 0.55 * len(records) + 1.4))
-    for row, rec in enumerate(records):
-        for col, layers in enumerate(column_layers(rec)):
-            height = 0.9 / len(layers)
-            for i, (token, status) in enumerate(layers):
-                top = row + i * height
-                ax.add_patch(Rectangle((col, top), 0.95, height, color=COLOURS[status]))
-                ax.text(col + 0.47, top + height / 2, _label(token, decode)[:8], ha="center", va="center",
-                        fontsize=8 if len(layers) == 1 else 7)
-    ax.set_xlim(0, width)
-    ax.set_ylim(len(records), 0)
-    ax.set_yticks([r + 0.45 for r in range(len(records))], [f"round {r + 1}" for r in range(len(records))])
-    ax.set_xticks([c + 0.47 for c in range(width)], [f"+{c + 1}" for c in range(width)])
-    ax.set_xlabel("output position within the round")
-    ax.tick_params(length=0)
-    ax.set_frame_on(False)
-    ax.legend(handles=[Patch(color=c, label=s) for s, c in COLOURS.items()],
-              loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    for _, col, top, height, token, status in cell_boxes(records):
+        ax.add_patch(Rectangle((col, top), 0.95, height, color=COLOURS[status]))
+        ax.text(col + 0.47, top + height / 2, _label(token, decode)[:8], ha="center", va="center",
+                fontsize=8 if height > 0.5 else 7)
+    shown = {status for rec in records for _, status in rec.cells()}
+    decorate_round_grid(ax, len(records), width, [s for s in LEGEND_LABELS if s != PLAIN or PLAIN in shown])
     ax.set_title("Speculative rounds: drafts, then the target's verdict")
     return ax.figure
 

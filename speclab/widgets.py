@@ -56,6 +56,8 @@ from matplotlib.ticker import MaxNLocator
 
 from . import theory
 from .plots._axes import BASELINE, DRAFT, OVERLAP, RESIDUAL, TARGET
+from .rounds import PLAIN
+from .trace import COLOURS, LEGEND_LABELS, cell_boxes, decorate_round_grid
 from .verify import residual
 
 _SLIDER = dict(continuous_update=True, style={"description_width": "170px"},
@@ -579,7 +581,10 @@ def acceptance_explorer(agreement: float = 0.6, position: int = 0, vocab_size: i
 # ----------------------------------------------------------------------------- trace explorer
 
 class TraceExplorer(Explorer):
-    """Agreement, K and seed in; one simulated decode's rounds (figure) and its counts out."""
+    """Agreement, K and seed in; one simulated decode's rounds (figure) and its counts out.
+
+    The figure is `speclab.trace.plot_rounds`'s grid: rounds by output position, a rejected draft
+    and its correction splitting one column."""
 
     readout_names = ("target_passes", "tokens_per_round", "accepted_fraction")
     figsize = (10.0, 4.2)
@@ -607,44 +612,31 @@ class TraceExplorer(Explorer):
         }
 
     def build(self, figure) -> None:
-        from matplotlib.patches import Patch
-
-        from .trace import COLOURS
-
-        figure.subplots_adjust(left=0.1, right=0.8, bottom=0.1, top=0.9)
+        figure.subplots_adjust(left=0.1, right=0.76, bottom=0.15, top=0.92)
         self.ax = ax = figure.add_subplot()
-        rows, cols = self.shown_rounds, self.controls["k"].max + 1
-        # One collection of cells (coloured per frame, "none" when empty) and one of token labels.
-        corners = [(col, row) for row in range(rows) for col in range(cols)]
-        self.cells = PolyCollection([[(x, y), (x + 0.95, y), (x + 0.95, y + 0.9), (x, y + 0.9)] for x, y in corners],
-                                    facecolors="none", edgecolors="none")
-        ax.add_collection(self.cells, autolim=False)
-        self.labels = GlyphLabels(ax, [(x + 0.475, y + 0.45) for x, y in corners], size=11)
-        # Fixed axes for every K (the widest round has K + 1 slots): K moves only the cells.
-        ax.set_xlim(0, cols)
-        ax.set_xticks([c + 0.47 for c in range(cols)], [f"slot {c + 1}" for c in range(cols)])
-        ax.set_ylim(rows, 0)
-        ax.set_yticks([r + 0.45 for r in range(rows)], [f"round {r + 1}" for r in range(rows)])
-        ax.tick_params(length=0)
-        ax.set_frame_on(False)
-        ax.legend(handles=[Patch(color=c, label=s) for s, c in COLOURS.items()],
-                  loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        # Cells are drawn as `speclab.trace.plot_rounds` draws them (`trace.cell_boxes`): a rejected
+        # draft and its correction split one column. One collection of cells, recoloured and
+        # reshaped per frame; token labels as one collection for whole cells, one for half cells.
+        self.cells = ax.add_collection(PolyCollection([], edgecolors="none"), autolim=False)
+        self.labels = GlyphLabels(ax, np.empty((0, 2)), size=11)
+        self.half_labels = GlyphLabels(ax, np.empty((0, 2)), size=9.5)
+        # Fixed axes for every K (the widest round has K + 1 output positions): K moves only the cells.
+        # K >= 1, so no round is a plain step: the legend names the five statuses drawn.
+        decorate_round_grid(ax, self.shown_rounds, self.controls["k"].max + 1,
+                            statuses=[status for status in LEGEND_LABELS if status != PLAIN])
         ax.set_title("The first rounds of one decode: one row per target pass")
-        self.animate(self.cells, self.labels)
+        self.animate(self.cells, self.labels, self.half_labels)
 
     def refresh(self, v: dict) -> None:
-        from .trace import COLOURS
-
-        records = v["rounds"][: self.shown_rounds]
-        cols = self.controls["k"].max + 1
-        colours, texts = [], []
-        for row in range(self.shown_rounds):
-            slots = records[row].cells() if row < len(records) else []
-            slots = slots + [(None, None)] * (cols - len(slots))
-            colours += ["none" if status is None else COLOURS[status] for _, status in slots]
-            texts += ["" if token is None else str(token) for token, _ in slots]
-        self.cells.set_facecolor(colours)
-        self.labels.set_texts(texts)
+        boxes = cell_boxes(v["rounds"][: self.shown_rounds])
+        self.cells.set_verts([[(col, top), (col + 0.95, top), (col + 0.95, top + height), (col, top + height)]
+                              for _, col, top, height, _, _ in boxes])
+        self.cells.set_facecolor([COLOURS[status] for *_, status in boxes])
+        for labels, split in ((self.labels, False), (self.half_labels, True)):
+            placed = [(col + 0.475, top + height / 2, token) for _, col, top, height, token, _ in boxes
+                      if (height < 0.9) == split]          # cell_boxes' whole cells are 0.9 high
+            labels.set_offsets(np.array([(x, y) for x, y, _ in placed]).reshape(-1, 2))
+            labels.set_texts([token for *_, token in placed])
 
 
 def trace_explorer(agreement: float = 0.75, k: int = 4, seed: int = 0, num_tokens: int = 40,

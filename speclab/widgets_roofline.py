@@ -20,7 +20,7 @@ from . import roofline as rl
 from . import theory
 from ._validate import as_nonnegative
 from .plots._axes import BASELINE, DRAFT, TARGET
-from .widgets import _SLIDER, Explorer, fmt, readout
+from .widgets import _SLIDER, Explorer, GlyphLabels, fmt, readout
 
 
 class RooflineExplorer(Explorer):
@@ -99,8 +99,9 @@ class RooflineExplorer(Explorer):
         self.line_speed, = ax.semilogx([], [], color=TARGET, linewidth=2)
         self.point_speed, = ax.plot([], [], "o", color="red", markersize=7, zorder=5)
         self.line_edge = ax.axvline(1.0, color="purple", linestyle="--", linewidth=1.2)
-        self.label_edge = ax.text(1.0, 0.97, "", transform=ax.get_xaxis_transform(), color="purple",
-                                  fontsize=9, ha="right", va="top")
+        # Two short lines beside the break-even line, as glyph outlines (a Text costs a few ms a frame).
+        self.label_edge = GlyphLabels(ax, [(1.0, 0.93), (1.0, 0.86)], size=9, transform=ax.get_xaxis_transform(),
+                                      ha="right", offset=(-4, 0), color="purple")
         ax.axhline(1.0, color=BASELINE, linestyle="--", linewidth=1)
         ax.text(1.1, 1.0, "plain decoding (1x)", color=BASELINE, fontsize=8, va="bottom")
         ax.set(xlim=(1, self.batch_grid[-1]), ylim=(0, 1.08 * top), xlabel="batch size",
@@ -130,8 +131,10 @@ class RooflineExplorer(Explorer):
         self.label_edge.set_visible(shown)
         if shown:
             self.line_edge.set_xdata([edge, edge])
-            self.label_edge.set_x(edge)
-            self.label_edge.set_text(f"break-even\nbatch {edge:.0f} ")
+            left = edge > 6.0                      # right of the line when the left would leave the axes
+            self.label_edge.ha, self.label_edge.offset = ("right", (-4, 0)) if left else ("left", (4, 0))
+            self.label_edge.set_offsets([(edge, 0.93), (edge, 0.86)])
+            self.label_edge.set_texts(["break-even", f"batch {edge:.0f}"])
 
 
 def roofline_explorer(params_b: float = 7.0, bandwidth_tbs: float = rl.H100_SXM.bandwidth / 1e12,

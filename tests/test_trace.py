@@ -79,3 +79,13 @@ def test_a_round_without_drafts_is_a_plain_step():
     assert plain.extra_status() == "plain" and plain.cells() == [(4, "plain")]
     assert "4 (plain)" in sl.rounds_table([plain])
     assert 'title="round 1: plain"' in sl.tokens_html([plain])
+
+
+def test_the_legend_names_the_statuses_a_figure_can_show():
+    def legend(records):
+        return [t.get_text() for t in sl.plot_rounds(records).axes[0].get_legend().get_texts()]
+
+    assert legend([REJECTED_ROUND, BONUS_ROUND]) == ["accepted", "rejected (top half)", "correction (below it)",
+                                                     "skipped", "bonus"]
+    assert legend([REJECTED_ROUND, RoundRecord((), n_accepted=0, next_token=4)])[-1] == "plain (no drafts)"
+    assert sl.plot_rounds([REJECTED_ROUND]).axes[0].get_xlabel() == "output position within the round"

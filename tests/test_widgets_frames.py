@@ -17,7 +17,8 @@ from PIL import Image  # noqa: E402
 
 import speclab as sl  # noqa: E402
 from speclab import widgets  # noqa: E402
-from speclab.trace import COLOURS  # noqa: E402
+from speclab.trace import COLOURS, column_layers  # noqa: E402
+from speclab.widgets_roofline import roofline_explorer  # noqa: E402
 
 #: (factory, [(control, value), ...]): moves that keep the axes and moves that change them.
 MOVES = {
@@ -26,6 +27,10 @@ MOVES = {
     "acceptance": (widgets.acceptance_explorer, [("agreement", 0.65), ("agreement", 0.0), ("position", 5),
                                                  ("agreement", 1.0), ("position", 6)]),
     "trace": (widgets.trace_explorer, [("seed", 3), ("seed", 4), ("k", 8), ("agreement", 0.2), ("k", 1)]),
+    "roofline": (roofline_explorer, [("batch", 32), ("batch", 300), ("k", 8), ("alpha", 0.3), ("alpha", 0.05),
+                                     ("alpha", 0.9),
+                                     ("params_b", 70.0), ("bytes_per_param", 0.5), ("bandwidth_tbs", 1.0),
+                                     ("peak_tflops", 2000.0), ("batch", 1024)]),
 }
 
 
@@ -52,6 +57,17 @@ def test_every_frame_equals_a_full_redraw(name):
         frame = pixels(explorer.png)
         np.testing.assert_array_equal(frame, fresh_frame(explorer), err_msg=f"{name}: {control} = {value}")
     assert blitted >= 2, "the moves include ones that keep the axes: those frames must blit"
+
+
+def test_roofline_axes_are_fixed_so_every_frame_blits():
+    factory, moves = MOVES["roofline"]
+    e = factory()
+    shown = set()
+    for control, value in moves:
+        e.controls[control].value = value
+        assert not e.timings["full_redraw"], f"{control} = {value} redrew the background"
+        shown.add(e.line_edge.get_visible())
+    assert shown == {True, False}, "the moves show and hide the break-even batch"
 
 
 def test_dragging_alpha_redraws_only_the_moving_artists():
@@ -141,16 +157,51 @@ def test_acceptance_bars_are_p_q_and_the_residual_sorted_by_p():
     assert e.token_ids[0].texts == [str(t) for t in order]
 
 
-def test_trace_cells_show_the_rounds():
+def drawn_columns(explorer) -> dict:
+    """What the trace explorer's artists show, read back from them: {(row, column): [(label, rgba,
+    (top, bottom)), ...] top to bottom}, every cell with the token label drawn inside it."""
+    labels = [(tuple(xy), text) for glyphs in (explorer.labels, explorer.half_labels)
+              for xy, text in zip(glyphs.get_offsets(), glyphs.texts)]
+    columns = {}
+    for path, rgba in zip(explorer.cells.get_paths(), explorer.cells.get_facecolor()):
+        (left, top), (_, bottom) = path.vertices.min(axis=0), path.vertices.max(axis=0)
+        inside = [text for (x, y), text in labels if left < x < left + 0.95 and top < y < bottom]
+        assert len(inside) == 1, "one token label inside every cell"
+        columns.setdefault((int(top), int(left)), []).append((inside[0], tuple(rgba), (top, bottom)))
+    assert sum(map(len, columns.values())) == len(labels), "no label outside the cells"
+    return {key: sorted(layers, key=lambda layer: layer[2]) for key, layers in columns.items()}
+
+
+def test_trace_columns_are_the_rounds_column_layers():
+    """A rejected draft and its correction share their output position's column: split, the
+    rejected draft on top, the correction below, exactly as `trace.column_layers` describes."""
     e = widgets.trace_explorer(agreement=0.5, k=3, seed=2)
-    cols = e.controls["k"].max + 1
-    colours = e.cells.get_facecolor()
-    for row, record in enumerate(e.values["rounds"][: e.shown_rounds]):
-        slots = record.cells()
-        assert e.labels.texts[row * cols: row * cols + len(slots)] == [str(token) for token, _ in slots]
-        assert all(text == "" for text in e.labels.texts[row * cols + len(slots): (row + 1) * cols])
-        for col, (_, status) in enumerate(slots):
-            np.testing.assert_allclose(colours[row * cols + col], matplotlib.colors.to_rgba(COLOURS[status]))
+    records = e.values["rounds"][: e.shown_rounds]
+    assert any(record.rejected_draft is not None for record in records), "the seeded run has rejections"
+    drawn = drawn_columns(e)
+    expected = {(row, col): [(str(token), matplotlib.colors.to_rgba(COLOURS[status])) for token, status in layers]
+                for row, record in enumerate(records) for col, layers in enumerate(column_layers(record))}
+    assert {key: [(text, rgba) for text, rgba, _ in layers] for key, layers in drawn.items()} == expected
+    for row, record in enumerate(records):
+        if record.rejected_draft is not None:
+            (top, correction) = drawn[row, record.n_accepted]
+            assert top[0] == str(record.rejected_draft) and correction[0] == str(record.next_token)
+            assert top[2][1] == correction[2][0] == pytest.approx(row + 0.45), "halves of one cell"
+
+
+def test_trace_legend_names_what_is_drawn():
+    e = widgets.trace_explorer(agreement=0.5, k=3, seed=2)
+    legend = e.ax.get_legend()
+    named = {text.get_text(): matplotlib.colors.to_hex(handle.get_facecolor())
+             for text, handle in zip(legend.get_texts(), legend.legend_handles)}
+    drawn = set()
+    for agreement, k, seed in [(0.5, 3, 2), (0.95, 8, 1), (0.1, 1, 4)]:
+        e.controls["agreement"].value, e.controls["k"].value, e.controls["seed"].value = agreement, k, seed
+        drawn |= {matplotlib.colors.to_hex(rgba) for rgba in e.cells.get_facecolor()}
+    assert set(named.values()) == drawn, "every colour drawn is named, and only those"
+    assert named["rejected (top half)"] == COLOURS["rejected"]
+    assert named["correction (below it)"] == COLOURS["correction"]
+    assert e.ax.get_xlabel() == "output position within the round"
 
 
 # ----------------------------------------------------------------------------- slider events

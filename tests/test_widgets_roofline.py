@@ -102,3 +102,13 @@ def test_a_kv_cache_moves_the_break_even(explorer):
     plain = roofline_explorer()
     assert with_kv.values["breakeven_batch"] == rl.breakeven_batch(0.8, 4, 0.05, 7e9, 3.35e12, 989e12, kv_bytes=2e8)
     assert with_kv.values["breakeven_batch"] > plain.values["breakeven_batch"]
+
+
+def test_break_even_batch_is_marked_and_labelled():
+    e = roofline_explorer(alpha=0.8)
+    edge = e.values["breakeven_batch"]
+    assert e.line_edge.get_visible() and list(e.line_edge.get_xdata()) == [edge, edge]
+    assert e.label_edge.texts == ["break-even", f"batch {edge:.0f}"]
+    assert e.label_edge.ha == "right", "left of the line, inside the axes"
+    e.controls["alpha"].value = 0.05                         # slower at every batch: nothing to mark
+    assert math.isnan(e.values["breakeven_batch"]) and not e.label_edge.get_visible()
