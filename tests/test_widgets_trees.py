@@ -65,8 +65,9 @@ def test_every_frame_is_blitted_and_equals_a_full_redraw(name):
     explorer = factory()
     for control, value in moves:
         explorer.controls[control].value = value
-        assert not explorer.timings["full_redraw"], f"{name}: {control} = {value} changed something static"
-        np.testing.assert_array_equal(pixels(explorer.png), fresh_frame(explorer), err_msg=f"{name}: {control} = {value}")
+        move = f"{name}: {control} = {value}"
+        assert not explorer.timings["full_redraw"], f"{move} changed something static"
+        np.testing.assert_array_equal(pixels(explorer.png), fresh_frame(explorer), err_msg=move)
 
 
 @pytest.mark.parametrize("name", MOVES)
