@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from speclab import widgets  # noqa: E402
+from speclab import widgets, widgets_trees  # noqa: E402
 
 TARGET_MS = 40.0
 ROUNDS = 3
@@ -40,6 +40,8 @@ EXPLORERS = {
     "speedup": (widgets.speedup_explorer, ("alpha", "k", "c", "verify_growth")),
     "acceptance": (widgets.acceptance_explorer, ("agreement", "position")),
     "trace": (widgets.trace_explorer, ("agreement", "k", "seed")),
+    "tree": (widgets_trees.tree_explorer, ("alpha", "nodes", "branching", "depth")),
+    "temperature": (widgets_trees.temperature_explorer, ("temperature",)),
 }
 
 
