@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from speclab import widgets  # noqa: E402
+from speclab import widgets, widgets_trees  # noqa: E402
 from speclab.widgets_roofline import roofline_explorer  # noqa: E402
 
 TARGET_MS = 40.0
@@ -42,6 +42,8 @@ EXPLORERS = {
     "acceptance": (widgets.acceptance_explorer, ("agreement", "position")),
     "trace": (widgets.trace_explorer, ("agreement", "k", "seed")),
     "roofline": (roofline_explorer, ("batch",)),
+    "tree": (widgets_trees.tree_explorer, ("alpha", "nodes", "branching", "depth")),
+    "temperature": (widgets_trees.temperature_explorer, ("temperature",)),
 }
 
 

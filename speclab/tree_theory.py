@@ -123,6 +123,19 @@ def best_tree(n_nodes: int, alpha=None, rates=None, max_children=None, max_depth
     return TreeShape(tuple(parents))
 
 
+
+def best_tree_tokens(max_nodes: int, alpha) -> np.ndarray:
+    """Tokens per pass of the best tree at every budget 0..max_nodes under i.i.d. alpha: [..., max_nodes + 1].
+
+    `best_tree` adds nodes best first in the same order whatever the budget, so the best tree of
+    max_nodes holds the best tree of every smaller budget as its first nodes: entry n is 1 plus
+    the running sum of their P(accepted). One growth per alpha instead of one per budget.
+    """
+    max_nodes = as_count(max_nodes, "max_nodes")
+    alpha = as_unit_interval(alpha, "alpha")
+    rows = [np.cumsum(np.concatenate([[1.0], node_acceptance(best_tree(max_nodes, a), a)])) for a in alpha.ravel()]
+    return np.reshape(rows, alpha.shape + (max_nodes + 1,))
+
 # ----------------------------------------------------------------------------- helpers
 
 def _rank_factors(rates: np.ndarray) -> np.ndarray:

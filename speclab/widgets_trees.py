@@ -2,12 +2,15 @@
 
 Both follow `speclab.widgets.Explorer`'s contract: compute (pure calls into tree_theory /
 temperature), describe (readouts), build (artists once, moving ones registered with animate)
-and refresh (move them).
+and refresh (move them). Every axis limit and title is fixed, so a frame never redraws the
+background: the titles name what is plotted and the readouts carry the numbers. Curves that
+alpha does not move are computed once (the best tree at every budget) or when the tree changes.
 """
 
 from __future__ import annotations
 
 import ipywidgets as widgets
+import matplotlib
 import numpy as np
 
 from . import tree_theory
@@ -15,7 +18,7 @@ from .plots._axes import BASELINE, DRAFT, TARGET
 from .plots.trees import NODE_CMAP, tree_edges, tree_layout
 from .temperature import alpha_at_temperatures, log_of, tempered
 from .trees import TreeShape
-from .widgets import Explorer, fmt, readout
+from .widgets import BarSeries, Explorer, fmt, readout
 
 _SLIDER = dict(continuous_update=True, style={"description_width": "170px"}, layout=widgets.Layout(width="460px"))
 
@@ -33,6 +36,13 @@ class TreeExplorer(Explorer):
     figsize = (13.0, 4.0)
     max_nodes = 32
     alpha_grid = np.linspace(0.0, 1.0, 41)
+
+    def __init__(self, controls: dict):
+        # Tokens per pass of the best tree, [alpha on the grid, budget 0..max_nodes]: the right
+        # panel's dotted curve for any budget is a column of this table.
+        self.best_tokens = tree_theory.best_tree_tokens(self.max_nodes, self.alpha_grid)
+        self._curves_for = None
+        super().__init__(controls)
 
     def compute(self, alpha, nodes, branching, depth) -> dict:
         shape = tree_theory.best_tree(nodes, alpha, max_children=branching, max_depth=depth)
@@ -52,7 +62,7 @@ class TreeExplorer(Explorer):
                 "shape": readout("your tree uses", f"{len(shape)} nodes", f", depth {shape.max_depth}")}
 
     def build(self, figure) -> None:
-        from matplotlib.collections import LineCollection
+        from matplotlib.collections import LineCollection, PolyCollection
         from matplotlib.ticker import FixedLocator, ScalarFormatter
 
         figure.subplots_adjust(left=0.03, right=0.99, bottom=0.15, top=0.88, wspace=0.25)
@@ -67,11 +77,14 @@ class TreeExplorer(Explorer):
                                             c=np.zeros(self.max_nodes + 1), cmap=NODE_CMAP, vmin=0, vmax=1,
                                             edgecolors="0.3", zorder=2))
         ax.set(xlabel="depth (root on the left)", xticks=[], yticks=[], xlim=(-0.05, 1.05), ylim=(1.07, -0.07))
-        self.title_tree = self.animate(ax.set_title("", fontsize=10))
-        self.mask_image = self.animate(self.ax_mask.imshow(np.zeros((2, 2)), cmap="Blues", vmin=0, vmax=1.3,
-                                                           interpolation="nearest", extent=(0, 1, 1, 0)))
+        ax.set_title("your tree (shade: P(accepted))")
+        # The mask as one collection of squares on a light box (an image is resampled in every frame).
+        blues = matplotlib.colormaps["Blues"]
+        self.mask_cells = self.animate(self.ax_mask.add_collection(
+            PolyCollection([], facecolors=[blues(1 / 1.3)], edgecolors="none", antialiased=False), autolim=False))
+        self.ax_mask.set_facecolor(blues(0.0))
         self.ax_mask.set(xlabel="attends to (root first)", ylabel="node (root first)", xticks=[], yticks=[],
-                         title="tree attention mask")
+                         xlim=(0, 1), ylim=(1, 0), aspect="equal", title="tree attention mask")
         ax = self.ax_curve
         self.line_chain, = self.animate(ax.plot([], [], color=DRAFT, linewidth=1.8, label="chain"))
         self.line_tree, = self.animate(ax.plot([], [], color="black", linewidth=2.2, label="your tree"))
@@ -83,8 +96,8 @@ class TreeExplorer(Explorer):
                ylim=(0.9, self.max_nodes + 2))
         ax.yaxis.set_major_locator(FixedLocator([1, 2, 4, 8, 16, 32]))
         ax.yaxis.set_major_formatter(ScalarFormatter())
-        ax.legend(fontsize=8, loc="upper left")
-        self.title_curve = self.animate(ax.set_title("", fontsize=10))
+        ax.legend(loc="upper left")
+        ax.set_title("tokens per pass at your node budget")
 
     def refresh(self, v: dict) -> None:
         shape, n = v["shape"], v["nodes"]
@@ -97,15 +110,22 @@ class TreeExplorer(Explorer):
         self.dots.set_offsets(offsets)
         self.dots.set_array(colours)
         self.edges.set_segments(tree_edges(shape, x, y))
-        self.title_tree.set_text(f"{len(shape)} nodes, depth {shape.max_depth} (shade = P(accepted))")
-        self.mask_image.set_data(shape.attention_mask().astype(float))
-        grid = self.alpha_grid
-        self.line_chain.set_data(grid, tree_theory.expected_tokens_tree(TreeShape.chain(n), grid))
-        self.line_tree.set_data(grid, tree_theory.expected_tokens_tree(shape, grid))
-        best = [tree_theory.expected_tokens_tree(tree_theory.best_tree(n, a), a) for a in grid]
-        self.line_best.set_data(grid, best)
+        if self._curves_for != (shape, n):              # alpha alone moves the shading and the point
+            self._curves_for = (shape, n)
+            self.mask_cells.set_verts(_unit_squares(shape.attention_mask()))
+            grid = self.alpha_grid
+            self.line_chain.set_data(grid, tree_theory.expected_tokens_tree(TreeShape.chain(n), grid))
+            self.line_tree.set_data(grid, tree_theory.expected_tokens_tree(shape, grid))
+            self.line_best.set_data(grid, self.best_tokens[:, n])
         self.point.set_data([v["alpha"]], [v["tokens_tree"]])
-        self.title_curve.set_text(f"budget {n} nodes: chain vs trees")
+
+
+def _unit_squares(mask) -> np.ndarray:
+    """The True cells of a square boolean matrix as squares [cells, 4 corners, (x, y)] tiling the
+    unit box: row i spans y in [i/n, (i+1)/n], column j spans x in [j/n, (j+1)/n]."""
+    rows, cols = np.nonzero(mask)
+    corners = np.array([(0, 0), (1, 0), (1, 1), (0, 1)])
+    return (np.column_stack([cols, rows])[:, None, :] + corners) / len(mask)
 
 
 def tree_explorer(alpha: float = 0.6, nodes: int = 16, branching: int = 4, depth: int = 16) -> TreeExplorer:
@@ -128,7 +148,7 @@ def tree_explorer(alpha: float = 0.6, nodes: int = 16, branching: int = 4, depth
 class TemperatureExplorer(Explorer):
     """Temperature in; alpha(T) for each pair (curves precomputed on the slider's grid) and p_T, q_T bars out."""
 
-    readout_names = ("alphas",)
+    readout_names = ("alphas", "shown")
     figsize = (12.0, 3.6)
     shown_tokens = 12
 
@@ -138,6 +158,7 @@ class TemperatureExplorer(Explorer):
         self.curves = {label: alpha_at_temperatures(p_log, q_log, self.grid) for label, (p_log, q_log) in pairs.items()}
         self.pairs = pairs
         self.example = tuple(log_of(row) for row in example)
+        self.shown_order = np.argsort(-self.example[0], kind="stable")[: self.shown_tokens]   # the target's top tokens
         super().__init__(controls)
 
     def compute(self, temperature) -> dict:
@@ -146,11 +167,13 @@ class TemperatureExplorer(Explorer):
                           float(alpha_at_temperatures(*self.pairs[label], temperature)[0]))
                   for label, curve in self.curves.items()}
         p_t, q_t = (tempered(row, temperature) for row in self.example)
-        return {"temperature": temperature, "alphas": alphas, "p": p_t, "q": q_t}
+        return {"temperature": temperature, "alphas": alphas, "p": p_t, "q": q_t,
+                "overlap": float(np.minimum(p_t, q_t).sum())}
 
     def describe(self, v: dict) -> dict:
         parts = [readout(f"alpha, {label}", fmt(a)) for label, a in v["alphas"].items()]
-        return {"alphas": " &nbsp; ".join(parts)}
+        return {"alphas": " &nbsp; ".join(parts),
+                "shown": readout("sum min(p_T, q_T) at the position on the right", fmt(v["overlap"]))}
 
     def build(self, figure) -> None:
         figure.subplots_adjust(left=0.06, right=0.99, bottom=0.17, top=0.88, wspace=0.2)
@@ -163,28 +186,22 @@ class TemperatureExplorer(Explorer):
         self.now = self.animate(ax.axvline(1.0, color="red", linewidth=1))
         ax.set(xlabel="temperature T", ylabel="alpha = mean sum min(p_T, q_T)", ylim=(0, 1.02),
                xlim=(self.grid[0], self.grid[-1]))
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(loc="lower right")
         x = np.arange(self.shown_tokens)
-        zeros = np.zeros(self.shown_tokens)
-        self.bars_p = self.animate(*self.ax_bars.bar(x - 0.2, zeros, width=0.4, color=TARGET, label="p_T (target)"))
-        self.bars_q = self.animate(*self.ax_bars.bar(x + 0.2, zeros, width=0.4, color=DRAFT, label="q_T (draft)"))
+        self.bars_p = self.animate(BarSeries(self.ax_bars, x - 0.2, 0.4, color=TARGET, label="p_T (target)"))
+        self.bars_q = self.animate(BarSeries(self.ax_bars, x + 0.2, 0.4, color=DRAFT, label="q_T (draft)"))
         self.ax_bars.set(xlabel=f"the target's top {self.shown_tokens} tokens", ylabel="probability", ylim=(0, 1.02),
-                         xticks=x)
-        self.ax_bars.legend(fontsize=8, loc="upper right")
-        self.title_bars = self.animate(self.ax_bars.set_title("", fontsize=10))
+                         xlim=(-0.6, self.shown_tokens - 0.4), xticks=x)
+        self.ax_bars.legend(loc="upper right")
+        self.ax_bars.set_title("one synthetic position, re-tempered")
 
     def refresh(self, v: dict) -> None:
         t = v["temperature"]
         for label, marker in self.markers.items():
             marker.set_data([t], [v["alphas"][label]])
         self.now.set_xdata([t, t])
-        order = np.argsort(-self.example[0], kind="stable")[: self.shown_tokens]
-        for bar, value in zip(self.bars_p, v["p"][order]):
-            bar.set_height(value)
-        for bar, value in zip(self.bars_q, v["q"][order]):
-            bar.set_height(value)
-        overlap = float(np.minimum(v["p"], v["q"]).sum())
-        self.title_bars.set_text(f"one synthetic position at T = {t:.2f}: sum min(p_T, q_T) = {overlap:.3f}")
+        self.bars_p.set_heights(v["p"][self.shown_order])
+        self.bars_q.set_heights(v["q"][self.shown_order])
 
 
 def temperature_explorer(pairs: dict | None = None, temperature: float = 1.0, vocab_size: int = 100,

@@ -331,3 +331,15 @@ def test_trees_win_at_moderate_acceptance_and_chains_at_high():
     assert tt.best_tree(16, 0.95) == chain
     assert tt.best_tree(6, 0.5, max_children=1) == TreeShape.chain(6)
     assert tt.best_tree(6, 0.5, max_depth=1) == TreeShape.full((6,))
+
+
+def test_best_tree_tokens_holds_the_best_tree_of_every_budget():
+    alphas = np.array([0.0, 0.3, 0.62, 1.0])
+    table = tt.best_tree_tokens(12, alphas)
+    assert table.shape == (4, 13)
+    for row, alpha in zip(table, alphas):
+        expected = [tt.expected_tokens_tree(tt.best_tree(n, alpha), alpha) for n in range(13)]
+        np.testing.assert_allclose(row, expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(tt.best_tree_tokens(12, 0.3), table[1])
+    with pytest.raises(ValueError, match="alpha"):
+        tt.best_tree_tokens(4, 1.5)
