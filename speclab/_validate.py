@@ -163,6 +163,8 @@ def _numeric_array(value, name: str, what: str) -> np.ndarray:
     if arr.dtype.kind not in "iuf":
         kind = "complex" if arr.dtype.kind == "c" else arr.dtype.name
         raise ArgumentTypeError(f"{name} must be {what}; got {short_repr(value)} ({kind})")
+    if arr.size > MAX_ELEMENTS:
+        raise ValueError(f"{name} holds {arr.size:,} numbers, more than {MAX_ELEMENTS:,} elements; pass a smaller array")
     return arr
 
 
@@ -192,4 +194,5 @@ def short_repr(value) -> str:
         text = repr(value)
     except Exception:
         text = f"<{type(value).__name__}>"
+    text = " ".join(text.split())              # one line: numpy prints arrays over several
     return text if len(text) <= 60 else text[:57] + "..."

@@ -81,7 +81,7 @@ class CheckedPolicy:
         if np.any(bad):
             where = np.flatnonzero(np.atleast_1d(bad))[0]
             shown = np.atleast_1d(values)[where]
-            raise ValueError(f"policy.next_k must return whole numbers in 0..max_k = {self.max_k}; got {shown!r} "
+            raise ValueError(f"policy.next_k must return whole numbers in 0..max_k = {self.max_k}; got {shown} "
                              f"for k = {np.atleast_1d(k)[where]}, n_accepted = {np.atleast_1d(n_accepted)[where]}")
         return values.astype(np.int64) if values.ndim else int(values)
 

@@ -139,7 +139,8 @@ def _geometric_sum(alpha, k):
     safe_e = np.where(e > 0, e, 1.0)
     with np.errstate(divide="ignore"):
         closed = -np.expm1((k + 1) * np.log1p(-safe_e)) / safe_e
-    return np.where(e > 0, closed, k + 1.0)
+    # Rounding must not leave the sum's true range [1, k + 1] (k = 0 gives exactly 1).
+    return np.where(e > 0, np.clip(closed, 1.0, k + 1.0), k + 1.0)
 
 
 def _speedup(alpha, k, c, growth):
