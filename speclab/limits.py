@@ -30,6 +30,9 @@ MAX_SWEEP_CELLS = 10_000
 MAX_ROUNDS = 1_000_000_000
 MAX_IID_DRAWS = 2_000_000_000
 
+#: SpeculativeDecoder.generate: the most new tokens (models with no position limit included).
+MAX_NEW_TOKENS = 100_000
+
 #: `speclab plan --k-max`: the most rows the table prints.
 MAX_PLAN_K = 256
 
