@@ -30,6 +30,9 @@ MAX_SWEEP_CELLS = 10_000
 MAX_ROUNDS = 1_000_000_000
 MAX_IID_DRAWS = 2_000_000_000
 
+#: lossless.emitted_token_counts / lossless_report: the most rounds (one rule call each).
+MAX_LOSSLESS_ROUNDS = 10_000_000
+
 #: SpeculativeDecoder.generate: the most new tokens (models with no position limit included).
 MAX_NEW_TOKENS = 100_000
 

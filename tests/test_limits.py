@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import speclab as sl
+from speclab.lossless import lossless_report
 from speclab.limits import MAX_K, MAX_NUM_TOKENS, MAX_SIMULATED_TOKENS, MAX_TRIALS, MAX_VOCAB, MEMORY_BYTES
 
 
@@ -25,6 +26,8 @@ class LooksLikeAPolicy:
 
 
 PAIR = sl.SyntheticPair(vocab_size=20, agreement=0.7, seed=0)
+P2 = np.array([[0.5, 0.5], [0.2, 0.8]])
+Q1 = np.array([[0.3, 0.7]])
 
 
 @pytest.mark.parametrize("call, words", [
@@ -159,3 +162,19 @@ def test_the_bar_does_not_change_the_result():
     quiet = sl.simulate(PAIR, num_tokens=30, trials=40, seed=3, progress=False)
     shown = sl.simulate(PAIR, num_tokens=30, trials=40, seed=3, progress=True)
     assert np.array_equal(quiet.time_ms, shown.time_ms)
+
+
+# ----------------------------------------------------------------------------- lossless check and chi-square
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: lossless_report(sl.verify, P2, Q1, rounds=10**12), "rounds must be a whole number >= 1 and <= 10,000,000"),
+    (lambda: lossless_report(sl.verify, P2, Q1, seed=-1), "seed must be a whole number >= 0"),
+    (lambda: lossless_report(sl.verify, P2, [0.5, 0.5]), "p must be [k+1, V] and q [k, V]"),
+    (lambda: lossless_report("verify", P2, Q1), "rule must be a function"),
+    (lambda: sl.chi_square_test([[1, 2], [3]], [0.5, 0.5]), "counts must be a 1-D array"),
+    (lambda: sl.chi_square_test(["1", "2"], [0.5, 0.5]), "counts must be a 1-D array"),
+])
+def test_lossless_and_chi_square_bad_input(call, words):
+    with pytest.raises(ValueError) as info:
+        call()
+    assert words in str(info.value) and "\n" not in str(info.value)
