@@ -178,3 +178,20 @@ def test_lossless_and_chi_square_bad_input(call, words):
     with pytest.raises(ValueError) as info:
         call()
     assert words in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: sl.rounds_table(5), "records must be a list of speclab RoundRecord"),
+    (lambda: sl.tokens_html("abc"), "records must be a list of speclab RoundRecord"),
+    (lambda: sl.plot_rounds(sl.simulate(PAIR, num_tokens=5, trials=1).rounds, max_rounds=0), "max_rounds must be"),
+])
+def test_trace_bad_input(call, words):
+    with pytest.raises(TypeError if "records" in words else ValueError, match=words):
+        call()
+
+
+def test_compare_policies_needs_a_dict():
+    from speclab.compare import compare_policies
+
+    with pytest.raises(TypeError, match="policies must be a dict"):
+        compare_policies(PAIR, [sl.FixedK(2)])
