@@ -7,9 +7,8 @@ Nothing sleeps: each round costs k draft steps plus one target pass under a `Cos
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 from tqdm.auto import tqdm

@@ -195,3 +195,21 @@ def test_compare_policies_needs_a_dict():
 
     with pytest.raises(TypeError, match="policies must be a dict"):
         compare_policies(PAIR, [sl.FixedK(2)])
+
+
+@pytest.mark.parametrize("vocab, num_tokens, trials, k, keep", [
+    (1000, 1000, 10, 4, False), (20, 50, 5000, 8, False), (20, 50, 5000, 40, True), (3000, 200, 50, 16, False),
+])
+def test_the_memory_estimate_covers_what_simulate_allocates(vocab, num_tokens, trials, k, keep):
+    """The refusal is only honest if the estimate is at least the real peak (and not wildly above it)."""
+    from speclab.simulator import simulation_bytes
+
+    pair = sl.SyntheticPair(vocab_size=vocab)
+    tracemalloc.start()
+    try:
+        sl.simulate(pair, num_tokens, k, trials, keep_tokens=keep, progress=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    estimate = simulation_bytes(vocab, num_tokens, trials, k, keep)
+    assert peak <= estimate <= 3 * peak
