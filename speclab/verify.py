@@ -141,7 +141,7 @@ def decide(p, q, draft_tokens, r):
     k = len(draft_tokens)
     positions = np.arange(k)
     n = int(count_accepted(p[positions, draft_tokens], q[positions, draft_tokens], r))
-    return n, (residual_of_checked(p[n], q[n]) if n < k else p[k])
+    return n, (residual(p[n], q[n]) if n < k else p[k])
 
 
 def verify_greedy(p, draft_tokens) -> Verification:

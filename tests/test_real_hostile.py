@@ -136,3 +136,15 @@ def test_alpha_is_na_when_nothing_was_drafted(target, draft):
     out = SpeculativeDecoder(target, draft).generate([1, 2, 3], 5, k=0)
     assert out.n_drafted == 0 and np.isnan(out.alpha) and np.isnan(out.acceptance_rate)
     assert "alpha~n/a" in out.summary() and "nan" not in out.summary()
+
+
+class AnswersNaN:
+    start_k, max_k = 2, 4
+
+    def next_k(self, k, n_accepted):
+        return float("nan")
+
+
+def test_a_foreign_policy_is_checked_in_the_real_runner_too(target, draft):
+    with pytest.raises(ValueError, match="policy.next_k must return whole numbers in 0..max_k = 4; got nan"):
+        SpeculativeDecoder(target, draft).generate([1, 2, 3], 10, policy=AnswersNaN())
