@@ -21,7 +21,10 @@ class _UsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = _OneLineParser(prog="speclab", description="Speculative decoding: plan, simulate, measure.")
+    parser.add_argument("--version", action="version", version=f"speclab {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
 
     plan = commands.add_parser("plan", help="expected tokens and speedup per k, optimal k, break-even alpha")
@@ -29,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--cost", type=float, required=True, help="c = draft step time / target step time (>= 0)")
     plan.add_argument("--verify-growth", type=float, default=0.0,
                       help="extra target cost per verified draft (0 = the paper's assumption)")
-    plan.add_argument("--k-max", type=int, default=12, help="largest k to list (default 12)")
+    plan.add_argument("--k-max", type=int, default=12, help="largest k to list, 0..256 (default 12)")
     _add_emit_arguments(plan)
 
     fit = commands.add_parser("fit", help="from an engine's mean acceptance length: alpha, best k, speedup")
@@ -46,8 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--agreement", type=float, required=True, help="draft/target agreement in [0, 1]")
     sim.add_argument("--k", type=int, default=4, help="drafts per round (default 4)")
     sim.add_argument("--adaptive", action="store_true", help="adapt k each round instead of fixing it")
-    sim.add_argument("--tokens", type=int, default=200, help="tokens per trial (default 200)")
-    sim.add_argument("--trials", type=int, default=1000, help="independent trials (default 1000)")
+    sim.add_argument("--tokens", type=int, default=200, help="tokens per trial, 1..1,000,000 (default 200)")
+    sim.add_argument("--trials", type=int, default=1000, help="independent trials, 1..10,000,000 (default 1000)")
     sim.add_argument("--draft-ms", type=float, default=5.0, help="modelled draft step time (default 5)")
     sim.add_argument("--target-ms", type=float, default=50.0, help="modelled target step time (default 50)")
     sim.add_argument("--verify-growth", type=float, default=0.0, help="verification cost growth per draft")
@@ -61,24 +64,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_plan(args) -> int:
     from . import theory
+    from ._validate import as_count
+    from .limits import MAX_PLAN_K
 
-    ks = range(1, args.k_max + 1)
-    tokens = [theory.expected_tokens(args.alpha, k) for k in ks]
-    gains = [theory.speedup(args.alpha, k, args.cost, args.verify_growth) for k in ks]
-    best = theory.optimal_k(args.alpha, args.cost, k_max=args.k_max, verify_growth=args.verify_growth)
-    print(f"alpha = {args.alpha:g}, c = {args.cost:g}, verify_growth = {args.verify_growth:g}")
+    k_max = as_count(args.k_max, "--k-max", minimum=0, maximum=MAX_PLAN_K)
+    alpha, cost, growth = args.alpha, args.cost, args.verify_growth
+    best = theory.optimal_k(alpha, cost, k_max=k_max, verify_growth=growth)    # checks alpha, c, growth
+    uncapped = theory.optimal_k(alpha, cost, k_max=MAX_PLAN_K, verify_growth=growth)
+    print(f"alpha = {alpha:g}, c = {cost:g}, verify_growth = {growth:g}")
     print(f"{'k':>3}  {'E[tokens/round]':>15}  {'speedup':>8}  {'break-even alpha':>16}")
-    for k, t, s in zip(ks, tokens, gains):
-        even = theory.breakeven_alpha(args.cost, k, args.verify_growth)
+    for k in range(1, k_max + 1):
         mark = "  <- optimal" if k == best else ""
-        print(f"{k:>3}  {t:>15.3f}  {s:>7.3f}x  {_fmt(even):>16}{mark}")
-    if best == 0:
-        print("optimal k = 0: no k beats plain decoding at this alpha and cost; do not speculate")
-    else:
-        print(f"optimal k = {best} (speedup {theory.speedup(args.alpha, best, args.cost, args.verify_growth):.3f}x); "
-              f"break-even alpha at k = {best}: {_fmt(theory.breakeven_alpha(args.cost, best, args.verify_growth))}")
+        print(f"{k:>3}  {theory.expected_tokens(alpha, k):>15.3f}  {theory.speedup(alpha, k, cost, growth):>7.3f}x  "
+              f"{_fmt(theory.breakeven_alpha(cost, k, growth)):>16}{mark}")
+    print(_plan_verdict(alpha, cost, growth, k_max, best, uncapped))
     _emit(args, best)
     return 0
+
+
+def _plan_verdict(alpha, cost, growth, k_max, best, uncapped) -> str:
+    """The last line of `plan`: the optimal k, or why not to speculate, or that --k-max capped it."""
+    from . import theory
+
+    gain = theory.speedup(alpha, best, cost, growth)
+    if uncapped > k_max:
+        within = "plain decoding (k = 0)" if best == 0 else f"k = {best} ({gain:.3f}x)"
+        return (f"k is capped by --k-max {k_max}: the best choice within the cap is {within}; "
+                f"without the cap k = {uncapped} would give {theory.speedup(alpha, uncapped, cost, growth):.3f}x")
+    if best == 0:
+        return "optimal k = 0: no k beats plain decoding at this alpha and cost; do not speculate"
+    return (f"optimal k = {best} (speedup {gain:.3f}x); "
+            f"break-even alpha at k = {best}: {_fmt(theory.breakeven_alpha(cost, best, growth))}")
 
 
 def run_fit(args) -> int:
@@ -117,13 +133,19 @@ def _emit(args, k: int) -> None:
 
 
 def run_simulate(args) -> int:
+    from ._validate import as_count
+    from .limits import MAX_NUM_TOKENS, MAX_TRIALS
     from .policies import AdaptiveK, FixedK
     from .simulator import CostModel, SyntheticPair, simulate
 
+    tokens = as_count(args.tokens, "--tokens", minimum=1, maximum=MAX_NUM_TOKENS)
+    trials = as_count(args.trials, "--trials", minimum=1, maximum=MAX_TRIALS)
     pair = SyntheticPair(vocab_size=args.vocab, agreement=args.agreement, seed=args.seed)
     cost = CostModel(args.draft_ms, args.target_ms, args.verify_growth)
-    policy = AdaptiveK(start_k=max(args.k, 1)) if args.adaptive else FixedK(args.k)
-    result = simulate(pair, args.tokens, args.k, args.trials, cost, seed=args.seed, policy=policy)
+    policy = FixedK(args.k)
+    if args.adaptive:
+        policy = AdaptiveK(start_k=max(args.k, 1), max_k=max(args.k, 16))
+    result = simulate(pair, tokens, args.k, trials, cost, seed=args.seed, policy=policy)
     print(f"{pair!r}, {policy!r}, c = {cost.c:g}")
     print(result.summary())
     return 0

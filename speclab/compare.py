@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validate import ArgumentTypeError
 from .simulator import CostModel, SyntheticPair, simulate
 
 
@@ -38,6 +39,9 @@ class PolicyComparison:
 def compare_policies(pair: SyntheticPair, policies: dict, num_tokens: int = 200, trials: int = 1000,
                      cost: CostModel | None = None, seed: int = 0) -> PolicyComparison:
     """Simulate each policy in `policies` ({name: FixedK/AdaptiveK/int k}) with identical settings."""
+    if not isinstance(policies, dict):
+        raise ArgumentTypeError(f"policies must be a dict {{name: policy}}, e.g. {{'K = 4': sl.FixedK(4)}}; "
+                                f"got {type(policies).__name__}")
     if not policies:
         raise ValueError("policies must name at least one policy, e.g. {'K = 4': sl.FixedK(4)}")
     results = [simulate(pair, num_tokens=num_tokens, trials=trials, cost=cost, seed=seed, policy=policy)

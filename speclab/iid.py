@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from ._validate import as_count, as_nonnegative, as_unit_interval
+from .limits import MAX_IID_DRAWS, MAX_K, MAX_ROUNDS
 from .theory import expected_tokens, speedup
 from .verify import count_accepted
 
@@ -57,17 +59,26 @@ class IIDResult:
         return speedup(self.alpha, self.k, self.c, self.verify_growth)
 
 
-def simulate_iid(alpha, k, c, rounds: int = 100_000, seed: int = 0, verify_growth=0.0) -> IIDResult:
-    """Simulate `rounds` rounds whose drafts are each accepted with probability alpha."""
-    alpha = float(as_unit_interval(alpha, "alpha"))
-    k = as_count(k, "k")
-    c = float(as_nonnegative(c, "c"))
-    verify_growth = float(as_nonnegative(verify_growth, "verify_growth"))
-    rounds = as_count(rounds, "rounds", minimum=1)
+def simulate_iid(alpha, k, c, rounds: int = 100_000, seed: int = 0, verify_growth=0.0,
+                 progress=None) -> IIDResult:
+    """Simulate `rounds` rounds whose drafts are each accepted with probability alpha.
+
+    Bounded by limits.MAX_K, MAX_ROUNDS and MAX_IID_DRAWS (rounds * k); memory stays near
+    32 MiB whatever the size. `progress`: a tqdm bar over chunks; None shows it for long runs.
+    """
+    alpha = as_unit_interval(alpha, "alpha", scalar=True)
+    k = as_count(k, "k", maximum=MAX_K)
+    c = as_nonnegative(c, "c", scalar=True)
+    verify_growth = as_nonnegative(verify_growth, "verify_growth", scalar=True)
+    rounds = as_count(rounds, "rounds", minimum=1, maximum=MAX_ROUNDS)
+    if rounds * max(k, 1) > MAX_IID_DRAWS:
+        raise ValueError(f"rounds * k must be at most {MAX_IID_DRAWS:,} acceptance draws; got {rounds:,} * {k:,}")
     rng = np.random.default_rng(as_count(seed, "seed"))
     counts = np.zeros(k + 1, dtype=np.int64)
     chunk = max(1, _CHUNK_DRAWS // max(k, 1))
-    for start in range(0, rounds, chunk):
+    starts = range(0, rounds, chunk)
+    show = len(starts) >= 8 if progress is None else bool(progress)
+    for start in tqdm(starts, desc="simulate_iid", unit="chunk", disable=not show):
         size = min(chunk, rounds - start)
         r = rng.random((size, k))
         # Draft i is accepted when r_i * q < p with p/q = alpha (q = 1, p = alpha).

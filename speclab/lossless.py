@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_count, as_probability_rows
+from ._validate import ArgumentTypeError, as_count, as_probability_rows
+from .limits import MAX_LOSSLESS_ROUNDS
 from .verify import sample_categorical, verify
 
 
@@ -47,14 +48,21 @@ def emitted_token_counts(rule, p, q, rounds: int = 20_000, seed: int = 0) -> np.
 
     p: [k+1, V], q: [k, V]. Each round drafts k tokens from q, lets the rule decide, and adds
     each emitted token (the accepted drafts, then the correction or bonus) to its position's row.
+    rounds is at most limits.MAX_LOSSLESS_ROUNDS; from 100,000 rounds a progress bar shows.
     """
+    from tqdm.auto import tqdm
+
+    if not callable(rule):
+        raise ArgumentTypeError(f"rule must be a function rule(p, q, draft_tokens, rng), like sl.verify; got {rule!r}")
     p = as_probability_rows(p, "p")
     q = as_probability_rows(q, "q")
-    rounds = as_count(rounds, "rounds", minimum=1)
+    if p.ndim != 2 or q.ndim != 2 or p.shape[0] != q.shape[0] + 1 or p.shape[1] != q.shape[1]:
+        raise ValueError(f"p must be [k+1, V] and q [k, V]; got p {p.shape}, q {q.shape}")
+    rounds = as_count(rounds, "rounds", minimum=1, maximum=MAX_LOSSLESS_ROUNDS)
     k, vocab_size = q.shape
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(as_count(seed, "seed"))
     counts = np.zeros((k + 1, vocab_size), dtype=np.int64)
-    for _ in range(rounds):
+    for _ in tqdm(range(rounds), desc="rounds", disable=rounds < 100_000):
         drafts = sample_categorical(q, rng.random(k)).astype(np.int64)
         tokens = rule(p, q, drafts, rng).tokens
         counts[np.arange(len(tokens)), tokens] += 1

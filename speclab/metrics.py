@@ -25,7 +25,8 @@ from typing import Callable
 import numpy as np
 
 from . import theory
-from ._validate import _show, as_count, as_count_array, as_nonnegative, as_unit_interval
+from ._validate import as_count, as_nonnegative, as_unit_interval, as_whole_numbers, short_repr
+from .limits import MAX_K
 
 
 # ----------------------------------------------------------------------------- alpha -> metric
@@ -43,34 +44,34 @@ def accepted_per_drafted(alpha, k):
 def per_position_acceptance(alpha, k) -> np.ndarray:
     """P(draft i accepted) = alpha^i for i = 1..k: a draft counts only if all before it did."""
     alpha = float(as_unit_interval(alpha, "alpha"))
-    k = as_count(k, "k", minimum=1)
+    k = as_count(k, "k", minimum=1, maximum=MAX_K)
     return alpha ** np.arange(1, k + 1)
 
 
 def system_efficiency(alpha, k):
     """Emitted tokens over the most a round can emit: mean_acceptance_length / (k + 1)."""
-    return theory.expected_tokens(alpha, k) / (as_count_array(k, "k") + 1.0)
+    return theory.expected_tokens(alpha, k) / (as_whole_numbers(k, "k") + 1.0)
 
 
 # ----------------------------------------------------------------------------- metric -> alpha
 
 def implied_alpha(mean_acceptance_length, k):
     """The alpha whose i.i.d. rounds average `mean_acceptance_length` tokens at this k."""
-    k = as_count_array(k, "k", minimum=1)
+    k = as_whole_numbers(k, "k", minimum=1)
     length = _within(mean_acceptance_length, "mean_acceptance_length", 1.0, k + 1.0, "[1, k + 1]")
     return theory.alpha_for_tokens(length, k)
 
 
 def alpha_from_accepted_per_drafted(fraction, k):
     """The alpha whose accepted/drafted at this k is `fraction`: solve alpha + ... + alpha^k = k f."""
-    k = as_count_array(k, "k", minimum=1)
+    k = as_whole_numbers(k, "k", minimum=1)
     fraction = as_unit_interval(fraction, "accepted_per_drafted")
     return theory.alpha_for_tokens(1.0 + k * fraction, k)
 
 
 def alpha_from_system_efficiency(efficiency, k):
     """The alpha whose system efficiency at this k is `efficiency` (at least 1 / (k + 1))."""
-    k = as_count_array(k, "k", minimum=1)
+    k = as_whole_numbers(k, "k", minimum=1)
     efficiency = _within(efficiency, "system_efficiency", 1.0 / (k + 1.0), 1.0, "[1 / (k + 1), 1]")
     return theory.alpha_for_tokens(efficiency * (k + 1.0), k)
 
@@ -90,7 +91,7 @@ class Metric:
 
 def _alpha_itself(alpha, k):
     """alpha as its own metric (k is checked and broadcast, not used)."""
-    k = as_count_array(k, "k", minimum=1)
+    k = as_whole_numbers(k, "k", minimum=1)
     return np.broadcast_to(as_unit_interval(alpha, "alpha"), np.broadcast(alpha, k).shape)
 
 
@@ -157,7 +158,7 @@ def _within(value, name: str, low, high, allowed: str) -> np.ndarray:
     """`value` as floats inside [low, high] (arrays broadcast), or a ValueError naming the range."""
     arr = as_nonnegative(value, name)
     if np.any(arr < low - 1e-12) or np.any(arr > high + 1e-12):
-        raise ValueError(f"{name} must lie in {allowed} for this k; got {_show(value)}")
+        raise ValueError(f"{name} must lie in {allowed} for this k; got {short_repr(value)}")
     return np.clip(arr, low, high)
 
 

@@ -7,19 +7,25 @@ Nothing sleeps: each round costs k draft steps plus one target pass under a `Cos
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from tqdm.auto import tqdm
 
-from ._validate import as_count, as_nonnegative
+from ._validate import ArgumentTypeError, as_count, as_nonnegative, check_memory
+from .limits import MAX_K, MAX_NUM_TOKENS, MAX_SIMULATED_TOKENS, MAX_TRIALS
 from .policies import as_policy
 from .rounds import RoundRecord
 from .synthetic import SyntheticPair
-from .verify import accept_probabilities, count_accepted, cumulative_table, residual, sample_from_table
+from .verify import accept_probabilities, count_accepted, cumulative_table, residual_of_checked, sample_from_table
 
 __all__ = ["CostModel", "SimulationResult", "SyntheticPair", "simulate"]
 
 Z_95 = 1.959963984540054
+
+#: simulate(progress=None) shows a bar when trials * num_tokens reaches this.
+PROGRESS_TOKENS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -35,9 +41,9 @@ class CostModel:
     verify_growth: float = 0.0
 
     def __post_init__(self):
-        as_nonnegative(self.draft_ms, "draft_ms")
-        as_nonnegative(self.verify_growth, "verify_growth")
-        if not float(as_nonnegative(self.target_ms, "target_ms")) > 0:
+        as_nonnegative(self.draft_ms, "draft_ms", scalar=True)
+        as_nonnegative(self.verify_growth, "verify_growth", scalar=True)
+        if not as_nonnegative(self.target_ms, "target_ms", scalar=True) > 0:
             raise ValueError(f"target_ms must be a finite number > 0; got {self.target_ms!r}")
 
     @property
@@ -62,6 +68,7 @@ class SimulationResult:
     drafted: int
     accepted: int
     alpha: float                 # mean sum(min(p, q)) over the positions where a draft was tested
+                                 # (NaN when nothing was drafted: then alpha is undefined)
     target_passes: int
     draft_passes: int
     rounds: list = field(repr=False)   # RoundRecords of trial 0
@@ -94,8 +101,8 @@ class SimulationResult:
         return "\n".join([
             f"trials                 {self.trials} x {self.num_tokens} tokens",
             f"modelled speedup       {self.speedup:.3f}x  (95% CI {low:.3f}-{high:.3f})",
-            f"alpha (E sum min(p,q)) {self.alpha:.4f}",
-            f"accepted / drafted     {self.acceptance_rate:.4f}",
+            f"alpha (E sum min(p,q)) {_or_na(self.alpha)}",
+            f"accepted / drafted     {_or_na(self.acceptance_rate)}",
             f"tokens per round       {self.mean_tokens_per_round:.3f}",
             f"target / draft passes  {self.target_passes} / {self.draft_passes}",
         ])
@@ -111,40 +118,70 @@ class _Tables:
         self.alpha_cumsum = np.concatenate([[0.0], np.cumsum(np.minimum(self.p, self.q).sum(-1))])
         self.draft_sampler = cumulative_table(self.q)
         # Rows 0..T-1 hold the residuals, rows T..2T-1 the targets (for the bonus token).
-        self.final_sampler = cumulative_table(np.concatenate([residual(self.p, self.q), self.p]))
+        self.final_sampler = cumulative_table(np.concatenate([residual_of_checked(self.p, self.q), self.p]))
 
 
 def simulate(pair: SyntheticPair, num_tokens: int = 200, k: int = 4, trials: int = 1000,
              cost: CostModel | None = None, seed: int = 0, policy=None,
-             keep_tokens: bool = False) -> SimulationResult:
+             keep_tokens: bool = False, progress=None) -> SimulationResult:
     """Run `trials` independent speculative decodes of `num_tokens` tokens, all at once.
 
     `policy` (FixedK, AdaptiveK, ...) overrides `k`. A round never drafts past the token budget,
-    so every trial emits exactly `num_tokens` tokens; `keep_tokens` keeps them all.
+    so every trial emits exactly `num_tokens` tokens; `keep_tokens` keeps them all. Sizes are
+    bounded (limits.MAX_NUM_TOKENS, MAX_TRIALS, MAX_SIMULATED_TOKENS, MEMORY_BYTES) and checked
+    before anything is allocated. `progress`: a tqdm bar; None shows it for long runs.
     """
     if not isinstance(pair, SyntheticPair):
-        raise ValueError(f"pair must be a SyntheticPair; got {type(pair).__name__}")
-    num_tokens = as_count(num_tokens, "num_tokens", minimum=1)
-    trials = as_count(trials, "trials", minimum=1)
-    policy = as_policy(policy, k=as_count(k, "k"))
+        raise ArgumentTypeError(f"pair must be a SyntheticPair; got {type(pair).__name__}")
+    num_tokens, trials = check_simulation_size(num_tokens, trials)
+    policy = as_policy(policy, k=as_count(k, "k", maximum=MAX_K))
     cost = CostModel() if cost is None else cost
     if not isinstance(cost, CostModel):
-        raise ValueError(f"cost must be a CostModel; got {type(cost).__name__}")
+        raise ArgumentTypeError(f"cost must be a CostModel; got {type(cost).__name__}")
     rng = np.random.default_rng(as_count(seed, "seed"))
+    check_memory(simulation_bytes(pair.vocab_size, num_tokens, trials, policy.max_k, bool(keep_tokens)),
+                 f"simulating {trials:,} trials of {num_tokens:,} tokens", "trials, num_tokens or the vocabulary")
+    show = trials * num_tokens >= PROGRESS_TOKENS if progress is None else bool(progress)
     tables = _Tables(pair, num_tokens + 1)
-    state = _run_trials(tables, num_tokens, trials, policy, cost, rng, keep_tokens)
+    with tqdm(total=trials * num_tokens, desc="simulate", unit="tok", disable=not show) as bar:
+        state = _run_trials(tables, num_tokens, trials, policy, cost, rng, keep_tokens, bar)
+    tested = int(state["tested"].sum())
     return SimulationResult(
         num_tokens=num_tokens, trials=trials, time_ms=state["time_ms"],
         baseline_ms=num_tokens * cost.target_ms, rounds_per_trial=state["rounds"],
         drafted=int(state["drafted"].sum()), accepted=int(state["accepted"].sum()),
-        alpha=float(state["alpha_sum"].sum() / max(state["tested"].sum(), 1)),
+        alpha=float(state["alpha_sum"].sum() / tested) if tested else math.nan,
         target_passes=int(state["rounds"].sum()), draft_passes=int(state["drafted"].sum()),
         rounds=state["records"], tokens=np.array(state["tokens"], dtype=np.int64),
         all_tokens=state["out"],
     )
 
 
-def _run_trials(tables: _Tables, num_tokens, trials, policy, cost, rng, keep_tokens) -> dict:
+def check_simulation_size(num_tokens, trials) -> tuple:
+    """num_tokens and trials as counts within their bounds, and their product within its own."""
+    num_tokens = as_count(num_tokens, "num_tokens", minimum=1, maximum=MAX_NUM_TOKENS)
+    trials = as_count(trials, "trials", minimum=1, maximum=MAX_TRIALS)
+    if num_tokens * trials > MAX_SIMULATED_TOKENS:
+        raise ValueError(f"trials * num_tokens must be at most {MAX_SIMULATED_TOKENS:,}; "
+                         f"got {trials:,} * {num_tokens:,}")
+    return num_tokens, trials
+
+
+def simulation_bytes(vocab_size: int, num_tokens: int, trials: int, max_k: int, keep_tokens: bool) -> float:
+    """Peak memory of `simulate`, estimated: the per-position tables, one round's arrays, the outputs."""
+    tables = 10 * 8 * (num_tokens + 1) * vocab_size          # p, q, samplers, residual and temporaries
+    width = min(max_k, num_tokens)
+    one_round = 10 * 8 * trials * max(width, 1)                # positions, drafts, uniforms, p(x), q(x)
+    per_trial = 12 * 8 * trials
+    return float(tables + one_round + per_trial + (8 * trials * num_tokens if keep_tokens else 0))
+
+
+def _or_na(x: float) -> str:
+    """A rate for the summary, or n/a when it is undefined (nothing was drafted)."""
+    return "n/a" if math.isnan(x) else f"{x:.4f}"
+
+
+def _run_trials(tables: _Tables, num_tokens, trials, policy, cost, rng, keep_tokens, bar) -> dict:
     zeros_i = lambda: np.zeros(trials, dtype=np.int64)  # noqa: E731
     state = {"emitted": zeros_i(), "k": np.full(trials, policy.start_k, dtype=np.int64),
              "rounds": zeros_i(), "drafted": zeros_i(), "accepted": zeros_i(), "tested": zeros_i(),
@@ -152,7 +189,9 @@ def _run_trials(tables: _Tables, num_tokens, trials, policy, cost, rng, keep_tok
              "out": np.full((trials, num_tokens), -1, dtype=np.int64) if keep_tokens else None}
     active = np.arange(trials)
     while active.size:
+        before = int(state["emitted"][active].sum())
         _one_round(tables, state, active, num_tokens, policy, cost, rng)
+        bar.update(int(state["emitted"][active].sum()) - before)
         active = active[state["emitted"][active] < num_tokens]
     return state
 

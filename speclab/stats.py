@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ._validate import as_probability_rows
+from ._validate import ArgumentTypeError, as_probability_rows, short_repr
 
 _EPSILON = 1e-16
 _MAX_ITERATIONS = 10_000
@@ -104,10 +104,13 @@ def _upper_gamma_continued_fraction(a: float, x: float) -> float:
 
 
 def _as_counts(counts) -> np.ndarray:
-    arr = np.asarray(counts)
+    try:
+        arr = np.asarray(counts)
+    except (TypeError, ValueError, OverflowError):
+        arr = np.asarray(None)
     if arr.dtype == bool or arr.dtype.kind not in "iuf" or arr.ndim != 1:
-        raise ValueError(f"counts must be a 1-D array of whole numbers >= 0; got {counts!r}")
+        raise ArgumentTypeError(f"counts must be a 1-D array of whole numbers >= 0; got {short_repr(counts)}")
     arr = arr.astype(np.float64)
     if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.round(arr)):
-        raise ValueError(f"counts must be whole numbers >= 0; got {counts!r}")
+        raise ValueError(f"counts must be whole numbers >= 0; got {short_repr(counts)}")
     return arr

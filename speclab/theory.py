@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_count, as_count_array, as_nonnegative, as_probability_rows, as_unit_interval
+from ._validate import (
+    as_count,
+    as_nonnegative,
+    as_probability_rows,
+    as_unit_interval,
+    as_whole_numbers,
+    broadcast_shape,
+    check_memory,
+)
+from .limits import MAX_K
 
 
 def expected_tokens(alpha, k):
@@ -18,7 +27,8 @@ def expected_tokens(alpha, k):
     Written as the geometric sum 1 + alpha + ... + alpha^k, which is exact at alpha = 1.
     """
     alpha = as_unit_interval(alpha, "alpha")
-    k = as_count_array(k, "k")
+    k = as_whole_numbers(k, "k")
+    broadcast_shape(alpha=alpha, k=k)
     return _scalar(_geometric_sum(alpha, k))
 
 
@@ -29,19 +39,28 @@ def speedup(alpha, k, c, verify_growth=0.0):
     1 + verify_growth * k target steps; it yields expected_tokens(alpha, k) tokens.
     """
     alpha = as_unit_interval(alpha, "alpha")
-    k = as_count_array(k, "k")
+    k = as_whole_numbers(k, "k")
     c = as_nonnegative(c, "c")
     growth = as_nonnegative(verify_growth, "verify_growth")
-    return _scalar(_speedup(alpha, k, c, growth))
+    broadcast_shape(alpha=alpha, k=k, c=c, verify_growth=growth)
+    with np.errstate(over="ignore"):             # k * c beyond float range: speedup 0, correctly
+        return _scalar(_speedup(alpha, k, c, growth))
 
 
 def optimal_k(alpha, c, k_max=32, verify_growth=0.0):
-    """The k in 0..k_max with the largest speedup; 0 means plain decoding is at least as fast."""
+    """The k in 0..k_max with the largest speedup; 0 means plain decoding is at least as fast.
+
+    k_max is at most limits.MAX_K, and k_max times the broadcast size of the other arguments must
+    fit the memory bound: every k is tried.
+    """
     alpha = as_unit_interval(alpha, "alpha")
     c = as_nonnegative(c, "c")
-    k_max = as_count(k_max, "k_max", minimum=0)
+    k_max = as_count(k_max, "k_max", minimum=0, maximum=MAX_K)
     growth = as_nonnegative(verify_growth, "verify_growth")
-    ks = np.arange(k_max + 1).reshape((-1,) + (1,) * np.broadcast(alpha, c, growth).ndim)
+    shape = broadcast_shape(alpha=alpha, c=c, verify_growth=growth)
+    check_memory(5 * 8 * (k_max + 1) * float(np.prod(shape)), f"optimal_k over k = 0..{k_max}",
+                 "k_max or the size of alpha, c and verify_growth")
+    ks = np.arange(k_max + 1).reshape((-1,) + (1,) * len(shape))
     gains = _speedup(alpha, ks, c, growth)
     # k = 0 has speedup exactly 1; a k >= 1 must beat it by more than rounding to count.
     gains[1:] = np.where(gains[1:] > 1.0 + 1e-12, gains[1:], -np.inf)
@@ -56,8 +75,9 @@ def breakeven_alpha(c, k, verify_growth=0.0):
     (alpha = c + verify_growth) and k = 2; bisection otherwise (the left side increases in alpha).
     """
     c = as_nonnegative(c, "c")
-    k = as_count_array(k, "k", minimum=1)
+    k = as_whole_numbers(k, "k", minimum=1)
     growth = as_nonnegative(verify_growth, "verify_growth")
+    broadcast_shape(c=c, k=k, verify_growth=growth)
     return _scalar(_alpha_reaching(k * (c + growth), k))
 
 
@@ -68,7 +88,8 @@ def alpha_for_tokens(tokens, k):
     Closed forms for k = 1 and k = 2, bisection otherwise (the sum increases in alpha).
     """
     tokens = as_nonnegative(tokens, "tokens")
-    k = as_count_array(k, "k", minimum=1)
+    k = as_whole_numbers(k, "k", minimum=1)
+    broadcast_shape(tokens=tokens, k=k)
     return _scalar(_alpha_reaching(np.maximum(tokens - 1.0, 0.0), k))
 
 
@@ -91,13 +112,17 @@ def acceptance_rate(p, q):
     q = as_probability_rows(q, "q")
     if p.shape[-1] != q.shape[-1]:
         raise ValueError(f"p and q must have the same vocabulary size; got {p.shape[-1]} and {q.shape[-1]}")
+    broadcast_shape(p=p, q=q)
     return _scalar(np.minimum(p, q).sum(axis=-1))
 
 
 def tokens_per_round_pmf(alpha, k):
-    """P(a round emits n tokens) for n = 1..k+1: alpha^(n-1)(1 - alpha), and alpha^k for n = k+1."""
-    alpha = float(as_unit_interval(alpha, "alpha"))
-    k = as_count(k, "k")
+    """P(a round emits n tokens) for n = 1..k+1: alpha^(n-1)(1 - alpha), and alpha^k for n = k+1.
+
+    alpha is one number; k is at most limits.MAX_K (the result holds k + 1 numbers).
+    """
+    alpha = as_unit_interval(alpha, "alpha", scalar=True)
+    k = as_count(k, "k", maximum=MAX_K)
     n = np.arange(1, k + 2)
     pmf = alpha ** (n - 1) * (1.0 - alpha)
     pmf[-1] = alpha**k
@@ -110,7 +135,8 @@ def accepted_fraction(alpha, k):
     E[accepted] = alpha + alpha^2 + ... + alpha^k; at alpha 0.8, k 4 the fraction is about 0.59.
     """
     alpha = as_unit_interval(alpha, "alpha")
-    k = as_count_array(k, "k", minimum=1)
+    k = as_whole_numbers(k, "k", minimum=1)
+    broadcast_shape(alpha=alpha, k=k)
     return _scalar((_geometric_sum(alpha, k) - 1.0) / k)
 
 
@@ -120,14 +146,16 @@ def _geometric_sum(alpha, k):
     """1 + alpha + ... + alpha^k = (1 - alpha^(k+1)) / (1 - alpha), accurate up to alpha = 1.
 
     With e = 1 - alpha (exact near 1), 1 - alpha^(k+1) = -expm1((k+1) log1p(-e)), which keeps
-    full precision as e -> 0; at e = 0 the sum is k + 1.
+    full precision as e -> 0; at e = 0 the sum is k + 1. k is taken as float64, so a k near
+    2**63 (or a uint64 one) cannot overflow.
     """
-    alpha, k = np.broadcast_arrays(np.asarray(alpha, dtype=np.float64), np.asarray(k))
+    alpha, k = np.broadcast_arrays(np.asarray(alpha, dtype=np.float64), np.asarray(k, dtype=np.float64))
     e = 1.0 - alpha
     safe_e = np.where(e > 0, e, 1.0)
     with np.errstate(divide="ignore"):
         closed = -np.expm1((k + 1) * np.log1p(-safe_e)) / safe_e
-    return np.where(e > 0, closed, k + 1.0)
+    # Rounding must not leave the sum's true range [1, k + 1] (k = 0 gives exactly 1).
+    return np.where(e > 0, np.clip(closed, 1.0, k + 1.0), k + 1.0)
 
 
 def _speedup(alpha, k, c, growth):

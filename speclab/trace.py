@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 
+from ._validate import ArgumentTypeError, as_count
 from .rounds import ACCEPTED, BONUS, CORRECTION, PLAIN, REJECTED, SKIPPED, RoundRecord
 
 COLOURS = {
@@ -32,9 +33,11 @@ LEGEND_LABELS = {
 
 
 def _check_records(records) -> list:
+    if isinstance(records, (str, bytes)) or not hasattr(records, "__iter__"):
+        raise ArgumentTypeError("records must be a list of speclab RoundRecord objects (e.g. result.rounds)")
     records = list(records)
     if not all(isinstance(r, RoundRecord) for r in records):
-        raise ValueError("records must be a list of speclab RoundRecord objects")
+        raise ArgumentTypeError("records must be a list of speclab RoundRecord objects (e.g. result.rounds)")
     return records
 
 
@@ -100,7 +103,7 @@ def plot_rounds(records, ax=None, decode=None, max_rounds: int = 12):
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
-    records = _check_records(records)[:max_rounds]
+    records = _check_records(records)[:as_count(max_rounds, "max_rounds", minimum=1, maximum=1000)]
     width = max((rec.k for rec in records), default=0) + 1
     if ax is None:
         _, ax = plt.subplots(figsize=(1.2 * width + 2, 0.55 * len(records) + 1.4))

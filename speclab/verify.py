@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_probability_rows
+from ._validate import ArgumentTypeError, as_probability_rows, broadcast_shape, short_repr
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,22 @@ def sample_categorical(probs: np.ndarray, u) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- the rule
 
-def residual(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+def residual(p, q) -> np.ndarray:
     """norm(max(0, p - q)) along the last axis; where it is all zero (p == q) fall back to p.
 
-    The fallback is never reached with positive probability: if p == q every draft is accepted.
+    p and q are probability vectors (checked: a NaN row is refused) of one vocabulary size. The
+    fallback is never reached with positive probability: if p == q every draft is accepted.
     """
+    p = as_probability_rows(p, "p")
+    q = as_probability_rows(q, "q")
+    if p.shape[-1] != q.shape[-1]:
+        raise ValueError(f"p and q must have the same vocabulary size; got {p.shape[-1]} and {q.shape[-1]}")
+    broadcast_shape(p=p, q=q)
+    return residual_of_checked(p, q)
+
+
+def residual_of_checked(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """`residual` without the checks, for callers whose p and q are already valid (hot loops)."""
     diff = np.maximum(np.asarray(p, dtype=np.float64) - q, 0.0)
     mass = diff.sum(axis=-1, keepdims=True)
     safe = np.where(mass > 0, mass, 1.0)
@@ -175,9 +186,12 @@ def _check_round(p, q, draft_tokens):
 
 
 def _check_tokens(draft_tokens, vocab_size: int) -> np.ndarray:
-    tokens = np.asarray(draft_tokens)
+    try:
+        tokens = np.asarray(draft_tokens)
+    except (TypeError, ValueError, OverflowError):
+        tokens = np.asarray(None)
     if tokens.ndim != 1 or (tokens.size and tokens.dtype.kind not in "iu"):
-        raise ValueError(f"draft_tokens must be a 1-D array of token ids; got {tokens!r}")
+        raise ArgumentTypeError(f"draft_tokens must be a 1-D array of token ids; got {short_repr(draft_tokens)}")
     tokens = tokens.astype(np.int64)
     if np.any((tokens < 0) | (tokens >= vocab_size)):
         raise ValueError(f"draft_tokens must be ids in 0..{vocab_size - 1}; got {tokens.tolist()}")
@@ -186,4 +200,5 @@ def _check_tokens(draft_tokens, vocab_size: int) -> np.ndarray:
 
 def _check_rng(rng) -> None:
     if not isinstance(rng, np.random.Generator):
-        raise ValueError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+        raise ArgumentTypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+

@@ -55,6 +55,7 @@ from matplotlib.transforms import Affine2D, ScaledTranslation
 from matplotlib.ticker import MaxNLocator
 
 from . import theory
+from ._validate import as_count, in_ranges
 from .plots._axes import BASELINE, DRAFT, OVERLAP, RESIDUAL, TARGET
 from .rounds import PLAIN
 from .trace import COLOURS, LEGEND_LABELS, cell_boxes, decorate_round_grid
@@ -479,7 +480,13 @@ class SpeedupExplorer(Explorer):
 
 
 def speedup_explorer(alpha: float = 0.8, k: int = 4, c: float = 0.1, verify_growth: float = 0.0) -> SpeedupExplorer:
-    """Sliders for alpha, K, c and verification growth; live speedup readouts and curves."""
+    """Sliders for alpha, K, c and verification growth; live speedup readouts and curves.
+
+    Each starting value must lie in its slider's range: alpha and c in [0, 1], k in 1..16,
+    verify_growth in [0, 0.2] (a slider would silently clamp it otherwise).
+    """
+    alpha, k, c, verify_growth = in_ranges(alpha=(alpha, 0.0, 1.0), k=(k, 1, 16), c=(c, 0.0, 1.0),
+                                                  verify_growth=(verify_growth, 0.0, 0.2))
     controls = {
         "alpha": widgets.FloatSlider(value=alpha, min=0.0, max=1.0, step=0.01,
                                      description="alpha (acceptance)", **_SLIDER),
@@ -569,7 +576,14 @@ class AcceptanceExplorer(Explorer):
 
 def acceptance_explorer(agreement: float = 0.6, position: int = 0, vocab_size: int = 12,
                         seed: int = 0) -> AcceptanceExplorer:
-    """An agreement slider over a small synthetic pair: p and q bars, alpha, the residual."""
+    """An agreement slider over a small synthetic pair: p and q bars, alpha, the residual.
+
+    agreement in [0, 1], position in 0..20 (the slider's ranges), vocab_size in 2..64 (one bar
+    pair per token), seed >= 0.
+    """
+    agreement, position, vocab_size = in_ranges(agreement=(agreement, 0.0, 1.0), position=(position, 0, 20),
+                                                       vocab_size=(vocab_size, 2, 64))
+    seed = as_count(seed, "seed")
     controls = {
         "agreement": widgets.FloatSlider(value=agreement, min=0.0, max=1.0, step=0.05,
                                          description="draft/target agreement", **_SLIDER),
@@ -641,7 +655,14 @@ class TraceExplorer(Explorer):
 
 def trace_explorer(agreement: float = 0.75, k: int = 4, seed: int = 0, num_tokens: int = 40,
                    vocab_size: int = 100) -> TraceExplorer:
-    """Re-run one seeded decode of `num_tokens` tokens as you move agreement, K or the seed."""
+    """Re-run one seeded decode of `num_tokens` tokens as you move agreement, K or the seed.
+
+    agreement in [0, 1], k in 1..8 and seed in 0..50 (the sliders' ranges); num_tokens in
+    1..2000 and vocab_size in 2..10000, so that every slider step stays fast.
+    """
+    agreement, k, seed, num_tokens, vocab_size = in_ranges(
+        agreement=(agreement, 0.0, 1.0), k=(k, 1, 8), seed=(seed, 0, 50), num_tokens=(num_tokens, 1, 2000),
+        vocab_size=(vocab_size, 2, 10_000))
     controls = {
         "agreement": widgets.FloatSlider(value=agreement, min=0.0, max=1.0, step=0.05,
                                          description="draft/target agreement", **_SLIDER),

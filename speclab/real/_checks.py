@@ -7,7 +7,8 @@ import numbers
 import numpy as np
 import torch
 
-from .._validate import as_count, as_nonnegative
+from .._validate import ArgumentTypeError, as_count, as_nonnegative, short_repr
+from ..limits import MAX_NEW_TOKENS
 
 
 def check_temperature(temperature) -> float:
@@ -36,17 +37,29 @@ def check_seed(seed):
     return None if seed is None else as_count(seed, "seed", minimum=0)
 
 
-def as_input_ids(prompt_or_input_ids, tokenizer) -> list:
-    """Turn a string (needs a tokenizer), a list of ids, or a [1, T] / [T] tensor into a list of ids."""
+def check_model(model, name: str) -> None:
+    """A causal LM object (a torch module with a config), not a name or a path to one."""
+    if not isinstance(model, torch.nn.Module) or not hasattr(model, "config"):
+        hint = (" (load it first, e.g. speclab.real.load_offline_model() or "
+                "AutoModelForCausalLM.from_pretrained(name))") if isinstance(model, (str, bytes)) else ""
+        raise ArgumentTypeError(f"{name} must be a causal language model (a transformers model object){hint}; "
+                                f"got {short_repr(model)} ({type(model).__name__})")
+
+
+def as_input_ids(prompt_or_input_ids, tokenizer, vocab_size: int | None = None) -> list:
+    """Turn a string (needs a tokenizer), a list of ids, or a [1, T] / [T] tensor into a list of ids.
+
+    With `vocab_size`, every id must lie in 0..vocab_size - 1 (the model's embedding rows).
+    """
     x = prompt_or_input_ids
     if isinstance(x, str):
         if tokenizer is None:
             raise ValueError("prompt_or_input_ids is a string, so pass tokenizer= to SpeculativeDecoder "
                              "(or pass token ids instead)")
         x = tokenizer(x, return_tensors="pt").input_ids
-    if hasattr(x, "input_ids"):                      # a BatchEncoding from a tokenizer
+    if hasattr(x, "input_ids") or (isinstance(x, dict) and "input_ids" in x):   # a tokenizer's BatchEncoding
         x = x["input_ids"]
-    ids = torch.as_tensor(x) if not isinstance(x, torch.Tensor) else x
+    ids = _as_tensor(x)
     if ids.ndim == 2:
         if ids.shape[0] != 1:
             raise ValueError(f"prompt_or_input_ids must hold one sequence (batch size 1); "
@@ -55,16 +68,57 @@ def as_input_ids(prompt_or_input_ids, tokenizer) -> list:
     if ids.ndim != 1 or ids.numel() == 0 or ids.dtype.is_floating_point or ids.dtype == torch.bool:
         raise ValueError(f"prompt_or_input_ids must be a non-empty string or 1-D / [1, T] token ids; "
                          f"got shape {tuple(ids.shape)} of {ids.dtype}")
-    return [int(t) for t in ids.tolist()]
+    ids = [int(t) for t in ids.tolist()]
+    if vocab_size is not None and not all(0 <= t < vocab_size for t in ids):
+        bad = next(t for t in ids if not 0 <= t < vocab_size)
+        raise ValueError(f"prompt_or_input_ids must hold token ids in 0..{vocab_size - 1} (the model's "
+                         f"vocabulary); got {bad}")
+    return ids
 
 
-def check_length(model, prompt_length: int, max_new_tokens: int) -> int:
-    """Prompt plus new tokens must fit the model's positions (GPT-2: 1024), or its embedding fails."""
+def _as_tensor(x) -> torch.Tensor:
+    """x as a tensor of token ids; a clear error for None, dicts, ragged lists and other objects."""
+    if isinstance(x, torch.Tensor):
+        return x
+    if isinstance(x, (list, tuple, np.ndarray)):
+        try:
+            return torch.as_tensor(np.asarray(x))
+        except (TypeError, ValueError, RuntimeError, OverflowError):
+            pass
+    raise ArgumentTypeError("prompt_or_input_ids must be a string, a list of token ids or a [1, T] tensor; "
+                            f"got {short_repr(x)} ({type(x).__name__})")
+
+
+def check_length(model, prompt_length: int, max_new_tokens) -> int:
+    """Prompt plus new tokens must fit the model's positions (GPT-2: 1024), or its embedding fails.
+
+    A prompt that alone fills the model is the prompt's fault, not max_new_tokens'.
+    """
+    max_new_tokens = as_count(max_new_tokens, "max_new_tokens", maximum=MAX_NEW_TOKENS)
     limit = getattr(model.config, "max_position_embeddings", None) or getattr(model.config, "n_positions", None)
     if limit and prompt_length + max_new_tokens > limit:
+        if prompt_length >= limit:
+            raise ValueError(f"prompt_or_input_ids is too long: {prompt_length} tokens, and the model holds "
+                             f"{limit} positions; pass at most {limit - 1} tokens to leave room for new ones")
         raise ValueError(f"max_new_tokens must be <= {limit - prompt_length}: the model holds {limit} positions "
                          f"and the prompt takes {prompt_length}; got {max_new_tokens}")
     return max_new_tokens
+
+
+def check_draft(draft, k: int, vocab_size: int):
+    """A drafter's proposal: at most k token ids, each in 0..vocab_size - 1, and q [len, V] if given."""
+    tokens = getattr(draft, "tokens", None)
+    if not isinstance(tokens, list) or len(tokens) > max(k, 0):
+        raise ValueError(f"the drafter must propose a list of at most k = {k} token ids; got {short_repr(tokens)}")
+    bad = [t for t in tokens if isinstance(t, bool) or not isinstance(t, numbers.Integral) or not 0 <= t < vocab_size]
+    if bad:
+        raise ValueError(f"the drafter proposed {short_repr(bad[0])}, not a token id in 0..{vocab_size - 1} "
+                         "(the target's vocabulary)")
+    q = getattr(draft, "q", None)
+    if q is not None and np.shape(q) != (len(tokens), vocab_size):
+        raise ValueError(f"the drafter's q must have shape [{len(tokens)}, {vocab_size}] (one row per draft); "
+                         f"got {np.shape(q)}")
+    return draft
 
 
 def vocab_size(model) -> int:

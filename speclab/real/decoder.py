@@ -17,10 +17,20 @@ import numpy as np
 import torch
 
 from .._validate import as_count
+from ..limits import MAX_K
 from ..policies import as_policy
 from ..rounds import RoundRecord
 from ..verify import Verification, count_greedy_matches, verify
-from ._checks import as_input_ids, check_length, check_same_vocab, check_seed, eos_ids, vocab_size
+from ._checks import (
+    as_input_ids,
+    check_draft,
+    check_length,
+    check_model,
+    check_same_vocab,
+    check_seed,
+    eos_ids,
+    vocab_size,
+)
 from .draft_model import DraftModelDrafter
 from .drafter import default_policy
 from .kv_cache import CachedModel, synchronize
@@ -44,6 +54,7 @@ class SpeculativeDecoder:
     """Generate with `target`, drafting with `drafter`; greedy output equals target.generate's."""
 
     def __init__(self, target, drafter, tokenizer=None):
+        check_model(target, "target")
         self.target = target
         self.drafter = as_drafter(target, drafter)
         self.tokenizer = tokenizer
@@ -60,12 +71,12 @@ class SpeculativeDecoder:
         overrides both. temperature 0 is greedy; otherwise top_k / top_p apply to both p and q.
         seed: same seed, same output (numpy Generator; None draws fresh entropy).
         """
-        prompt = as_input_ids(prompt_or_input_ids, self.tokenizer)
-        max_new_tokens = check_length(self.target, len(prompt), as_count(max_new_tokens, "max_new_tokens"))
+        prompt = as_input_ids(prompt_or_input_ids, self.tokenizer, self.vocab_size)
+        max_new_tokens = check_length(self.target, len(prompt), max_new_tokens)
         if policy is None and k is None:
             policy = default_policy(self.drafter)
         else:
-            policy = as_policy(policy, None if k is None else as_count(k, "k"))
+            policy = as_policy(policy, None if k is None else as_count(k, "k", maximum=MAX_K))
         sampling = Sampling(temperature, top_k, top_p)
         rng = np.random.default_rng(check_seed(seed))
         with torch.inference_mode():
@@ -84,7 +95,8 @@ class SpeculativeDecoder:
         k, finished = policy.start_k, "length"
         while len(tokens) - len(prompt) < max_new_tokens:
             remaining = max_new_tokens - (len(tokens) - len(prompt))
-            draft = self.drafter.propose(tokens, min(k, remaining - 1), sampling, rng)   # Step 1
+            asked = min(k, remaining - 1)
+            draft = check_draft(self.drafter.propose(tokens, asked, sampling, rng), asked, self.vocab_size)  # Step 1
             logits = target.forward(tokens[-1:] + draft.tokens)                          # Step 2
             v, alphas = self._verify(logits, draft, sampling, rng)                       # Step 3
             kept = len(tokens) + v.n_accepted

@@ -50,8 +50,13 @@ class GenerationResult:
         """One line: tokens, rounds, acceptance, alpha, passes and speed."""
         return (f"{len(self.token_ids)} tokens in {len(self.rounds)} rounds "
                 f"({self.tokens_per_round:.2f}/round), accepted {self.n_accepted}/{self.n_drafted} drafts, "
-                f"alpha~{self.alpha:.2f}, target passes {self.target_forwards}, "
+                f"alpha~{_or_na(self.alpha)}, target passes {self.target_forwards}, "
                 f"draft passes {self.draft_forwards}, {self.seconds:.2f} s")
+
+
+def _or_na(x: float) -> str:
+    """alpha for the summary line; n/a when nothing was drafted (alpha is then undefined)."""
+    return "n/a" if x != x else f"{x:.2f}"
 
 
 def mean_or_nan(values) -> float:

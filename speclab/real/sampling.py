@@ -35,7 +35,7 @@ class Sampling:
         """Apply temperature, top-k and top-p to logits [R, V] (masked entries become -inf)."""
         from transformers.generation.logits_process import TopKLogitsWarper, TopPLogitsWarper
 
-        scores = logits.float() / self.temperature
+        scores = _divide_by_temperature(logits, self.temperature)
         if self.top_k is not None:
             scores = TopKLogitsWarper(top_k=self.top_k)(None, scores)
         if self.top_p is not None and self.top_p < 1.0:
@@ -45,3 +45,19 @@ class Sampling:
     def probs(self, logits: torch.Tensor) -> np.ndarray:
         """The processed distribution as float64 numpy rows [R, V], ready for speclab.verify."""
         return torch.softmax(self.warp(logits).double(), dim=-1).cpu().numpy()
+
+
+def _divide_by_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """logits / temperature in float32, as Hugging Face's warper does it.
+
+    A temperature so small that the quotient overflows (1e-40: a logit of 5 becomes 5e40) would
+    give inf - inf = NaN in the softmax. Then the logits are first shifted so that each row's
+    largest is 0 (softmax does not change under a shift) and divided in float64: every other
+    entry goes to a large negative number or -inf, which is the limit the distribution approaches
+    as the temperature falls to 0 (all mass on the argmax, shared equally by tied maxima).
+    """
+    scores = logits.float() / temperature
+    if not (torch.isinf(scores) & torch.isfinite(logits)).any():
+        return scores
+    wide = logits.double()
+    return (wide - wide.amax(dim=-1, keepdim=True)) / temperature

@@ -1,0 +1,49 @@
+"""The documented size bounds of the public API, in one place (the README lists the same).
+
+Every entry point checks its sizes against these bounds, and against an estimate of the memory
+it would allocate, before it allocates anything; a call beyond them raises one ValueError that
+names the argument and the bound. Inside them, long work shows a progress bar.
+"""
+
+#: The most memory one call may plan to allocate (an estimate, checked before allocating).
+MEMORY_BYTES = 1 << 30
+
+#: The most elements a broadcast array argument of the closed forms may hold.
+MAX_ELEMENTS = 10_000_000
+
+#: The largest k where a call allocates per k: optimal_k's k_max, tokens_per_round_pmf,
+#: simulate_iid, policies. The closed forms that do not allocate per k take any whole k.
+MAX_K = 100_000
+
+#: The largest vocabulary of a SyntheticPair.
+MAX_VOCAB = 1_000_000
+
+#: simulate: the most tokens per trial, trials, and tokens over all trials together.
+MAX_NUM_TOKENS = 1_000_000
+MAX_TRIALS = 10_000_000
+MAX_SIMULATED_TOKENS = 200_000_000
+
+#: sweep: the most (agreement, k) cells in one grid (its tokens count toward MAX_SIMULATED_TOKENS).
+MAX_SWEEP_CELLS = 10_000
+
+#: simulate_iid: the most rounds, and the most acceptance draws (rounds * k) in one call.
+MAX_ROUNDS = 1_000_000_000
+MAX_IID_DRAWS = 2_000_000_000
+
+#: lossless.emitted_token_counts / lossless_report: the most rounds (one rule call each).
+MAX_LOSSLESS_ROUNDS = 10_000_000
+
+#: SpeculativeDecoder.generate: the most new tokens (models with no position limit included).
+MAX_NEW_TOKENS = 100_000
+
+#: `speclab plan --k-max`: the most rows the table prints.
+MAX_PLAN_K = 256
+
+
+def human_bytes(n: float) -> str:
+    """A byte count as a short human string: 1.5 GiB, 300 MiB."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.3g} {unit}"
+        n /= 1024
+    return f"{n:.3g} PiB"
