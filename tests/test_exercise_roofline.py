@@ -8,9 +8,31 @@ import speclab as sl
 from speclab.exercises.ex6_breakeven_batch import breakeven_batch, ex6
 
 
+def learners_copy():
+    """The reference solution as a learner would have it: its shown source, run in the notebook."""
+    namespace = {}
+    exec(ex6.solution_source(), namespace)
+    return namespace["breakeven_batch"]
+
+
 def test_reference_solution_passes():
-    feedback = ex6.grade(breakeven_batch)
+    feedback = ex6.grade(learners_copy())
     assert feedback.passed, feedback.text
+
+
+def test_submitting_the_solution_function_itself_is_refused():
+    assert not ex6.grade(breakeven_batch).passed
+
+
+def test_a_call_into_the_library_answer_is_caught():
+    from speclab import roofline
+
+    def calls_the_library(alpha, K, cost_ratio, ridge_tokens):
+        roofline.breakeven_batch(alpha, K, cost_ratio, 7e9, 3.35e12, 989e12)
+        return learners_copy()(alpha, K, cost_ratio, ridge_tokens)
+
+    feedback = ex6.grade(calls_the_library)
+    assert not feedback.passed and "speclab.roofline.breakeven_batch" in feedback.text
 
 
 def test_stub_reads_not_attempted():

@@ -94,11 +94,13 @@ def cases() -> list:
                  lambda learner, a=a, k=k, c=c, r=r: run_case(learner, a, k, c, r)) for a, k, c, r in TABLE]
 
 
+FORBIDDEN = (("speclab.roofline.breakeven_batch", roofline.breakeven_batch),)
+
 ex6 = Exercise(
     number=6, title="the batch size where speculation stops paying", function_name="breakeven_batch",
     arg_names=("alpha", "K", "cost_ratio", "ridge_tokens"), task=TASK, stub=STUB, hints=HINTS,
     solution_function=breakeven_batch, solution_imports=SOLUTION_IMPORTS,
-    validate=positive_number, cases=cases, time_limit=10.0,
+    validate=positive_number, cases=cases, time_limit=10.0, forbidden=FORBIDDEN,
     praise=f"your break-even batch matches `speclab.roofline.breakeven_batch` to a relative {TOLERANCE:g} "
            f"on all {len(TABLE)} cases. Beyond it, the drafts' verification costs more than they save.",
 )
