@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import json
+import time
 
 import pytest
 
@@ -116,23 +117,62 @@ def test_sampling_processing():
 
 
 def test_measure_pair_on_a_tiny_pair():
-    target, draft = tiny_gpt2(0, layers=3), tiny_gpt2(1)
+    target, draft = tiny_gpt2(0, layers=1), tiny_gpt2(1, layers=1)
     result = measure_pair(target, draft, prompts=[random_prompt(1, 8), random_prompt(2, 5)], ks=(1, 3),
-                          max_new_tokens=12, repeats=2, progress=False)
-    assert result.ks == [1, 3] and len(result.target_pass_seconds) == 4
+                          max_new_tokens=8, repeats=1, progress=False)
+    assert result.ks == [1, 3] and len(result.target_pass_seconds) == 4 and result.blocks == 1
     assert 0 <= result.alpha <= 1 and result.c > 0
-    assert len(result.predicted_speedup) == len(result.measured_speedup) == 2
+    assert [(r.prompt, r.k) for r in result.rows] == [("prompt 1", 1), ("prompt 2", 1), ("prompt 1", 3),
+                                                       ("prompt 2", 3)]
+    assert [r.tokens for r in result.pooled] == [16, 16] and all(r.measured.n == 1 for r in result.pooled)
     assert result.recommended_k in (0, 1, 3) and 0 <= result.predicted_k <= 3
-    assert all(s > 0 for s in result.measured_speedup)
-    json.dumps(result.to_dict())
-    assert "recommended k" in result.table()
+    assert all(s > 0 for s in result.measured_speedup + result.predicted_speedup)
+    json.dumps(result.to_dict(), allow_nan=False)
+    assert "recommended k" in result.table() and "[" in result.table()
+
+
+class SlowEveryOtherRun:
+    """A clock that runs `factor` times fast during every other timed call (a neighbour in lockstep)."""
+
+    def __init__(self, factor):
+        self.factor, self.reads, self.virtual, self.last = factor, 0, 0.0, time.perf_counter()
+
+    def __call__(self):
+        now = time.perf_counter()
+        slowed = self.reads % 4 == 3                   # this read ends an odd-numbered timed call
+        self.virtual += (now - self.last) * (self.factor if slowed else 1.0)
+        self.last, self.reads = now, self.reads + 1
+        return self.virtual
+
+
+def test_a_lockstep_neighbour_cannot_bias_the_measurement():
+    """Every other timed call looks 50x slower; interleaved paired ratios still give sane figures.
+
+    With one configuration always in the slow slot the speedups and t(n)/t(1) would be off by 50x.
+    """
+    target = tiny_gpt2(0, layers=1)
+    result = measure_pair(target, EarlyExitDrafter(target, 1), prompts=[random_prompt(1, 6)], ks=(1, 2),
+                          max_new_tokens=6, repeats=2, progress=False, clock=SlowEveryOtherRun(50.0))
+    assert all(0.1 < s < 10 for s in result.measured_speedup)
+    assert all(0.1 < g.median < 10 for g in result.pass_growth) and 0.1 < result.c < 10
 
 
 def test_self_drafting_measures_alpha_one():
-    target = tiny_gpt2(0, layers=2)
-    result = measure_pair(target, EarlyExitDrafter(target, 2), prompts=[random_prompt(1, 8)], ks=(2,),
-                          max_new_tokens=10, repeats=1, progress=False)
+    target = tiny_gpt2(0, layers=1)
+    result = measure_pair(target, EarlyExitDrafter(target, 1), prompts=[random_prompt(1, 8)], ks=(2,),
+                          max_new_tokens=9, repeats=1, progress=False)
     assert result.alpha == 1.0 and result.acceptance_rate == 1.0
+    row = result.pooled[0]
+    assert row.tokens_per_round == 3.0 and row.no_draft_rounds == 0 and row.token_ratio == pytest.approx(1.0)
+
+
+def test_prompt_lookup_default_policy_drafts_long():
+    drafter = PromptLookupDrafter(min_ngram=1)
+    assert drafter.default_policy().start_k == 16
+    target = tiny_gpt2(0, layers=1)
+    prompt = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20] * 2
+    out = SpeculativeDecoder(target, drafter).generate(prompt, 20)            # k=None: the drafter's own policy
+    assert max(r.k for r in out.rounds) > 4
 
 
 @pytest.mark.parametrize("kwargs, name", [({"ks": ()}, "ks"), ({"ks": (0, 2)}, "ks"),

@@ -139,7 +139,8 @@ def _row(label, k, runs, base, replays, prefill, growth) -> Row:
     predicted = [prediction.predicted_speedup([rep[b] for rep in replays], [s.tokens for s in base],
                                               [s.seconds[b] for s in base]) for b in range(blocks)]
     m, p = spread(measured), spread(predicted)
-    token_ratio = tokens / sum(float(np.median([rep[b].tokens for b in range(blocks)])) for rep in replays)
+    predicted_tokens = sum(float(np.median([rep[b].tokens for b in range(blocks)])) for rep in replays)
+    token_ratio = tokens / predicted_tokens
     spec_seconds = sum(float(np.median(r.seconds)) - f for r, f in zip(runs, prefill))
     pred_seconds = sum(float(np.median([rep[b].seconds for b in range(blocks)])) - f for rep, f in zip(replays, prefill))
     time_ratio = pred_seconds / spec_seconds if spec_seconds > 0 else float("nan")
@@ -147,7 +148,8 @@ def _row(label, k, runs, base, replays, prefill, growth) -> Row:
     flags = prediction.guard_flags(m.median, tokens / rounds, accepted, growth, k)
     return Row(prompt=label, k=k, tokens=tokens, rounds=rounds, no_draft_rounds=no_draft / rounds,
                drafted=sum(r.out.n_drafted for r in runs), accepted=accepted, alpha=_pooled_alpha(runs),
-               predicted=p, measured=m, token_ratio=token_ratio, time_ratio=time_ratio,
+               predicted=p, measured=m, predicted_tokens=predicted_tokens, token_ratio=token_ratio,
+               time_ratio=time_ratio,
                explanation=prediction.explain_gap(m.low, m.high, p.median, token_ratio, time_ratio), flags=flags)
 
 

@@ -32,6 +32,7 @@ class Row:
     alpha: float
     predicted: Spread             # replay prediction, over blocks
     measured: Spread              # paired speedup, over blocks
+    predicted_tokens: float       # replay: expected tokens over the run's rounds (i.i.d. at this alpha)
     token_ratio: float            # measured / predicted tokens per round
     time_ratio: float             # predicted / measured seconds per round
     explanation: str
@@ -41,6 +42,10 @@ class Row:
     @property
     def tokens_per_round(self) -> float:
         return self.tokens / self.rounds if self.rounds else float("nan")
+
+    @property
+    def predicted_tokens_per_round(self) -> float:
+        return self.predicted_tokens / self.rounds if self.rounds else float("nan")
 
 
 @dataclass
