@@ -23,7 +23,7 @@ class PassTimes:
 
     seconds: list          # Spread of the seconds of one pass over n tokens, n = 1, 2, ...
     growth: list           # Spread of t(n) / t(1), paired per block, n = 1, 2, ...
-    draft_seconds: Spread  # one draft step (one proposed token) on top of the prompt
+    draft_seconds: Spread  # one draft step (one proposed token) on top of the prompt (nan: no drafter)
     c: Spread              # draft step / target step, paired per block
     blocks: int
 
@@ -41,9 +41,17 @@ def _synchronized(fn, device):
     return run
 
 
+def target_pass_seconds(model, prompt_ids: list, max_tokens: int, repeats: int = 5,
+                        clock=time.perf_counter) -> np.ndarray:
+    """Median seconds of one cached target pass over n = 1..max_tokens new tokens (`repeats` ABBA blocks)."""
+    times = pass_times(model, None, prompt_ids, max_tokens, None, repeats, clock)
+    return np.array([s.median for s in times.seconds])
+
+
 def pass_times(model, drafter, prompt_ids: list, max_tokens: int, sampling, blocks: int = 5,
                clock=time.perf_counter) -> PassTimes:
-    """Time target passes over 1..max_tokens tokens and one draft step, interleaved in ABBA blocks."""
+    """Time target passes over 1..max_tokens tokens and one draft step (when a drafter is given),
+    interleaved in ABBA blocks."""
     state = CachedModel(model)
     rng = np.random.default_rng(0)
     with torch.inference_mode():
@@ -57,26 +65,33 @@ def pass_times(model, drafter, prompt_ids: list, max_tokens: int, sampling, bloc
                 return state.forward(filler[:n])
             return _synchronized(run, state.device)
 
-        drafter.start(prompt_ids)
-        drafter.propose(prompt_ids, 1, sampling, rng)            # reads the prompt (prefill)
-        after = prompt_ids + prompt_ids[-1:]
-        draft_device = getattr(getattr(drafter, "_state", None), "device", "cpu")
-
-        def draft_step():
-            drafter.feedback(len(prompt_ids), 0, 0)                # back to the prompt alone
-            return drafter.propose(after, 1, sampling, rng)
-
         calls = {n: target_pass(n) for n in range(1, max_tokens + 1)}
-        calls["draft"] = _synchronized(draft_step, draft_device)
+        if drafter is not None:
+            calls["draft"] = _draft_step(drafter, prompt_ids, sampling, rng)
         for call in calls.values():                                # warm-up, untimed
             call()
         timed = run_interleaved(calls, blocks, clock=clock)
         state.crop(kept)
     per_run = {key: timed.seconds[:, :, i].ravel() for i, key in enumerate(timed.keys)}
+    drafted = drafter is not None
     return PassTimes(
         seconds=[spread(per_run[n]) for n in range(1, max_tokens + 1)],
         growth=[timed.ratio(n, 1) for n in range(1, max_tokens + 1)],
-        draft_seconds=spread(per_run["draft"]), c=timed.ratio("draft", 1), blocks=timed.blocks)
+        draft_seconds=spread(per_run["draft"] if drafted else []),
+        c=timed.ratio("draft", 1) if drafted else spread([]), blocks=timed.blocks)
+
+
+def _draft_step(drafter, prompt_ids, sampling, rng):
+    """A call that proposes ONE token after the prompt, the prompt already read (a draft step)."""
+    drafter.start(prompt_ids)
+    drafter.propose(prompt_ids, 1, sampling, rng)                  # reads the prompt (prefill)
+    after = prompt_ids + prompt_ids[-1:]
+    device = getattr(getattr(drafter, "_state", None), "device", "cpu")
+
+    def step():
+        drafter.feedback(len(prompt_ids), 0, 0)                    # back to the prompt alone
+        return drafter.propose(after, 1, sampling, rng)
+    return _synchronized(step, device)
 
 
 def prefill_seconds(model, prompts: list, blocks: int = 3, clock=time.perf_counter) -> list:
