@@ -28,8 +28,11 @@ def main(argv=None) -> int:
     parser.add_argument("--max-new-tokens", type=int, default=48)
     parser.add_argument("--repeats", type=int, default=3, help="ABBA blocks per measurement")
     parser.add_argument("--prompts", default="repeat,new code", help="names from speclab.real.PROMPTS")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
     parser.add_argument("--burn", type=int, default=None, metavar="SEED", help="start the bursty neighbour")
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     model, tokenizer = load_offline_model()
     torch.set_grad_enabled(False)
     prompts = [PROMPTS[name.strip()] for name in args.prompts.split(",")]
@@ -41,7 +44,8 @@ def main(argv=None) -> int:
                                         max_new_tokens=args.max_new_tokens, repeats=args.repeats))
     print(results[0].table())
     print(f"\nneighbour: {'bursts, seed %d' % args.burn if args.burn is not None else 'none started'}; "
-          f"{args.repeats} ABBA blocks per measurement, {len(prompts)} prompts, {args.max_new_tokens} tokens")
+          f"{args.repeats} ABBA blocks per measurement, {len(prompts)} prompts, {args.max_new_tokens} tokens, "
+          f"{torch.get_num_threads()} torch thread(s)")
     print(f"{'k':>3}{'first':>22}{'second':>22}{'apart':>8}")
     worst = 0.0
     for i, k in enumerate(ks):

@@ -101,13 +101,19 @@ def main(argv=None) -> int:
     parser.add_argument("--max-new-tokens", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=3, help="ABBA blocks (each runs everything twice)")
     parser.add_argument("--hf-lookup", type=int, default=10, help="HF's prompt_lookup_num_tokens")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
     parser.add_argument("--burn", type=int, default=None, metavar="SEED",
                         help="start a neighbour burning one core in seeded 0.2-1.5 s bursts")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     with burning(args.burn):
         rows = run(args.max_new_tokens, args.repeats, args.hf_lookup)
     print(json.dumps(rows, indent=2)) if args.json else print_table(rows)
+    if not args.json:
+        print(f"neighbour: {'bursts, seed %d' % args.burn if args.burn is not None else 'none started'}; "
+              f"{torch.get_num_threads()} torch thread(s)")
     return 0
 
 

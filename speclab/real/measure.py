@@ -142,7 +142,8 @@ def _row(label, k, runs, base, replays, prefill, growth) -> Row:
     predicted_tokens = sum(float(np.median([rep[b].tokens for b in range(blocks)])) for rep in replays)
     token_ratio = tokens / predicted_tokens
     spec_seconds = sum(float(np.median(r.seconds)) - f for r, f in zip(runs, prefill))
-    pred_seconds = sum(float(np.median([rep[b].seconds for b in range(blocks)])) - f for rep, f in zip(replays, prefill))
+    pred_seconds = sum(float(np.median([rep[b].seconds for b in range(blocks)])) - f
+                       for rep, f in zip(replays, prefill))
     time_ratio = pred_seconds / spec_seconds if spec_seconds > 0 else float("nan")
     accepted = sum(r.out.n_accepted for r in runs)
     flags = prediction.guard_flags(m.median, tokens / rounds, accepted, growth, k)
