@@ -23,6 +23,7 @@ from burner import burning
 from tqdm.auto import tqdm
 
 from speclab.interleave import run_interleaved
+from speclab.real.prediction import guard_flags
 from speclab.real import PROMPTS, PromptLookupDrafter, SpeculativeDecoder, chat_input_ids, hf_generate, \
     load_offline_model
 from speclab.real.baselines import autoregressive
@@ -64,6 +65,8 @@ def _row(prompt, names, timed, hf_lookup) -> dict:
         return {"median": tokens * s.median, "low": tokens * s.low, "high": tokens * s.high}
 
     spec = out[SPECLAB]
+    over_base = speedup(BASE, SPECLAB)["median"]
+    flags = guard_flags(over_base, spec.tokens_per_round, spec.n_accepted, 1.0, 1)
     return {
         "prompt": prompt, "tokens": len(reference), "blocks": timed.blocks,
         "hf_generate_tokens_per_s": len(reference) / (timed.block_seconds((prompt, BASE)).mean() / 2),
@@ -71,6 +74,7 @@ def _row(prompt, names, timed, hf_lookup) -> dict:
         "speclab_vs_hf_prompt_lookup": speedup(f"hf lookup {hf_lookup}", SPECLAB),
         "identical_to_generate": {m: o.token_ids == reference for m, o in out.items()},
         "accepted": spec.n_accepted, "drafted": spec.n_drafted, "rounds": len(spec.rounds),
+        "flags": flags,                    # a speedup the run's tokens per target pass cannot produce
     }
 
 
@@ -88,7 +92,7 @@ def print_table(rows) -> None:
         print(f"{r['prompt']:<16}{r['tokens']:>7}{r['hf_generate_tokens_per_s']:>11.1f}"
               + "".join(f"{_fmt(r['speedup'][m]):>28}" for m in names[1:])
               + f"{_fmt(r['speclab_vs_hf_prompt_lookup']):>26}{str(all(r['identical_to_generate'].values())):>10}"
-              + f"{r['accepted']:>7}/{r['drafted']:<5}")
+              + f"{r['accepted']:>7}/{r['drafted']:<5}" + ("  FLAGGED: " + "; ".join(r["flags"]) if r["flags"] else ""))
     edits = [r["speedup"][SPECLAB]["median"] for r in rows if r["prompt"] in EDIT_PROMPTS]
     other = [r["speedup"][SPECLAB]["median"] for r in rows if r["prompt"] not in EDIT_PROMPTS]
     vs_hf = [r["speclab_vs_hf_prompt_lookup"]["median"] for r in rows if r["prompt"] in EDIT_PROMPTS]
