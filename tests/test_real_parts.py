@@ -116,23 +116,76 @@ def test_sampling_processing():
 
 
 def test_measure_pair_on_a_tiny_pair():
-    target, draft = tiny_gpt2(0, layers=3), tiny_gpt2(1)
+    target, draft = tiny_gpt2(0, layers=1), tiny_gpt2(1, layers=1)
     result = measure_pair(target, draft, prompts=[random_prompt(1, 8), random_prompt(2, 5)], ks=(1, 3),
-                          max_new_tokens=12, repeats=2, progress=False)
-    assert result.ks == [1, 3] and len(result.target_pass_seconds) == 4
+                          max_new_tokens=8, repeats=1, progress=False)
+    assert result.ks == [1, 3] and len(result.target_pass_seconds) == 4 and result.blocks == 1
     assert 0 <= result.alpha <= 1 and result.c > 0
-    assert len(result.predicted_speedup) == len(result.measured_speedup) == 2
+    assert [(r.prompt, r.k) for r in result.rows] == [("prompt 1", 1), ("prompt 2", 1), ("prompt 1", 3),
+                                                       ("prompt 2", 3)]
+    assert [r.tokens for r in result.pooled] == [16, 16] and all(r.measured.n == 1 for r in result.pooled)
     assert result.recommended_k in (0, 1, 3) and 0 <= result.predicted_k <= 3
-    assert all(s > 0 for s in result.measured_speedup)
-    json.dumps(result.to_dict())
-    assert "recommended k" in result.table()
+    assert all(s > 0 for s in result.measured_speedup + result.predicted_speedup)
+    json.dumps(result.to_dict(), allow_nan=False)
+    assert "recommended k" in result.table() and "[" in result.table()
+
+
+class ForwardCountingClock:
+    """Virtual time made of forward passes (target 1.0, draft 0.1 each), every other timed call 3x slow.
+
+    Deterministic, so a biased ordering shows as an exact error, not as noise.
+    """
+
+    def __init__(self, target, draft):
+        self.work, self.reads, self.virtual, self.seen = 0.0, 0, 0.0, 0.0
+        self._count(target, 1.0)
+        self._count(draft, 0.1)            # early exit shares modules (and hook tables) with the target
+
+    def _count(self, model, cost):
+        forward = model.forward
+
+        def counted(*args, **kwargs):
+            self.work += cost
+            return forward(*args, **kwargs)
+        model.forward = counted
+
+    def __call__(self):
+        slowed = self.reads % 4 == 3                   # this read ends an odd-numbered timed call
+        self.virtual += (self.work - self.seen) * (3.0 if slowed else 1.0)
+        self.seen, self.reads = self.work, self.reads + 1
+        return self.virtual
+
+
+def test_a_lockstep_neighbour_cannot_bias_the_measurement():
+    """Every other timed call runs 3x slow; the speedups, t(n)/t(1) and c still come out exact."""
+    target, prompt = tiny_gpt2(0, layers=1), random_prompt(1, 6)
+    drafter = EarlyExitDrafter(target, 1)
+    clock = ForwardCountingClock(target, drafter.model)
+    result = measure_pair(target, drafter, prompts=[prompt], ks=(1, 2), max_new_tokens=6, repeats=2,
+                          progress=False, clock=clock)
+    for k, measured in zip((1, 2), result.measured_speedup):
+        out = SpeculativeDecoder(target, EarlyExitDrafter(target, 1)).generate(prompt, 6, k=k)
+        assert measured == pytest.approx((1 + 6) / (out.target_forwards + 0.1 * out.draft_forwards))
+    assert [g.median for g in result.pass_growth] == pytest.approx([1.0, 1.0, 1.0])
+    assert result.c == pytest.approx(0.1)
 
 
 def test_self_drafting_measures_alpha_one():
-    target = tiny_gpt2(0, layers=2)
-    result = measure_pair(target, EarlyExitDrafter(target, 2), prompts=[random_prompt(1, 8)], ks=(2,),
-                          max_new_tokens=10, repeats=1, progress=False)
+    target = tiny_gpt2(0, layers=1)
+    result = measure_pair(target, EarlyExitDrafter(target, 1), prompts=[random_prompt(1, 8)], ks=(2,),
+                          max_new_tokens=9, repeats=1, progress=False)
     assert result.alpha == 1.0 and result.acceptance_rate == 1.0
+    row = result.pooled[0]
+    assert row.tokens_per_round == 3.0 and row.no_draft_rounds == 0 and row.token_ratio == pytest.approx(1.0)
+
+
+def test_prompt_lookup_default_policy_drafts_long():
+    drafter = PromptLookupDrafter(min_ngram=1)
+    assert drafter.default_policy().start_k == 16
+    target = tiny_gpt2(0, layers=1)
+    prompt = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20] * 2
+    out = SpeculativeDecoder(target, drafter).generate(prompt, 20)            # k=None: the drafter's own policy
+    assert max(r.k for r in out.rounds) > 4
 
 
 @pytest.mark.parametrize("kwargs, name", [({"ks": ()}, "ks"), ({"ks": (0, 2)}, "ks"),
@@ -199,3 +252,10 @@ def test_baselines_agree_on_greedy_tokens():
     assert [r.name for r in runs] == ["autoregressive", "hf generate", "hf assisted", "hf prompt lookup"]
     assert all(r.token_ids == runs[0].token_ids and r.seconds > 0 for r in runs)
     assert len(runs[0].token_ids) == 16
+
+
+def test_target_pass_seconds_per_size():
+    from speclab.real.timing import target_pass_seconds
+
+    seconds = target_pass_seconds(tiny_gpt2(0, layers=1), random_prompt(1, 6), max_tokens=3, repeats=1)
+    assert seconds.shape == (3,) and (seconds > 0).all()

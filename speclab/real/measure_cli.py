@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import json
+import math
+from pathlib import Path
 
 OFFLINE_NAMES = ("smollm2", "offline")
 
@@ -23,7 +25,8 @@ def add_measure_arguments(parser) -> None:
     parser.add_argument("--max-new-tokens", type=int, default=64, help="tokens per run (default 64)")
     parser.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeats", type=int, default=5, help="timing repeats per forward size")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="interleaved ABBA blocks; each runs every configuration twice per prompt (default 3)")
     parser.add_argument("--device", default=None, help="e.g. cuda; default: where the model loads")
     parser.add_argument("--json", action="store_true", help="print the measurement as JSON")
 
@@ -37,6 +40,55 @@ def parse_ks(text: str) -> list:
     if not ks or min(ks) < 1:
         raise ValueError(f"--ks must be comma-separated whole numbers >= 1, e.g. 1,2,4,8; got {text!r}")
     return ks
+
+
+def check_arguments(args) -> None:
+    """Every argument checked before anything is loaded: one ValueError naming the bad one."""
+    parse_ks(args.ks)
+    if args.prompts is not None:
+        path = Path(args.prompts)
+        if not path.exists():
+            raise ValueError(f"--prompts file {args.prompts!s} does not exist")
+        if not path.is_file():
+            raise ValueError(f"--prompts must be a text file, not a folder; got {args.prompts!s}")
+    if args.max_new_tokens < 1:
+        raise ValueError(f"--max-new-tokens must be a whole number >= 1; got {args.max_new_tokens}")
+    if args.repeats < 1:
+        raise ValueError(f"--repeats must be a whole number >= 1 (ABBA blocks); got {args.repeats}")
+    if not (math.isfinite(args.temperature) and args.temperature >= 0):
+        raise ValueError(f"--temperature must be a finite number >= 0 (0 = greedy); got {args.temperature}")
+    if args.seed < 0:
+        raise ValueError(f"--seed must be a whole number >= 0; got {args.seed}")
+    check_draft_spec(args.draft)
+    if args.device is not None:
+        check_device(args.device)
+
+
+def check_draft_spec(spec: str) -> None:
+    """'early-exit' needs a positive layer count; anything else is a drafter or a hub name."""
+    if spec.startswith("early-exit"):
+        _, _, layers = spec.partition(":")
+        if not layers.isdigit() or int(layers) < 1:
+            raise ValueError(f"--draft early-exit needs a layer count >= 1, e.g. early-exit:8; got {spec!r}")
+
+
+def check_device(name: str) -> None:
+    """A device torch knows and this machine has (cpu, cuda[:N] with CUDA present, mps when available)."""
+    import torch
+
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError):
+        raise ValueError(f"--device must be cpu, cuda, cuda:N or mps; got {name!r}") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"--device {name} asked for, but this machine has no CUDA GPU (use --device cpu)")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ValueError(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    elif device.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"--device {name} asked for, but MPS is not available here (use --device cpu)")
+    elif device.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"--device must be cpu, cuda, cuda:N or mps; got {name!r}")
 
 
 def load_target(name: str, device=None):
@@ -58,20 +110,22 @@ def make_drafter(spec: str, target, device=None):
     if spec == "prompt-lookup":
         return PromptLookupDrafter()
     if spec.startswith("early-exit"):
-        _, _, layers = spec.partition(":")
-        if not layers.isdigit():
-            raise ValueError(f"--draft early-exit needs a layer count, e.g. early-exit:8; got {spec!r}")
-        return EarlyExitDrafter(target, int(layers))
+        check_draft_spec(spec)
+        return EarlyExitDrafter(target, int(spec.partition(":")[2]))
     return load_hub_model(spec, device=device)[0]
 
 
 def run_measure(args) -> int:
-    """Load the pair, measure it, print a table (or JSON); 0 on success."""
+    """Check every argument, load the pair, measure it, print a table (or JSON); 0 on success."""
+    check_arguments(args)                          # before torch, a model or a prompt is loaded
     from .measure import measure_pair
     from .prompts import read_prompts
 
     ks = parse_ks(args.ks)
-    prompts = read_prompts(args.prompts) if args.prompts else None
+    try:
+        prompts = read_prompts(args.prompts) if args.prompts else None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"--prompts file {args.prompts!s} cannot be read as text ({error})") from None
     try:
         target, tokenizer = load_target(args.target, args.device)
         drafter = make_drafter(args.draft, target, args.device)
@@ -81,7 +135,8 @@ def run_measure(args) -> int:
                           temperature=args.temperature, seed=args.seed, repeats=args.repeats,
                           progress=not args.json)
     if args.json:
-        print(json.dumps({"target": args.target, "draft": args.draft, **result.to_dict()}, indent=2))
+        report = {"target": args.target, "draft": args.draft, **result.to_dict()}
+        print(json.dumps(report, indent=2, allow_nan=False))   # undefined numbers are null, never NaN
     else:
         print(f"target: {args.target}   draft: {args.draft}")
         print(result.table())

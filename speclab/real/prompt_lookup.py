@@ -6,7 +6,8 @@ are still verified by the lossless rule when sampling: accept x with probability
 The drafter adapts like a careful engine would: after a rejection at draft n it drafts at most
 max(min_draft, n + 1) next time (doubling again after a fully accepted round), and when the first
 draft keeps failing it drafts nothing for a growing number of steps (back-off), so a prompt with
-no overlap costs barely more than plain decoding.
+no overlap costs barely more than plain decoding. Because it adapts, its own good k is a long
+one (`default_policy()`, used by `generate(k=None)`): the cap, not k, keeps failed drafts short.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import as_count
+from ..policies import FixedK
 from .drafter import EMPTY, Draft, cut_at_eos
+
+#: The most drafts per round when generate() is called without k: long, since the cap adapts.
+DEFAULT_K = 16
 
 
 class PromptLookupDrafter:
@@ -34,6 +39,10 @@ class PromptLookupDrafter:
         self.max_pause = as_count(max_pause, "max_pause", minimum=1)
         self.min_draft = as_count(min_draft, "min_draft", minimum=1)
         self.start([])
+
+    def default_policy(self) -> FixedK:
+        """Draft up to DEFAULT_K tokens a round; the back-off cap shortens drafts after misses."""
+        return FixedK(DEFAULT_K)
 
     def start(self, prompt_ids, eos=frozenset()) -> None:
         """A new generation: forget the back-off state."""

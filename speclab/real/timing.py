@@ -1,55 +1,111 @@
-"""Forward-pass timings for the cost model: the target on 1..k+1 tokens, one draft step.
+"""Forward-pass timings for the cost model: the target on 1..n tokens, one draft step, the prefill.
 
-Each timing runs on top of a real KV cache of the prompt (as in decoding), repeats, interleaves
-the sizes so a noisy neighbour hits them alike, and keeps the median.
+Each timing runs on top of a real KV cache of the prompt (as in decoding). The sizes and the draft
+step are interleaved in ABBA blocks (speclab.interleave), so t(n)/t(1) and c are ratios paired
+inside a block: a busy neighbour hits both sides alike.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from ..interleave import Spread, run_interleaved, spread
 from .kv_cache import CachedModel, synchronize
 
 
-def _timed(fn, device) -> float:
-    synchronize(device)
-    start = time.perf_counter()
-    fn()
-    synchronize(device)
-    return time.perf_counter() - start
+@dataclass
+class PassTimes:
+    """Target passes over n = 1..len(seconds) new tokens, and one draft step, with their spreads."""
+
+    seconds: list          # Spread of the seconds of one pass over n tokens, n = 1, 2, ...
+    growth: list           # Spread of t(n) / t(1), paired per block, n = 1, 2, ...
+    draft_seconds: Spread  # one draft step (one proposed token) on top of the prompt (nan: no drafter)
+    c: Spread              # draft step / target step, paired per block
+    blocks: int
+
+    def ratio(self, n: int) -> float:
+        """Median t(n) / t(1)."""
+        return self.growth[n - 1].median
 
 
-def target_pass_seconds(model, prompt_ids: list, max_tokens: int, repeats: int = 5) -> np.ndarray:
-    """Median seconds of one cached target forward over n = 1..max_tokens new tokens."""
+def _synchronized(fn, device):
+    """fn, waiting for queued GPU work before it returns, so wall-clock timings are honest."""
+    def run():
+        result = fn()
+        synchronize(device)
+        return result
+    return run
+
+
+def target_pass_seconds(model, prompt_ids: list, max_tokens: int, repeats: int = 5,
+                        clock=time.perf_counter) -> np.ndarray:
+    """Median seconds of one cached target pass over n = 1..max_tokens new tokens (`repeats` ABBA blocks)."""
+    times = pass_times(model, None, prompt_ids, max_tokens, None, repeats, clock)
+    return np.array([s.median for s in times.seconds])
+
+
+def pass_times(model, drafter, prompt_ids: list, max_tokens: int, sampling, blocks: int = 5,
+               clock=time.perf_counter) -> PassTimes:
+    """Time target passes over 1..max_tokens tokens and one draft step (when a drafter is given),
+    interleaved in ABBA blocks."""
     state = CachedModel(model)
-    samples = [[] for _ in range(max_tokens)]
+    rng = np.random.default_rng(0)
     with torch.inference_mode():
         state.forward(prompt_ids, last_only=True)
         kept = state.length
         filler = (prompt_ids * (max_tokens // len(prompt_ids) + 1))[:max_tokens]
-        state.forward(filler[:1])                              # warm-up
-        for _ in range(repeats):
-            for n in range(1, max_tokens + 1):
+
+        def target_pass(n):
+            def run():
                 state.crop(kept)
-                samples[n - 1].append(_timed(lambda: state.forward(filler[:n]), state.device))
+                return state.forward(filler[:n])
+            return _synchronized(run, state.device)
+
+        calls = {n: target_pass(n) for n in range(1, max_tokens + 1)}
+        if drafter is not None:
+            calls["draft"] = _draft_step(drafter, prompt_ids, sampling, rng)
+        for call in calls.values():                                # warm-up, untimed
+            call()
+        timed = run_interleaved(calls, blocks, clock=clock)
         state.crop(kept)
-    return np.array([np.median(s) for s in samples])
+    per_run = {key: timed.seconds[:, :, i].ravel() for i, key in enumerate(timed.keys)}
+    drafted = drafter is not None
+    return PassTimes(
+        seconds=[spread(per_run[n]) for n in range(1, max_tokens + 1)],
+        growth=[timed.ratio(n, 1) for n in range(1, max_tokens + 1)],
+        draft_seconds=spread(per_run["draft"] if drafted else []),
+        c=timed.ratio("draft", 1) if drafted else spread([]), blocks=timed.blocks)
 
 
-def draft_step_seconds(drafter, prompt_ids: list, sampling, repeats: int = 5) -> float:
-    """Median seconds for the drafter to propose ONE token after the prompt (a draft step)."""
-    rng = np.random.default_rng(0)
-    samples = []
+def _draft_step(drafter, prompt_ids, sampling, rng):
+    """A call that proposes ONE token after the prompt, the prompt already read (a draft step)."""
+    drafter.start(prompt_ids)
+    drafter.propose(prompt_ids, 1, sampling, rng)                  # reads the prompt (prefill)
+    after = prompt_ids + prompt_ids[-1:]
+    device = getattr(getattr(drafter, "_state", None), "device", "cpu")
+
+    def step():
+        drafter.feedback(len(prompt_ids), 0, 0)                    # back to the prompt alone
+        return drafter.propose(after, 1, sampling, rng)
+    return _synchronized(step, device)
+
+
+def prefill_seconds(model, prompts: list, blocks: int = 3, clock=time.perf_counter) -> list:
+    """Median seconds of the prefill (a fresh cache reading all but the last prompt token), per prompt."""
+    device = next(model.parameters()).device
+
+    def prefill(ids):
+        def run():
+            if len(ids) > 1:
+                CachedModel(model).forward(ids[:-1], last_only=True)
+        return _synchronized(run, device)
+
     with torch.inference_mode():
-        for i in range(repeats + 1):
-            drafter.start(prompt_ids)
-            drafter.propose(prompt_ids, 1, sampling, rng)      # reads the prompt (prefill)
-            device = getattr(getattr(drafter, "_state", None), "device", "cpu")
-            tokens = prompt_ids + prompt_ids[-1:]
-            seconds = _timed(lambda: drafter.propose(tokens, 1, sampling, rng), device)
-            if i:                                              # the first is a warm-up
-                samples.append(seconds)
-    return float(np.median(samples))
+        calls = {i: prefill(ids) for i, ids in enumerate(prompts)}
+        calls[0]()                                                  # warm-up, untimed
+        timed = run_interleaved(calls, blocks, clock=clock)
+    return [float(np.median(timed.seconds[:, :, i])) for i in range(len(prompts))]

@@ -1,0 +1,127 @@
+"""Timing on a shared, noisy machine: interleaved ABBA blocks, paired ratios, medians with spread.
+
+A ratio of two timings taken one after the other is not a measurement when a neighbour can burst
+onto one side. Here every configuration runs once per block in a forward order and once more in
+the reversed order (A B C C B A): a slowdown that drifts linearly, or that hits every other run,
+falls equally on every configuration inside a block. The ratio of two configurations is taken per
+block (paired), and the blocks are summarised by their median, with the min and max beside it,
+so one burst that spoils a block moves the spread, not the figure.
+
+numpy only; any benchmark can reuse it (`speclab.real.measure`, `benchmarks/`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import as_count
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A median with the smallest and largest sample beside it, and how many samples there were."""
+
+    median: float
+    low: float
+    high: float
+    n: int
+
+    def contains(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+    def __format__(self, spec: str) -> str:
+        spec = spec or ".2f"
+        return f"{self.median:{spec}} [{self.low:{spec}}-{self.high:{spec}}]"
+
+    def to_dict(self) -> dict:
+        return {"median": _finite_or_none(self.median), "low": _finite_or_none(self.low),
+                "high": _finite_or_none(self.high), "n": self.n}
+
+
+def spread(samples) -> Spread:
+    """Median (of the logs, so a ratio and its inverse summarise alike), min and max of positive samples."""
+    values = np.asarray(samples, dtype=np.float64).ravel()
+    if values.size == 0 or not np.all(values > 0):
+        return Spread(float("nan"), float("nan"), float("nan"), int(values.size))
+    return Spread(float(np.exp(np.median(np.log(values)))), float(values.min()), float(values.max()),
+                  int(values.size))
+
+
+@dataclass
+class Interleaved:
+    """Seconds of every run: seconds[block, pass, i] for configuration keys[i] (pass 0 forward, 1 reversed)."""
+
+    keys: list
+    seconds: np.ndarray
+    results: dict                 # key -> what the first run of that configuration returned
+
+    @property
+    def blocks(self) -> int:
+        return self.seconds.shape[0]
+
+    def block_seconds(self, key) -> np.ndarray:
+        """Per block: the seconds of both runs of `key` (forward and reversed pass) added."""
+        return self.seconds[:, :, self.keys.index(key)].sum(axis=1)
+
+    def paired_ratios(self, numerator_keys, denominator_keys) -> np.ndarray:
+        """Per block: total seconds of `numerator_keys` over total seconds of `denominator_keys`.
+
+        With the baseline as numerator this is a speedup (equal work on both sides), paired inside
+        each block, so a slowdown that hits the whole block cancels.
+        """
+        top = sum(self.block_seconds(key) for key in _as_list(numerator_keys))
+        bottom = sum(self.block_seconds(key) for key in _as_list(denominator_keys))
+        return top / bottom
+
+    def ratio(self, numerator_keys, denominator_keys) -> Spread:
+        """The paired ratio's median over blocks, with its min and max."""
+        return spread(self.paired_ratios(numerator_keys, denominator_keys))
+
+    def minimum(self, key) -> float:
+        """The fastest single run of `key`: noise only ever adds time, so this is a cross-check."""
+        return float(self.seconds[:, :, self.keys.index(key)].min())
+
+
+def abba_order(n_configs: int, blocks: int) -> list:
+    """The run order: per block, indices 0..n-1 then n-1..0 (as (block, pass, index) triples)."""
+    order = []
+    for block in range(blocks):
+        forward = list(range(n_configs))
+        order += [(block, 0, i) for i in forward] + [(block, 1, i) for i in reversed(forward)]
+    return order
+
+
+def run_interleaved(calls: dict, blocks: int, clock=time.perf_counter, progress=None) -> Interleaved:
+    """Time every call of `calls` (key -> zero-argument function) in `blocks` ABBA blocks.
+
+    clock: a function returning seconds (injectable, so a test can make a clock that lies in a
+    known way); progress: an object with `update()` (a tqdm bar), called after every run.
+    """
+    if not calls:
+        raise ValueError("calls must name at least one configuration to time")
+    blocks = as_count(blocks, "blocks", minimum=1)
+    keys = list(calls)
+    seconds = np.zeros((blocks, 2, len(keys)))
+    results = {}
+    for block, pass_, i in abba_order(len(keys), blocks):
+        start = clock()
+        result = calls[keys[i]]()
+        seconds[block, pass_, i] = clock() - start
+        results.setdefault(keys[i], result)
+        if progress is not None:
+            progress.update()
+    return Interleaved(keys, seconds, results)
+
+
+def _as_list(keys) -> list:
+    """A list of keys, or one key (which may itself be a tuple)."""
+    return keys if isinstance(keys, list) else [keys]
+
+
+def _finite_or_none(value):
+    """JSON has no NaN: an undefined number becomes None (null)."""
+    value = float(value)
+    return value if np.isfinite(value) else None

@@ -1,0 +1,174 @@
+"""What `measure_pair` returns: per-prompt and pooled rows, the cost model, a table, a plot, JSON.
+
+Definitions used throughout:
+    alpha          accepted / examined drafts (greedy) or the mean of sum_x min(p, q) over the
+                   examined draft positions (sampling); examined = up to and including the first
+                   rejection. Pooled over prompts it weights each prompt by its examined drafts.
+    speedup        tokens/s of the speculative runner / tokens/s of the same runner with k = 0,
+                   a median over ABBA blocks of paired ratios, with [min-max] over blocks
+    formula        speclab.theory.speedup with one pooled alpha (i.i.d. acceptance, every round drafts k)
+    predicted      the replay prediction of speclab.real.prediction (per prompt, then pooled)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, is_dataclass
+
+from ..interleave import Spread
+
+
+@dataclass
+class Row:
+    """One k on one prompt (or on all prompts pooled): what the runs did, predicted and measured."""
+
+    prompt: str
+    k: int
+    tokens: int
+    rounds: int
+    no_draft_rounds: float        # fraction of rounds that drafted nothing
+    drafted: int
+    accepted: int
+    alpha: float
+    predicted: Spread             # replay prediction, over blocks
+    measured: Spread              # paired speedup, over blocks
+    predicted_tokens: float       # replay: expected tokens over the run's rounds (i.i.d. at this alpha)
+    token_ratio: float            # measured / predicted tokens per round
+    time_ratio: float             # predicted / measured seconds per round
+    explanation: str
+    flags: list = field(default_factory=list)
+    formula: float = float("nan")  # pooled rows only
+
+    @property
+    def tokens_per_round(self) -> float:
+        return self.tokens / self.rounds if self.rounds else float("nan")
+
+    @property
+    def predicted_tokens_per_round(self) -> float:
+        return self.predicted_tokens / self.rounds if self.rounds else float("nan")
+
+
+@dataclass
+class PairMeasurement:
+    """Everything measured about one pair, with the predictions set beside it."""
+
+    drafter: str
+    ks: list
+    blocks: int                   # ABBA blocks; each ran every configuration twice per prompt
+    alpha: float                  # pooled over every run (see module docstring)
+    acceptance_rate: float        # accepted drafts / drafted tokens, over every run
+    c: float                      # draft step / target step (median of paired ratios)
+    target_step_seconds: float    # one cached target pass over 1 token (median)
+    draft_step_seconds: float
+    target_pass_seconds: list     # medians, n = 1..max(ks)+1
+    pass_growth: list             # Spread of t(n)/t(1), n = 1..max(ks)+1
+    verify_growth: list           # per k: (t(k+1)/t(1) - 1) / k
+    formula_speedup: list         # per k
+    predicted_speedup: list       # per k, pooled replay prediction (median over blocks)
+    measured_speedup: list        # per k, median over blocks
+    pooled: list                  # Row per k, all prompts
+    rows: list                    # Row per prompt and k
+    predicted_k: int              # theory.optimal_k from the pooled alpha, c and growth
+    recommended_k: int            # best trustworthy measured k (0: do not speculate)
+    baseline_tokens_per_second: float
+    n_prompts: int
+    max_new_tokens: int
+    temperature: float
+
+    @property
+    def flags(self) -> list:
+        """Every guard that fired, as 'k=..., prompt: reason' lines."""
+        return [f"k={r.k}, {r.prompt}: {flag}" for r in self.pooled + self.rows for flag in r.flags]
+
+    def to_dict(self) -> dict:
+        """Plain JSON types; undefined numbers (NaN, inf) become None, so JSON never holds NaN."""
+        return _jsonable(asdict(self) | {"flags": self.flags})
+
+    def table(self) -> str:
+        """The cost model, the pooled rows, the per-prompt rows and the flags, as fixed-width text."""
+        growth = "  ".join(f"n={n}: {g:.2f}" for n, g in enumerate(self.pass_growth, 1) if n > 1)
+        lines = [f"drafter: {self.drafter}   alpha (pooled) = {self.alpha:.3f}   accepted/drafted = "
+                 f"{self.acceptance_rate:.3f}   c = {self.c:.4f}   target step t(1) = "
+                 f"{1000 * self.target_step_seconds:.1f} ms",
+                 f"{self.blocks} ABBA blocks: every configuration ran {2 * self.blocks} times per prompt, "
+                 "interleaved; speedups are medians of paired ratios [min-max over blocks]",
+                 f"verification t(n)/t(1): {growth}", "", _HEADER]
+        lines += [_format_row(r) for r in self.pooled]
+        lines += [""] + [_format_row(r) for r in self.rows]
+        lines += ["", "flags (kept out of the recommendation):"] + [f"  {f}" for f in self.flags] if self.flags \
+            else ["", "flags: none (no measurement contradicts itself)"]
+        lines.append(f"recommended k = {self.recommended_k} (best measured median among rows without flags "
+                     f"whose whole spread beats 1); theory's optimal k = {self.predicted_k}")
+        return "\n".join(lines)
+
+    def plot(self, ax=None):
+        """Measured speedup per k with its spread, the replay prediction and the one-alpha formula."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.5))
+        low = [r.measured.median - r.measured.low for r in self.pooled]
+        high = [r.measured.high - r.measured.median for r in self.pooled]
+        ax.errorbar(self.ks, self.measured_speedup, yerr=[low, high], fmt="s-", capsize=3,
+                    label=f"measured (median, min-max of {self.blocks} blocks)")
+        ax.plot(self.ks, self.predicted_speedup, "o--", label="predicted: per-prompt replay")
+        ax.plot(self.ks, self.formula_speedup, ":", color="grey", label=f"formula, one alpha = {self.alpha:.2f}")
+        flagged = [(r.k, r.measured.median) for r in self.pooled if r.flags]
+        if flagged:
+            ax.plot(*zip(*flagged), "rx", ms=10, mew=2, label="contradicts itself (flagged)")
+        ax.axhline(1.0, color="grey", lw=0.8)
+        ax.set(xlabel="k (most drafts per round)", ylabel="speedup over the target alone", title=self.drafter)
+        ax.legend(fontsize=8)
+        return ax.figure
+
+    def plot_growth(self, ax=None):
+        """Measured t(n)/t(1) of the target with its spread: what verifying n tokens at once costs."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.5))
+        n = list(range(1, len(self.pass_growth) + 1))
+        med = [g.median for g in self.pass_growth]
+        ax.errorbar(n, med, yerr=[[m - g.low for m, g in zip(med, self.pass_growth)],
+                                  [g.high - m for m, g in zip(med, self.pass_growth)]], fmt="o-", capsize=3,
+                    label="measured t(n)/t(1)")
+        ax.plot(n, n, ":", color="grey", label="n separate passes (t(n) = n t(1))")
+        ax.axhline(1.0, color="grey", lw=0.8)
+        ax.set(xlabel="tokens in one target pass (n)", ylabel="t(n) / t(1)",
+               title=f"one target pass over n tokens, t(1) = {1000 * self.target_step_seconds:.0f} ms")
+        ax.legend(fontsize=8)
+        return ax.figure
+
+
+_HEADER = (f"{'prompt':<16}{'k':>3}{'tok/round':>10}{'no-draft':>9}{'alpha':>7}{'formula':>8}"
+           f"{'predicted':>19}{'measured':>19}  gap explained by")
+
+
+def _format_row(r: Row) -> str:
+    formula = f"{r.formula:>7.2f}x" if math.isfinite(r.formula) else f"{'':>8}"
+    mark = "  [flagged]" if r.flags else ""
+    return (f"{r.prompt[:15]:<16}{r.k:>3}{r.tokens_per_round:>10.2f}{r.no_draft_rounds:>8.0%} {r.alpha:>6.2f}"
+            f"{formula}{_fmt(r.predicted):>19}{_fmt(r.measured):>19}  {r.explanation}{mark}")
+
+
+def _fmt(s: Spread) -> str:
+    return f"{s.median:.2f}x [{s.low:.2f}-{s.high:.2f}]" if math.isfinite(s.median) else "n/a"
+
+
+def _jsonable(value):
+    """Dataclasses, Spreads, lists and dicts to JSON types, with None for undefined numbers."""
+    if isinstance(value, Spread):
+        return value.to_dict()
+    if is_dataclass(value):
+        return _jsonable(asdict(value))
+    if isinstance(value, dict):
+        if set(value) == {"median", "low", "high", "n"}:
+            return Spread(**value).to_dict()
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return value

@@ -1,0 +1,106 @@
+"""Predict a real run's speedup from its rounds, and say when a measurement contradicts itself.
+
+The replay prediction takes the rounds a run actually made (how many drafts each had, including
+rounds that drafted nothing) and assumes two things only:
+    acceptance   each draft is accepted independently with the prompt's alpha, so a round with
+                 d drafts yields expected_tokens(alpha, d) tokens (Leviathan et al. 2023, eq. 1)
+    cost         a round costs one baseline step (target pass over 1 token plus the runner's
+                 fixed work), plus t(d+1) - t(1) for verifying d more tokens, plus d draft steps
+Comparing each assumption with what the run did splits a gap in two: tokens per round
+(acceptance) and seconds per round (cost). numpy only, so the guards are testable on crafted numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import theory
+
+#: A speedup this far above the tokens per target pass cannot be real (noise, not a finding).
+BOUND_SLACK = 1.10
+#: t(n) / t(1) below this says the timing of one pass is wrong, not that more tokens are cheaper.
+GROWTH_FLOOR = 0.90
+#: With nothing accepted every round emits one token: a "speedup" above this is noise.
+NOTHING_ACCEPTED_CEILING = 1.05
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Predicted tokens and seconds of one run, from its draft counts and the measured costs."""
+
+    tokens: float          # expected tokens over the run's rounds under i.i.d. acceptance
+    seconds: float         # predicted seconds, prefill included
+    rounds: int
+
+    @property
+    def tokens_per_round(self) -> float:
+        return self.tokens / self.rounds
+
+    def seconds_per_round(self, prefill: float) -> float:
+        return (self.seconds - prefill) / self.rounds
+
+
+def replay(draft_counts, alpha: float, baseline_step: float, extra_verify, draft_step: float,
+           prefill: float) -> Replay:
+    """The replay prediction for one run.
+
+    draft_counts: drafts per round, as the run made them (0 for a round without drafts);
+    alpha: the acceptance probability per draft (any value when no round drafted);
+    baseline_step: seconds per token of the target alone (pass plus the runner's fixed work);
+    extra_verify: extra_verify[d] = t(d+1) - t(1), seconds (extra_verify[0] == 0);
+    draft_step: seconds per drafted token; prefill: seconds to read the prompt.
+    """
+    d = np.asarray(draft_counts, dtype=np.int64)
+    if d.size == 0:
+        raise ValueError("draft_counts must hold at least one round")
+    extra = np.asarray(extra_verify, dtype=np.float64)
+    if d.max() >= extra.size:
+        raise ValueError(f"extra_verify must cover up to {d.max()} drafts; it has {extra.size} entries")
+    a = float(alpha) if np.isfinite(alpha) else 0.0
+    tokens = float(np.sum(theory.expected_tokens(a, d)))
+    seconds = prefill + float(np.sum(baseline_step + extra[d] + d * draft_step))
+    return Replay(tokens, seconds, int(d.size))
+
+
+def predicted_speedup(replays, base_tokens, base_seconds) -> float:
+    """Predicted tokens/s of the replays (pooled over prompts) over the baseline's measured tokens/s."""
+    rate = sum(r.tokens for r in replays) / sum(r.seconds for r in replays)
+    return rate / (float(np.sum(base_tokens)) / float(np.sum(base_seconds)))
+
+
+def formula_speedup(alpha: float, k: int, c: float, growth: float) -> float:
+    """The i.i.d. closed form with one alpha, no rounds without drafts, no fixed work per round."""
+    a = float(alpha) if np.isfinite(alpha) else 0.0
+    g = max((growth - 1.0) / k, 0.0)
+    return float(theory.speedup(a, k, max(c, 0.0), g))
+
+
+def guard_flags(measured: float, tokens_per_round: float, n_accepted: int, growth: float, k: int) -> list:
+    """The ways a measured speedup contradicts the run that produced it (empty: none)."""
+    flags = []
+    if measured > BOUND_SLACK * tokens_per_round:
+        flags.append(f"speedup {measured:.2f}x above the {tokens_per_round:.2f} tokens per target pass")
+    if growth < GROWTH_FLOOR:
+        flags.append(f"verifying {k + 1} tokens timed faster than 1 (t({k + 1})/t(1) = {growth:.2f})")
+    if n_accepted == 0 and measured > NOTHING_ACCEPTED_CEILING:
+        flags.append(f"speedup {measured:.2f}x with no draft accepted")
+    return flags
+
+
+def explain_gap(measured_low: float, measured_high: float, predicted: float, token_ratio: float,
+                time_ratio: float) -> str:
+    """Which assumption explains the gap between a prediction and the measured spread.
+
+    token_ratio: measured / predicted tokens per round; time_ratio: predicted / measured seconds
+    per round (each < 1 when that part of the prediction is too optimistic).
+    """
+    if measured_low <= predicted <= measured_high:
+        return "agrees (within the measured spread)"
+    token_off, time_off = abs(np.log(token_ratio)), abs(np.log(time_ratio))
+    if token_off >= time_off:
+        side = "fewer" if token_ratio < 1 else "more"
+        return f"acceptance: {side} tokens per round than i.i.d. drafts at this alpha give ({token_ratio:.2f}x)"
+    side = "slower" if time_ratio < 1 else "faster"
+    return f"cost: rounds {side} than t(d+1) + drafts + fixed work ({time_ratio:.2f}x)"
