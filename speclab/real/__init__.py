@@ -17,6 +17,9 @@ _HOME = {
     "PairMeasurement": "measure", "measure_pair": "measure", "load_offline_model": "offline",
     "PromptLookupDrafter": "prompt_lookup", "PROMPTS": "prompts", "chat_input_ids": "prompts",
     "GenerationResult": "result", "Sampling": "sampling",
+    "FeatureDrafter": "trained_drafter", "FeatureHead": "feature_head", "TrainingRecord": "training",
+    "train_draft": "training", "load_offline_draft": "draft_store", "load_draft": "draft_store",
+    "save_draft": "draft_store", "OPEN_ENDED_PROMPTS": "draft_prompts",
 }
 
 __all__ = sorted(_HOME)

@@ -77,17 +77,24 @@ class SpeculativeDecoder:
         synchronize(self.target.device)
         start = time.perf_counter()
         target = CachedModel(self.target)
+        wants = getattr(self.drafter, "wants_features", False)   # a feature-level (EAGLE-style) drafter
         if len(prompt) > 1:                       # prefill: the cache holds all but the last token
-            target.forward(prompt[:-1], last_only=True)
+            out = target.forward(prompt[:-1], last_only=True, features=wants)
+            if wants:
+                self.drafter.accept_features(out[1])
         self.drafter.start(prompt, self.eos)
         tokens, rounds, examined = list(prompt), [], []
         k, finished = policy.start_k, "length"
         while len(tokens) - len(prompt) < max_new_tokens:
             remaining = max_new_tokens - (len(tokens) - len(prompt))
             draft = self.drafter.propose(tokens, min(k, remaining - 1), sampling, rng)   # Step 1
-            logits = target.forward(tokens[-1:] + draft.tokens)                          # Step 2
+            logits = target.forward(tokens[-1:] + draft.tokens, features=wants)          # Step 2
+            if wants:
+                logits, features = logits
             v, alphas = self._verify(logits, draft, sampling, rng)                       # Step 3
             kept = len(tokens) + v.n_accepted
+            if wants:                             # the target's features of the kept tokens
+                self.drafter.accept_features(features[: v.n_accepted + 1])
             target.crop(kept)                                                            # Step 4
             self.drafter.feedback(kept, len(draft.tokens), v.n_accepted)
             record, emitted, hit_eos = self._record(v, draft, len(tokens) - len(prompt))
