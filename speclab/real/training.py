@@ -207,7 +207,7 @@ def _fit(head, target, vocab, data, held, record, depth, epochs, batch_size, lr,
             if step % evaluate_every == 0 or step == total:
                 record.heldout_steps.append(step)
                 record.heldout_acceptance.append(heldout_acceptance(head, rows, vocab, held, embed, depth))
-                bar.set_postfix(loss=f"{float(loss):.2f}", accept=f"{record.heldout_acceptance[-1][0]:.2f}")
+                bar.set_postfix(loss=f"{float(loss.detach()):.2f}", accept=f"{record.heldout_acceptance[-1][0]:.2f}")
             bar.update()
     bar.close()
     head.eval()
