@@ -154,3 +154,19 @@ def _greedy():
     from speclab.real import Sampling
 
     return Sampling()
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["train-draft", "--epochs", "0"], "--epochs"), (["train-draft", "--seed", "-1"], "--seed"),
+    (["train-draft", "--device", "tpu"], "--device"), (["train-draft", "--nope"], "unrecognized"),
+])
+def test_train_draft_cli_rejects_bad_arguments_in_one_line(argv, match, capsys, monkeypatch):
+    from speclab import cli
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("arguments must be checked before the model is loaded")
+
+    monkeypatch.setattr("speclab.real.offline.load_offline_model", no_loading)
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and match in err

@@ -58,7 +58,7 @@ class TrainingRecord:
 
 
 def train_draft(target, tokenizer=None, prompts=None, heldout=None, max_new_tokens: int = 96,
-                vocab_size: int = 4096, depth: int = 3, epochs: int = 2, batch_size: int = 16,
+                vocab_size: int = 4096, depth: int = 3, epochs: int = 2, batch_size: int = 8,
                 lr: float = 2e-3, seed: int = 0, progress: bool = True, measure_c: bool = True):
     """Train a FeatureDrafter for `target` on its own answers; returns (drafter, TrainingRecord).
 
