@@ -1,4 +1,4 @@
-"""c for a feature drafter: one draft step's time over one cached target step's, measured interleaved."""
+"""The costs a feature drafter's k depends on: c (draft step / target step) and the verification growth."""
 
 from __future__ import annotations
 
@@ -43,3 +43,12 @@ def _timed(fn, device) -> float:
     fn()
     synchronize(device)
     return time.perf_counter() - start
+
+
+def measure_verify_growth(target, tokens: list, max_tokens: int = 5, repeats: int = 5) -> float:
+    """Mean extra cost per verified token, (t(n) / t(1) - 1) / (n - 1) over n = 2..max_tokens."""
+    from .timing import target_pass_seconds
+
+    seconds = target_pass_seconds(target, tokens, max_tokens, repeats)
+    n = np.arange(2, max_tokens + 1)
+    return float(np.mean(np.maximum(seconds[1:] / seconds[0] - 1.0, 0.0) / (n - 1)))

@@ -46,8 +46,9 @@ class TrainingRecord:
     seed: int = 0
     generate_seconds: float = 0.0
     train_seconds: float = 0.0
-    alpha: float = float("nan")
-    c: float = float("nan")
+    alpha: float = float("nan")          # mean held-out greedy agreement over depths 1..depth (last evaluation)
+    c: float = float("nan")              # one draft step / one cached target step, measured after training
+    verify_growth: float = float("nan")  # extra target cost per verified token, measured on this machine
 
     @property
     def seconds(self) -> float:
@@ -96,12 +97,14 @@ def train_draft(target, tokenizer=None, prompts=None, heldout=None, max_new_toke
     _fit(head, target, vocab, data, held, record, depth, epochs, batch_size, lr, generator, progress)
     record.train_seconds = time.perf_counter() - begin
 
-    record.alpha = float(record.heldout_acceptance[-1][0])
+    record.alpha = float(np.mean(record.heldout_acceptance[-1]))
     drafter = FeatureDrafter(target, head, vocab, alpha=record.alpha)
-    if measure_c:
-        from .draft_cost import measure_draft_cost
+    if measure_c:                                     # the costs the default k is chosen from
+        from .draft_cost import measure_draft_cost, measure_verify_growth
 
-        record.c = drafter.c = measure_draft_cost(drafter, target, data[0].tokens.tolist())
+        tokens = data[0].tokens.tolist()
+        record.c = drafter.c = measure_draft_cost(drafter, target, tokens)
+        record.verify_growth = drafter.verify_growth = measure_verify_growth(target, tokens)
     return drafter, record
 
 
