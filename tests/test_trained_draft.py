@@ -170,3 +170,22 @@ def test_train_draft_cli_rejects_bad_arguments_in_one_line(argv, match, capsys, 
     assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and match in err
+
+
+def test_every_round_drafts_from_the_true_features_of_its_position(target, trained):
+    """The first draft of each round is the head's guess from the target's own feature there."""
+    from speclab.real.kv_cache import CachedModel
+
+    drafter, _ = trained
+    prompt = random_prompt(990, 9)
+    out = SpeculativeDecoder(target, drafter).generate(prompt, 30, k=3)
+    sequence = prompt + out.token_ids
+    with torch.no_grad():
+        _, features = CachedModel(target).forward(sequence, features=True)
+        embedded = target.get_input_embeddings()(torch.tensor(sequence[1:]))[None]
+        first = drafter.head.unrolled(features[None, :-1], embedded, 1)[0][0]
+        guesses = drafter.vocab[(first @ drafter.rows.T).argmax(-1)].tolist()
+    assert all(r.k > 0 for r in out.rounds[:-1])                 # the prompt's features arrive before round 1
+    for r in out.rounds[:-1]:                                    # the last round may have no room to draft
+        n = len(prompt) + r.position                             # index of the round's first draft
+        assert r.draft_tokens[0] == guesses[n - 2]

@@ -77,12 +77,12 @@ class SpeculativeDecoder:
         synchronize(self.target.device)
         start = time.perf_counter()
         target = CachedModel(self.target)
+        self.drafter.start(prompt, self.eos)
         wants = getattr(self.drafter, "wants_features", False)   # a feature-level (EAGLE-style) drafter
         if len(prompt) > 1:                       # prefill: the cache holds all but the last token
             out = target.forward(prompt[:-1], last_only=True, features=wants)
             if wants:
                 self.drafter.accept_features(out[1])
-        self.drafter.start(prompt, self.eos)
         tokens, rounds, examined = list(prompt), [], []
         k, finished = policy.start_k, "length"
         while len(tokens) - len(prompt) < max_new_tokens:
