@@ -20,7 +20,7 @@ from .feature_head import FeatureHead
 from .offline import cache_dir
 from .trained_drafter import CPU_VERIFY_GROWTH, FeatureDrafter
 
-FORMAT = "speclab-feature-draft-1"
+FORMAT = "speclab-feature-draft-2"   # a new version retrains drafts saved by older code
 
 
 class CorruptDraftError(ValueError):

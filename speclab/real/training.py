@@ -93,6 +93,8 @@ def train_draft(target, tokenizer=None, prompts=None, heldout=None, max_new_toke
     generator = torch.Generator().manual_seed(seed)
     head = FeatureHead(int(target.config.hidden_size if hasattr(target.config, "hidden_size")
                            else target.get_input_embeddings().weight.shape[1])).reset(generator)
+    with torch.no_grad():   # start at the target's feature scale, so the first logits are not all flat
+        head.norm_out.copy_(torch.cat([s.features for s in data]).pow(2).mean(0).sqrt())
     begin = time.perf_counter()
     _fit(head, target, vocab, data, held, record, depth, epochs, batch_size, lr, generator, progress)
     record.train_seconds = time.perf_counter() - begin
