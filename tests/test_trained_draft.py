@@ -189,3 +189,13 @@ def test_every_round_drafts_from_the_true_features_of_its_position(target, train
     for r in out.rounds[:-1]:                                    # the last round may have no room to draft
         n = len(prompt) + r.position                             # index of the round's first draft
         assert r.draft_tokens[0] == guesses[n - 2]
+
+
+def test_a_head_of_the_wrong_width_is_refused(target, trained):
+    from speclab.real import FeatureHead
+
+    drafter, _ = trained
+    with pytest.raises(ValueError, match="hidden size 32"):
+        FeatureDrafter(target, FeatureHead(48, head_dim=16), drafter.vocab)
+    with pytest.raises(ValueError, match="vocab"):
+        FeatureDrafter(target, drafter.head, [0, 64])

@@ -30,11 +30,18 @@ class FeatureDrafter:
 
     def __init__(self, target, head: FeatureHead, vocab, alpha: float | None = None, c: float | None = None,
                  verify_growth: float = CPU_VERIFY_GROWTH):
+        width = int(target.get_input_embeddings().weight.shape[1])
+        if not isinstance(head, FeatureHead) or head.hidden != width:
+            raise ValueError(f"head must be a FeatureHead of hidden size {width} (the target's), trained for this "
+                             f"target by speclab.real.train_draft; got {head!r}")
         self.target = target
         self.head = head.eval()
         device = next(target.parameters()).device
         self.head.to(device)
         self.vocab = torch.as_tensor(vocab, dtype=torch.long, device=device)
+        size = int(target.get_output_embeddings().weight.shape[0])
+        if self.vocab.ndim != 1 or len(self.vocab) == 0 or int(self.vocab.min()) < 0 or int(self.vocab.max()) >= size:
+            raise ValueError(f"vocab must be a non-empty list of token ids in 0..{size - 1}")
         self.embed = target.get_input_embeddings()
         self.rows = target.get_output_embeddings().weight.detach()[self.vocab]
         self.full_size = int(target.get_output_embeddings().weight.shape[0])
