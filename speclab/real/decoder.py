@@ -11,6 +11,7 @@ processed (temperature / top-k / top-p) distributions, so the output has the tar
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -79,8 +80,9 @@ class SpeculativeDecoder:
         target = CachedModel(self.target)
         self.drafter.start(prompt, self.eos)
         wants = getattr(self.drafter, "wants_features", False)   # a feature-level (EAGLE-style) drafter
+        read = functools.partial(target.forward, features=True) if wants else target.forward
         if len(prompt) > 1:                       # prefill: the cache holds all but the last token
-            out = target.forward(prompt[:-1], last_only=True, features=wants)
+            out = read(prompt[:-1], last_only=True)
             if wants:
                 self.drafter.accept_features(out[1])
         tokens, rounds, examined = list(prompt), [], []
@@ -88,7 +90,7 @@ class SpeculativeDecoder:
         while len(tokens) - len(prompt) < max_new_tokens:
             remaining = max_new_tokens - (len(tokens) - len(prompt))
             draft = self.drafter.propose(tokens, min(k, remaining - 1), sampling, rng)   # Step 1
-            logits = target.forward(tokens[-1:] + draft.tokens, features=wants)          # Step 2
+            logits = read(tokens[-1:] + draft.tokens)                                    # Step 2
             if wants:
                 logits, features = logits
             v, alphas = self._verify(logits, draft, sampling, rng)                       # Step 3
