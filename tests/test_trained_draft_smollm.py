@@ -12,6 +12,7 @@ from real_fixtures import torch
 
 from speclab.real import OPEN_ENDED_PROMPTS, SpeculativeDecoder, chat_input_ids, load_offline_draft, load_offline_model
 from speclab.real import draft_store
+from speclab.theory import optimal_k
 
 pytestmark = pytest.mark.slow
 
@@ -34,13 +35,14 @@ def test_offline_draft_is_exact_and_accepted_on_an_unseen_prompt(smollm, offline
     model, tokenizer = smollm
     drafter, record = offline_draft
     ids = chat_input_ids(tokenizer, OPEN_ENDED_PROMPTS["describe"])
-    out = SpeculativeDecoder(model, drafter, tokenizer).generate(ids, 32)
+    out = SpeculativeDecoder(model, drafter, tokenizer).generate(ids, 32, k=2)
     x = torch.tensor([ids])
     reference = model.generate(x, attention_mask=torch.ones_like(x), max_new_tokens=32, do_sample=False)
     assert out.token_ids == reference[0, len(ids):].tolist()
     assert out.n_accepted > 0 and out.target_forwards < len(out.token_ids)
-    assert record["heldout_acceptance"][-1][0] > 0.3          # far above early exit's near-zero alpha
-    assert 0 < drafter.c < 0.2 and drafter.default_policy().start_k >= 1
+    assert record["heldout_acceptance"][-1][0] > 0.15         # well above the untrained head's 0
+    assert 0 < drafter.c < 0.2
+    assert drafter.default_policy().start_k == optimal_k(drafter.alpha, drafter.c, 8, drafter.verify_growth)
 
 
 def test_offline_draft_loads_from_the_cache(smollm, offline_draft, monkeypatch):

@@ -109,12 +109,15 @@ class FeatureDrafter:
         return self._forwards
 
     def default_policy(self):
-        """The k theory picks from this draft's measured alpha, c and verify growth, else a safe k = 2."""
+        """The k theory picks from this draft's measured alpha, c and verify growth, else a safe k = 2.
+
+        k = 0 (plain decoding) when theory says this draft cannot pay on the machine it was measured on.
+        """
         from ..theory import optimal_k
 
         if self.alpha is None or self.c is None:
             return FixedK(2)
-        return FixedK(max(1, optimal_k(self.alpha, self.c, k_max=8, verify_growth=self.verify_growth)))
+        return FixedK(optimal_k(self.alpha, self.c, k_max=8, verify_growth=self.verify_growth))
 
     def __repr__(self) -> str:
         return f"FeatureDrafter(vocab={len(self.vocab)}, hidden={self.head.hidden})"
