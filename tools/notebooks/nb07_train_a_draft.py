@@ -15,8 +15,8 @@ CELLS = header_cells(
     """
 Notebook 05 showed two drafters that need no training: prompt lookup (wins only when the answer
 copies the prompt) and early exit (loses: its $\\alpha$ is near 0). Here you **train** a draft
-for SmolLM2-135M-Instruct from the model itself, in minutes on a CPU, and watch it speed up
-open-ended text that has nothing to copy, with the output still exactly the target's.
+for SmolLM2-135M-Instruct from the model itself, in minutes on a CPU, and measure what it does
+on open-ended text that has nothing to copy, with the output still exactly the target's.
 
 In this notebook you will:
 
@@ -174,8 +174,10 @@ for name in ("explain", "email"):
 Prediction and measurement part ways for honest reasons: acceptance is not independent from
 token to token (it comes in runs), deeper drafts are accepted less often than the first, and
 the draft's catch-up over the newly verified tokens costs a little more than one plain step.
-What limits this CPU most is visible in the numbers: with $\\alpha$ near a half, the optimal $k$
-is small, and each extra verified token still costs about a tenth of a target step here.
+What limits this CPU most is visible in the numbers: a short training leaves $\\alpha$ low
+(compare the held-out curve above, still rising when training stopped), so the optimal $k$ is
+small or even 0, and each extra verified token still costs a tenth of a target step or more here.
+Theory tells you which lever matters: `sl.speedup` with a higher $\\alpha$ at the same $c$.
 
 ## 7 · Why GPU engines ship exactly this
 
