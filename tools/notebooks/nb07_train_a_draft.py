@@ -120,16 +120,18 @@ sl.plots.plot_training(record);   # training progress of the draft in the cache 
     md("""
 ## 5 · Target alone vs speculative, side by side
 
-The same open-ended prompt, greedy, 96 new tokens. `generate` is called **without** `k`: the
-draft picks its own $k$ from its measured $\\alpha$ and $c$ (notebook 03's optimal $k$, with the
-verification cost of this CPU).
+The same open-ended prompt, greedy, 96 new tokens. Called **without** `k`, `generate` uses the
+draft's own policy, `drafter.default_policy()`: notebook 03's optimal $k$ from its measured
+$\\alpha$, $c$ and this machine's verification cost, which is 0 (plain decoding) when theory says
+the draft cannot pay. To watch the draft at work we ask for at least one draft per round.
 """),
     code("""
 prompt = OPEN_ENDED_PROMPTS["explain"]
 ids = chat_input_ids(tokenizer, prompt)
 decoder = SpeculativeDecoder(model, drafter, tokenizer)
+k = max(1, drafter.default_policy().start_k)
 alone = hf_generate(model, ids, max_new_tokens=96)
-spec = decoder.generate(ids, max_new_tokens=96)
+spec = decoder.generate(ids, max_new_tokens=96, k=k)
 print(prompt)
 print("identical output:", spec.token_ids == alone.token_ids)
 """),
@@ -156,13 +158,13 @@ timing on a shared machine is not a measurement.
 """),
     code("""
 import statistics
-k = drafter.default_policy().start_k
+print(f"the draft's own choice: {drafter.default_policy()}; measured here with k = {k}")
 for name in ("explain", "email"):
     ids = chat_input_ids(tokenizer, OPEN_ENDED_PROMPTS[name])
     ratios = []
     for _ in range(3):
         base = hf_generate(model, ids, max_new_tokens=96)
-        out = decoder.generate(ids, max_new_tokens=96)
+        out = decoder.generate(ids, max_new_tokens=96, k=k)
         ratios.append(base.seconds / out.seconds)
     predicted = sl.speedup(out.alpha, k, drafter.c, drafter.verify_growth)
     print(f"{name:8s} alpha {out.alpha:.2f}  c {drafter.c:.3f}  k {k}  "
