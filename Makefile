@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_widgets.py
 	$(PY) benchmarks/bench_real.py
+	$(PY) benchmarks/bench_trained_draft.py
 
 # Rebuild every notebook from its builder in tools/notebooks/ and store fresh outputs.
 notebooks: $(STAMP)

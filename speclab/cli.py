@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     measure = commands.add_parser("measure", help="measure alpha, c and speedup of a real draft/target pair")
     _add_measure_arguments(measure)
+
+    train = commands.add_parser("train-draft", help="train (or load) the offline model's draft, print where it is")
+    _add_real_arguments(train, "train_draft_cli", "add_train_draft_arguments")
     return parser
 
 
@@ -164,6 +167,24 @@ def _add_measure_arguments(parser) -> None:
     add_measure_arguments(parser)
 
 
+def _add_real_arguments(parser, module: str, adder: str) -> None:
+    """Options of a real-model subcommand, or a catch-all when torch is not installed."""
+    import importlib
+
+    try:
+        getattr(importlib.import_module(f".real.{module}", __package__), adder)(parser)
+    except ImportError:
+        parser.add_argument("rest", nargs=argparse.REMAINDER)
+
+
+def run_train_draft(args) -> int:
+    try:
+        from .real.train_draft_cli import run_train_draft as run
+    except ImportError as err:
+        raise ValueError(f"`speclab train-draft` needs the real-model extra: pip install 'speclab[real]' ({err})")
+    return run(args)
+
+
 def run_measure(args) -> int:
     try:
         from .real.measure_cli import run_measure as run
@@ -180,7 +201,8 @@ def main(argv=None) -> int:
             from .engines import check_engine_method
 
             check_engine_method(args.emit, args.method)
-        runner = {"plan": run_plan, "fit": run_fit, "simulate": run_simulate, "measure": run_measure}[args.command]
+        runner = {"plan": run_plan, "fit": run_fit, "simulate": run_simulate, "measure": run_measure,
+                  "train-draft": run_train_draft}[args.command]
         return runner(args)
     except (_UsageError, ValueError) as err:
         print(f"speclab: error: {err}", file=sys.stderr)

@@ -18,6 +18,9 @@ _HOME = {
     "PromptLookupDrafter": "prompt_lookup", "PROMPTS": "prompts", "chat_input_ids": "prompts",
     "GenerationResult": "result", "Sampling": "sampling",
     "TemperatureMeasurement": "temperature", "measure_temperature_pair": "temperature",
+    "FeatureDrafter": "trained_drafter", "FeatureHead": "feature_head", "TrainingRecord": "training",
+    "train_draft": "training", "load_offline_draft": "draft_store", "load_draft": "draft_store",
+    "save_draft": "draft_store", "OPEN_ENDED_PROMPTS": "draft_prompts",
 }
 
 __all__ = sorted(_HOME)

@@ -11,6 +11,7 @@ processed (temperature / top-k / top-p) distributions, so the output has the tar
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -88,18 +89,26 @@ class SpeculativeDecoder:
         synchronize(self.target.device)
         start = time.perf_counter()
         target = CachedModel(self.target)
-        if len(prompt) > 1:                       # prefill: the cache holds all but the last token
-            target.forward(prompt[:-1], last_only=True)
         self.drafter.start(prompt, self.eos)
+        wants = getattr(self.drafter, "wants_features", False)   # a feature-level (EAGLE-style) drafter
+        read = functools.partial(target.forward, features=True) if wants else target.forward
+        if len(prompt) > 1:                       # prefill: the cache holds all but the last token
+            out = read(prompt[:-1], last_only=True)
+            if wants:
+                self.drafter.accept_features(out[1])
         tokens, rounds, examined = list(prompt), [], []
         k, finished = policy.start_k, "length"
         while len(tokens) - len(prompt) < max_new_tokens:
             remaining = max_new_tokens - (len(tokens) - len(prompt))
             asked = min(k, remaining - 1)
             draft = check_draft(self.drafter.propose(tokens, asked, sampling, rng), asked, self.vocab_size)  # Step 1
-            logits = target.forward(tokens[-1:] + draft.tokens)                          # Step 2
+            logits = read(tokens[-1:] + draft.tokens)                                    # Step 2
+            if wants:
+                logits, features = logits
             v, alphas = self._verify(logits, draft, sampling, rng)                       # Step 3
             kept = len(tokens) + v.n_accepted
+            if wants:                             # the target's features of the kept tokens
+                self.drafter.accept_features(features[: v.n_accepted + 1])
             target.crop(kept)                                                            # Step 4
             self.drafter.feedback(kept, len(draft.tokens), v.n_accepted)
             record, emitted, hit_eos = self._record(v, draft, len(tokens) - len(prompt))

@@ -7,6 +7,10 @@
                                             plus the correction/bonus; crop caches, adapt
     default_policy()                        optional: the k policy that serves this drafter best,
                                             used by SpeculativeDecoder.generate(k=None)
+    wants_features = True, accept_features(h)
+                                            optional: the decoder hands over the target's last
+                                            hidden states [n, hidden] of each newly kept token
+                                            (prefill first, then n_accepted + 1 per round)
 A drafter may propose fewer than k tokens, even none (then the round is a plain target step).
 """
 

@@ -6,6 +6,7 @@ Written against the transformers 5 cache API (DynamicCache, negative `crop`).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 
 import torch
@@ -40,20 +41,38 @@ class CachedModel:
     def length(self) -> int:
         return self.cache.get_seq_length()
 
-    def forward(self, token_ids: list, last_only: bool = False) -> torch.Tensor:
-        """Run the new tokens through the model on top of the cache; logits [n, V] (or [1, V])."""
+    def forward(self, token_ids: list, last_only: bool = False, features: bool = False):
+        """Run the new tokens through the model on top of the cache; logits [n, V] (or [1, V]).
+
+        features=True also returns the last hidden states [n, hidden] (what the output head reads).
+        """
         ids = torch.tensor([token_ids], dtype=torch.long, device=self.device)
         kwargs = {self._kwarg: self.cache, "use_cache": True}
         if last_only:
             kwargs["logits_to_keep"] = 1
         self.forwards += 1
-        return self.model(input_ids=ids, **kwargs).logits[0]
+        if not features:
+            return self.model(input_ids=ids, **kwargs).logits[0]
+        with last_hidden_states(self.model) as seen:
+            logits = self.model(input_ids=ids, **kwargs).logits[0]
+        return logits, seen[0][0]
 
     def crop(self, length: int) -> None:
         """Forget cached tokens beyond `length` (the rejected drafts)."""
         extra = self.length - length
         if extra > 0:
             self.cache.crop(-extra)
+
+
+@contextlib.contextmanager
+def last_hidden_states(model):
+    """Collect the base model's last hidden states (post final norm) of every forward inside the block."""
+    seen = []
+    hook = model.base_model.register_forward_hook(lambda module, args, output: seen.append(output[0]))
+    try:
+        yield seen
+    finally:
+        hook.remove()
 
 
 def synchronize(device) -> None:

@@ -1,0 +1,123 @@
+"""The trained feature-level drafter: drafts from the target's own last hidden states (EAGLE-style).
+
+It asks the decoder for the target's features (`wants_features`), keeps them for every token the
+target has verified, and drafts k tokens by running its one-layer FeatureHead k times, feeding each
+predicted feature back in. Only the `vocab` rows of the target's output head are scored (FR-Spec):
+q is zero elsewhere, which verification handles exactly. Its KV cache holds entries built from
+true features only; entries built from predicted features are cropped after every round.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..policies import FixedK
+from ..verify import sample_categorical
+from .drafter import EMPTY, Draft
+from .feature_head import FeatureHead, HeadCache
+
+#: Extra target cost per verified draft when none was measured (SmolLM2-135M on a 2-core CPU:
+#: t(n)/t(1) - 1 is about 0.1 per token); training measures it on the machine it runs on.
+CPU_VERIFY_GROWTH = 0.1
+
+
+class FeatureDrafter:
+    """Draft k tokens from the target's features with a trained FeatureHead over `vocab` head rows."""
+
+    name = "trained draft (feature head)"
+    wants_features = True
+
+    def __init__(self, target, head: FeatureHead, vocab, alpha: float | None = None, c: float | None = None,
+                 verify_growth: float = CPU_VERIFY_GROWTH):
+        width = int(target.get_input_embeddings().weight.shape[1])
+        if not isinstance(head, FeatureHead) or head.hidden != width:
+            raise ValueError(f"head must be a FeatureHead of hidden size {width} (the target's), trained for this "
+                             f"target by speclab.real.train_draft; got {head!r}")
+        self.target = target
+        self.head = head.eval()
+        device = next(target.parameters()).device
+        self.head.to(device)
+        self.vocab = torch.as_tensor(vocab, dtype=torch.long, device=device)
+        size = int(target.get_output_embeddings().weight.shape[0])
+        if self.vocab.ndim != 1 or len(self.vocab) == 0 or int(self.vocab.min()) < 0 or int(self.vocab.max()) >= size:
+            raise ValueError(f"vocab must be a non-empty list of token ids in 0..{size - 1}")
+        self.embed = target.get_input_embeddings()
+        self.rows = target.get_output_embeddings().weight.detach()[self.vocab]
+        self.full_size = int(target.get_output_embeddings().weight.shape[0])
+        self.alpha, self.c, self.verify_growth = alpha, c, verify_growth
+        self._cache, self._features, self._eos, self._forwards = HeadCache(), [], frozenset(), 0
+        self._true_entries = 0
+
+    def start(self, prompt_ids, eos=frozenset()) -> None:
+        """A new generation: empty cache and no features yet (the prefill delivers them)."""
+        self._cache, self._features, self._eos, self._forwards = HeadCache(), [], eos, 0
+        self._true_entries = 0
+
+    def accept_features(self, features: torch.Tensor) -> None:
+        """The target's last hidden states [n, hidden] for the next n verified tokens of the sequence."""
+        self._features.append(features.detach())
+
+    def _known(self) -> torch.Tensor | None:
+        if len(self._features) > 1:
+            self._features = [torch.cat(self._features)]
+        return self._features[0] if self._features else None
+
+    @torch.inference_mode()
+    def propose(self, tokens: list, k: int, sampling, rng: np.random.Generator) -> Draft:
+        """Step 1: draft x_1..x_k; the first from the true features, deeper ones from predicted ones."""
+        known = self._known()
+        n_known, done = (0 if known is None else known.shape[0]), self._cache.length
+        if k <= 0 or n_known <= done:
+            return EMPTY
+        ids = torch.tensor(tokens[done + 1: n_known + 1], dtype=torch.long, device=self.vocab.device)
+        # catch up: one entry [f_i ; e(x_{i+1})] for every verified feature the cache lacks
+        feature = self._step(known[done:n_known], ids)[-1:]
+        self._true_entries = self._cache.length
+        drafts, q_rows = [], []
+        for depth in range(k):
+            token, q = self._choose(feature, sampling, rng)
+            drafts.append(token)
+            if q is not None:
+                q_rows.append(q)
+            if token in self._eos or depth == k - 1:
+                break
+            feature = self._step(feature, torch.tensor([token], device=self.vocab.device))
+        return Draft(drafts, np.stack(q_rows) if q_rows else None)
+
+    def _step(self, features, next_ids) -> torch.Tensor:
+        self._forwards += 1
+        return self.head.step(features[None], self.embed(next_ids)[None], self._cache)
+
+    def _choose(self, feature, sampling, rng):
+        """The draft token from the restricted head: argmax, or a sample from the processed q."""
+        small = feature @ self.rows.T                                # [1, |vocab|]
+        if sampling.greedy:
+            return int(self.vocab[int(small.argmax())]), None
+        logits = torch.full((1, self.full_size), float("-inf"), device=small.device)
+        logits[0, self.vocab] = small[0].float()
+        q = sampling.probs(logits)[0]
+        return int(sample_categorical(q, rng.random())), q
+
+    def feedback(self, valid_length: int, n_drafted: int, n_accepted: int) -> None:
+        """Drop entries built from predicted features: keep one entry per verified feature only."""
+        self._cache.crop(self._true_entries)
+
+    @property
+    def forwards(self) -> int:
+        """Draft forward passes (catch-up and drafting steps) in the current generation."""
+        return self._forwards
+
+    def default_policy(self):
+        """The k theory picks from this draft's measured alpha, c and verify growth, else a safe k = 2.
+
+        k = 0 (plain decoding) when theory says this draft cannot pay on the machine it was measured on.
+        """
+        from ..theory import optimal_k
+
+        if self.alpha is None or self.c is None:
+            return FixedK(2)
+        return FixedK(optimal_k(self.alpha, self.c, k_max=8, verify_growth=self.verify_growth))
+
+    def __repr__(self) -> str:
+        return f"FeatureDrafter(vocab={len(self.vocab)}, hidden={self.head.hidden})"

