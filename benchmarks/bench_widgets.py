@@ -134,7 +134,7 @@ def print_encoding(explorer, repeats: int = 15) -> None:
     for _ in range(repeats):                         # interleaved
         for name, encode in encoders.items():
             start = time.perf_counter()
-            png = encode()
+            encode()
             times[name].append(time.perf_counter() - start)
     print(f"\nPNG encoding of one {_png_size(explorer).split(',')[0]} frame ({repeats} interleaved repeats)")
     for name, encode in encoders.items():

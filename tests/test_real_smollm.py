@@ -20,14 +20,6 @@ from speclab.real.prompts import PROMPTS, chat_input_ids
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="session")
-def smollm():
-    try:
-        return load_offline_model(progress=False)
-    except ImportError as error:                  # the wheel is part of `make install`; say so if absent
-        pytest.skip(str(error))
-
-
 def hf_greedy(model, ids, max_new_tokens):
     x = torch.tensor([ids])
     out = model.generate(x, attention_mask=torch.ones_like(x), max_new_tokens=max_new_tokens, do_sample=False)

@@ -6,11 +6,10 @@ training and decoding paths are the ones the offline SmolLM2 draft uses.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from real_fixtures import hf_greedy, random_prompt, tiny_gpt2, torch
-from test_real_sampling import PROMPT, RUNS, THRESHOLD, VOCAB, exact_first_two, sampled_first_two
+from test_real_sampling import RUNS, THRESHOLD, VOCAB, exact_first_two, sampled_first_two
 
 from speclab.policies import FixedK
 from speclab.real import FeatureDrafter, SpeculativeDecoder, train_draft

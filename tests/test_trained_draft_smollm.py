@@ -10,19 +10,11 @@ import pytest
 
 from real_fixtures import torch
 
-from speclab.real import OPEN_ENDED_PROMPTS, SpeculativeDecoder, chat_input_ids, load_offline_draft, load_offline_model
+from speclab.real import OPEN_ENDED_PROMPTS, SpeculativeDecoder, chat_input_ids, load_offline_draft
 from speclab.real import draft_store
 from speclab.theory import optimal_k
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def smollm():
-    try:
-        return load_offline_model(progress=False)
-    except ImportError as error:                  # the wheel is part of `make install`; say so if absent
-        pytest.skip(str(error))
 
 
 @pytest.fixture(scope="module")
