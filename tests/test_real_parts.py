@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from real_fixtures import random_prompt, tiny_gpt2, torch
+from real_fixtures import hf_greedy, random_prompt, tiny_gpt2, torch
 
 from speclab.real import EarlyExitDrafter, PromptLookupDrafter, Sampling, SpeculativeDecoder, truncated_model
 from speclab.real import hub, measure_cli, offline
@@ -177,6 +177,19 @@ def test_self_drafting_measures_alpha_one():
     assert result.alpha == 1.0 and result.acceptance_rate == 1.0
     row = result.pooled[0]
     assert row.tokens_per_round == 3.0 and row.no_draft_rounds == 0 and row.token_ratio == pytest.approx(1.0)
+
+
+def test_a_draft_model_defaults_to_an_adaptive_k():
+    from speclab.policies import AdaptiveK
+    from speclab.real import DraftModelDrafter
+
+    target, draft = tiny_gpt2(1), tiny_gpt2(2)
+    policy = DraftModelDrafter(draft).default_policy()
+    assert isinstance(policy, AdaptiveK) and (policy.start_k, policy.min_k, policy.max_k) == (4, 1, 16)
+    prompt = random_prompt(3, 6)
+    out = SpeculativeDecoder(target, draft).generate(prompt, max_new_tokens=24)     # k=None
+    assert out.token_ids == hf_greedy(target, prompt, 24)
+    assert max(r.k for r in out.rounds) > 4 or min(r.k for r in out.rounds) < 4   # k moved: adaptive
 
 
 def test_prompt_lookup_default_policy_drafts_long():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..policies import AdaptiveK
 from ..verify import sample_categorical
 from .drafter import EMPTY, Draft
 from .kv_cache import CachedModel
@@ -18,6 +19,13 @@ class DraftModelDrafter:
         self.model = model
         self._state = None
         self._eos = frozenset()
+
+    def default_policy(self) -> AdaptiveK:
+        """generate(k=None): an adaptive k, since a generic draft's alpha is unknown until it runs.
+
+        It starts at 4, grows after fully accepted rounds and shrinks after rejections (1..16).
+        """
+        return AdaptiveK(start_k=4, min_k=1, max_k=16)
 
     def start(self, prompt_ids, eos=frozenset()) -> None:
         """A new generation: empty cache (the prompt is read on the first proposal)."""
