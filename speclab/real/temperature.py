@@ -51,7 +51,7 @@ def measure_temperature_pair(target, drafter, tokenizer=None, prompts=None, max_
 
     max_new_tokens = as_count(max_new_tokens, "max_new_tokens", minimum=1)
     drafter = as_drafter(target, drafter)
-    inputs = _prompt_ids(prompts, tokenizer)
+    inputs, _labels = _prompt_ids(prompts, tokenizer)
     rng = np.random.default_rng(as_count(seed, "seed"))
     p_rows, q_rows = [], []
     for ids in tqdm(inputs, desc="measuring p and q", disable=not progress):
