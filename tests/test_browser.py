@@ -121,6 +121,20 @@ def _stop(server: subprocess.Popen) -> None:
             server.wait(timeout=5)
 
 
+def _open_and_run_all(driver, wait, port: int, token: str, name: str) -> None:
+    """Open the notebook in JupyterLab, wait for an idle kernel, then run every cell."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    driver.get(f"http://127.0.0.1:{port}/lab/tree/{name}?token={token}&reset")
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")))
+    wait.until(lambda d: d.execute_script(
+        "const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+        "return !!(w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
+        " && w.sessionContext.session.kernel.status === 'idle');"))
+    driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells');")
+
+
 def _driver(chromium: str, chromedriver: str):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -160,13 +174,7 @@ def page(tmp_path_factory):
         _wait_for_server(port, token, server)
         driver = _driver(chromium, chromedriver)
         wait = WebDriverWait(driver, 120, poll_frequency=0.5)
-        driver.get(f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK.name}?token={token}&reset")
-        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")))
-        wait.until(lambda d: d.execute_script(
-            "const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-            "return !!(w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
-            " && w.sessionContext.session.kernel.status === 'idle');"))
-        driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells');")
+        _open_and_run_all(driver, wait, port, token, NOTEBOOK.name)
         wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, VALUE_CSS)))
         wait.until(lambda d: d.execute_script(   # every cell has run: slider events meet an idle kernel
             "const w = window.jupyterapp.shell.currentWidget;"

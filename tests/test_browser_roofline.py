@@ -52,13 +52,7 @@ def test_batch_slider_moves_the_speedup_readout(tmp_path, monkeypatch):
         driver = browser._driver(chromium, chromedriver)
         # Generous: the notebook times the offline model on this CPU before the explorer cell.
         wait = WebDriverWait(driver, 300, poll_frequency=0.5)
-        driver.get(f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK.name}?token={token}&reset")
-        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")))
-        wait.until(lambda d: d.execute_script(
-            "const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-            "return !!(w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
-            " && w.sessionContext.session.kernel.status === 'idle');"))
-        driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells');")
+        browser._open_and_run_all(driver, wait, port, token, NOTEBOOK.name)
 
         readout = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, SPEEDUP_CSS)))
         assert readout.text == expected_speedup(START_BATCH)
