@@ -63,10 +63,20 @@ def test_formula_speedup_is_the_closed_form():
 
 def test_guards_fire_on_impossible_measurements():
     assert prediction.guard_flags(1.94, 1.0, 0, 1.1, 1) == [
-        "speedup 1.94x above the 1.00 tokens per target pass", "speedup 1.94x with no draft accepted"]
+        "speedup 1.94x above the 1.00x that 1.00 tokens per target pass allow", "speedup 1.94x with no draft accepted"]
     assert "faster than 1" in prediction.guard_flags(1.2, 3.0, 10, 0.60, 4)[0]
     assert prediction.guard_flags(2.0, 3.0, 10, 1.3, 4) == []
     assert prediction.guard_flags(1.02, 1.0, 0, 1.0, 1) == []                  # within the noise allowance
+
+
+def test_guards_allow_a_pass_that_uses_every_core_and_no_more():
+    floor = prediction.growth_floor(2)                   # 2 threads: a 2-token pass may take 0.45 of a step
+    assert floor == pytest.approx(0.45)
+    # 1.5 tokens per pass, each pass 0.83 of a one-token step: up to 1.81x is possible
+    assert prediction.guard_flags(1.75, 1.5, 10, 0.83, 1, floor) == []
+    assert "above the 1.81x" in prediction.guard_flags(2.2, 1.5, 10, 0.83, 1, floor)[0]
+    assert "faster than 1" in prediction.guard_flags(1.2, 1.5, 10, 0.30, 1, floor)[-1]
+    assert prediction.guard_flags(1.75, 1.5, 10, 0.83, 1) != []          # one thread: 0.83 is not believable
 
 
 def test_gap_explanations():
@@ -113,7 +123,7 @@ def test_a_win_with_nothing_accepted_is_flagged_and_never_recommended():
 
 
 def test_verification_timed_faster_than_one_token_blocks_the_recommendation():
-    m = crafted(growth3=0.6)
+    m = crafted(growth3=0.3)
     assert any("faster than 1" in f for f in m.pooled[1].flags)
     assert m.recommended_k == 0
 

@@ -11,11 +11,11 @@ import pytest
 from real_fixtures import hf_greedy, random_prompt, tiny_gpt2, torch
 from test_real_sampling import RUNS, THRESHOLD, VOCAB, exact_first_two, sampled_first_two
 
+from speclab.measured_k import best_k
 from speclab.policies import FixedK
 from speclab.real import FeatureDrafter, SpeculativeDecoder, train_draft
 from speclab.real.draft_store import load_draft, load_offline_draft, save_draft
 from speclab.stats import chi_square_test
-from speclab.theory import optimal_k
 
 TINY = dict(max_new_tokens=16, vocab_size=40, epochs=2, batch_size=8, progress=False, measure_c=False)
 
@@ -103,13 +103,18 @@ def test_training_record_has_loss_and_heldout_acceptance(trained):
     assert all(len(row) == record.depth and all(0 <= a <= 1 for a in row) for row in record.heldout_acceptance)
 
 
-def test_default_policy_follows_theory(target, trained):
+def test_default_policy_follows_the_measured_rates_and_costs(target, trained):
     drafter, _ = trained
-    sized = FeatureDrafter(target, drafter.head, drafter.vocab, alpha=0.7, c=0.03)
-    expected = optimal_k(0.7, 0.03, k_max=8, verify_growth=sized.verify_growth)
-    assert repr(sized.default_policy()) == repr(FixedK(expected))
+    costs = [1.0, 0.83, 0.91, 0.89, 1.05, 1.18, 1.31, 1.22, 1.57]
+    sized = FeatureDrafter(target, drafter.head, drafter.vocab, rates=[0.7, 0.6, 0.5], c=0.03, pass_costs=costs)
+    expected = best_k([0.7, 0.6, 0.5], 0.03, costs)
+    assert expected == 3 and repr(sized.default_policy()) == repr(FixedK(expected))
     out = SpeculativeDecoder(target, sized).generate(random_prompt(970, 8), 24)
     assert max(r.k for r in out.rounds) == expected
+    hopeless = FeatureDrafter(target, drafter.head, drafter.vocab, rates=[0.1], c=0.05, pass_costs=[1.0, 1.7, 2.1])
+    assert repr(hopeless.default_policy()) == repr(FixedK(0))
+    unmeasured = FeatureDrafter(target, drafter.head, drafter.vocab)
+    assert unmeasured.alpha is None and repr(unmeasured.default_policy()) == repr(FixedK(2))
 
 
 def test_saved_draft_reloads_and_refuses_a_foreign_target(tmp_path, target, trained):

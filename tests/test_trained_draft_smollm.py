@@ -10,9 +10,9 @@ import pytest
 
 from real_fixtures import torch
 
+from speclab.measured_k import best_k
 from speclab.real import OPEN_ENDED_PROMPTS, SpeculativeDecoder, chat_input_ids, load_offline_draft
 from speclab.real import draft_store
-from speclab.theory import optimal_k
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +34,8 @@ def test_offline_draft_is_exact_and_accepted_on_an_unseen_prompt(smollm, offline
     assert out.n_accepted > 0 and out.target_forwards < len(out.token_ids)
     assert record["heldout_acceptance"][-1][0] > 0.15         # well above the untrained head's 0
     assert 0 < drafter.c < 0.2
-    assert drafter.default_policy().start_k == optimal_k(drafter.alpha, drafter.c, 8, drafter.verify_growth)
+    assert len(drafter.pass_costs) == 9 and drafter.pass_costs[0] == 1.0
+    assert drafter.default_policy().start_k == best_k(drafter.rates, drafter.c, drafter.pass_costs)
 
 
 def test_offline_draft_loads_from_the_cache(smollm, offline_draft, monkeypatch):

@@ -52,10 +52,17 @@ def as_drafter(target, drafter):
 
 
 class SpeculativeDecoder:
-    """Generate with `target`, drafting with `drafter`; greedy output equals target.generate's."""
+    """Generate with `target`, drafting with `drafter`; greedy output equals target.generate's.
 
-    def __init__(self, target, drafter, tokenizer=None):
+    column_products: on a CPU, verification passes over 2-8 tokens compute each linear layer as
+    W @ x^T, which uses every core (see row_kernel.py); False keeps the stock kernel, for comparison.
+    """
+
+    def __init__(self, target, drafter, tokenizer=None, column_products: bool = True):
         check_model(target, "target")
+        if not isinstance(column_products, bool):
+            raise ValueError(f"column_products must be True or False; got {column_products!r}")
+        self.column_products = column_products
         self.target = target
         self.drafter = as_drafter(target, drafter)
         self.tokenizer = tokenizer
@@ -88,7 +95,7 @@ class SpeculativeDecoder:
     def _run(self, prompt, max_new_tokens, policy, sampling, rng) -> GenerationResult:
         synchronize(self.target.device)
         start = time.perf_counter()
-        target = CachedModel(self.target)
+        target = CachedModel(self.target, self.column_products)
         self.drafter.start(prompt, self.eos)
         wants = getattr(self.drafter, "wants_features", False)   # a feature-level (EAGLE-style) drafter
         read = functools.partial(target.forward, features=True) if wants else target.forward

@@ -18,9 +18,9 @@ import torch
 
 from .feature_head import FeatureHead
 from .offline import cache_dir
-from .trained_drafter import CPU_VERIFY_GROWTH, FeatureDrafter
+from .trained_drafter import FeatureDrafter
 
-FORMAT = "speclab-feature-draft-2"   # a new version retrains drafts saved by older code
+FORMAT = "speclab-feature-draft-3"   # a new version retrains drafts saved by older code
 
 
 class CorruptDraftError(ValueError):
@@ -55,7 +55,8 @@ def save_draft(drafter: FeatureDrafter, record, path) -> Path:
         "hidden": head.hidden, "head_dim": head.head_dim, "mlp_ratio": head.gate_up.out_features / 2 / head.hidden,
         "state": {k: v.detach().cpu() for k, v in head.state_dict().items()},
         "vocab": drafter.vocab.cpu(),
-        "alpha": drafter.alpha, "c": drafter.c, "verify_growth": drafter.verify_growth,
+        "rates": drafter.rates, "c": drafter.c, "pass_costs": drafter.pass_costs,
+        "device": str(drafter.vocab.device.type),
         "record": record.as_dict() if record is not None else None,
     }
     buffer = io.BytesIO()
@@ -93,8 +94,10 @@ def load_draft(path, target):
                          f"{payload['fingerprint'][:16]}); a draft only serves the target it was distilled from")
     head = FeatureHead(payload["hidden"], payload["head_dim"], payload["mlp_ratio"])
     head.load_state_dict(payload["state"])
-    drafter = FeatureDrafter(target, head, payload["vocab"], alpha=payload["alpha"], c=payload["c"],
-                             verify_growth=payload.get("verify_growth", CPU_VERIFY_GROWTH))
+    drafter = FeatureDrafter(target, head, payload["vocab"], rates=payload["rates"], c=payload["c"],
+                             pass_costs=payload["pass_costs"])
+    if payload.get("device") != drafter.vocab.device.type and payload["record"]:   # costs depend on the machine
+        drafter.measure_costs(payload["record"]["cost_tokens"])
     return drafter, payload["record"]
 
 

@@ -11,6 +11,8 @@ import inspect
 
 import torch
 
+from .row_kernel import MAX_ROWS, column_products
+
 
 def _cache_kwarg(model) -> str:
     """transformers >= 5.2x calls the argument `cache`; earlier 5.x calls it `past_key_values`."""
@@ -30,9 +32,10 @@ def new_cache(model):
 class CachedModel:
     """A causal LM with a KV cache covering the first `length` tokens of the sequence."""
 
-    def __init__(self, model):
+    def __init__(self, model, column_products: bool = True):
         self.model = model
         self.device = next(model.parameters()).device
+        self.column_products = column_products     # few-token passes use every CPU core (row_kernel.py)
         self.cache = new_cache(model)
         self.forwards = 0
         self._kwarg = _cache_kwarg(model)
@@ -51,10 +54,11 @@ class CachedModel:
         if last_only:
             kwargs["logits_to_keep"] = 1
         self.forwards += 1
-        if not features:
-            return self.model(input_ids=ids, **kwargs).logits[0]
-        with last_hidden_states(self.model) as seen:
-            logits = self.model(input_ids=ids, **kwargs).logits[0]
+        with column_products(self.device, self.column_products and 2 <= len(token_ids) <= MAX_ROWS):
+            if not features:
+                return self.model(input_ids=ids, **kwargs).logits[0]
+            with last_hidden_states(self.model) as seen:
+                logits = self.model(input_ids=ids, **kwargs).logits[0]
         return logits, seen[0][0]
 
     def crop(self, length: int) -> None:

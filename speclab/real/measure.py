@@ -13,10 +13,11 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import torch
 
-from .. import theory
 from .._validate import as_count
 from ..interleave import run_interleaved, spread
+from ..measured_k import best_k
 from ..policies import FixedK
 from . import prediction
 from ._checks import as_input_ids
@@ -95,8 +96,8 @@ def _summarize(drafter, ks, labels, timed, passes, prefill, max_new_tokens, temp
         verify_growth=growth_k, formula_speedup=[r.formula for r in pooled],
         predicted_speedup=[r.predicted.median for r in pooled], measured_speedup=[r.measured.median for r in pooled],
         pooled=pooled, rows=rows,
-        predicted_k=int(theory.optimal_k(alpha if np.isfinite(alpha) else 0.0, max(passes.c.median, 0.0),
-                                         k_max=max(ks), verify_growth=float(np.mean(growth_k)))),
+        predicted_k=best_k([alpha if np.isfinite(alpha) else 0.0], max(passes.c.median, 0.0),
+                           [g.median for g in passes.growth[: max(ks) + 1]]),
         recommended_k=_recommend(ks, pooled, rows),
         baseline_tokens_per_second=sum(len(b.out.token_ids) for b in base) / sum(np.median(b.seconds) for b in base),
         n_prompts=n, max_new_tokens=max_new_tokens, temperature=temperature)
@@ -146,7 +147,8 @@ def _row(label, k, runs, base, replays, prefill, growth) -> Row:
                        for rep, f in zip(replays, prefill))
     time_ratio = pred_seconds / spec_seconds if spec_seconds > 0 else float("nan")
     accepted = sum(r.out.n_accepted for r in runs)
-    flags = prediction.guard_flags(m.median, tokens / rounds, accepted, growth, k)
+    flags = prediction.guard_flags(m.median, tokens / rounds, accepted, growth, k,
+                                   prediction.growth_floor(torch.get_num_threads()))
     return Row(prompt=label, k=k, tokens=tokens, rounds=rounds, no_draft_rounds=no_draft / rounds,
                drafted=sum(r.out.n_drafted for r in runs), accepted=accepted, alpha=_pooled_alpha(runs),
                predicted=p, measured=m, predicted_tokens=predicted_tokens, token_ratio=token_ratio,

@@ -68,7 +68,7 @@ class PairMeasurement:
     measured_speedup: list        # per k, median over blocks
     pooled: list                  # Row per k, all prompts
     rows: list                    # Row per prompt and k
-    predicted_k: int              # theory.optimal_k from the pooled alpha, c and growth
+    predicted_k: int              # measured_k.best_k from the pooled alpha, c and measured t(n)/t(1)
     recommended_k: int            # best trustworthy measured k (0: do not speculate)
     baseline_tokens_per_second: float
     n_prompts: int

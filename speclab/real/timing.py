@@ -42,17 +42,17 @@ def _synchronized(fn, device):
 
 
 def target_pass_seconds(model, prompt_ids: list, max_tokens: int, repeats: int = 5,
-                        clock=time.perf_counter) -> np.ndarray:
+                        clock=time.perf_counter, column_products: bool = True) -> np.ndarray:
     """Median seconds of one cached target pass over n = 1..max_tokens new tokens (`repeats` ABBA blocks)."""
-    times = pass_times(model, None, prompt_ids, max_tokens, None, repeats, clock)
+    times = pass_times(model, None, prompt_ids, max_tokens, None, repeats, clock, column_products)
     return np.array([s.median for s in times.seconds])
 
 
 def pass_times(model, drafter, prompt_ids: list, max_tokens: int, sampling, blocks: int = 5,
-               clock=time.perf_counter) -> PassTimes:
+               clock=time.perf_counter, column_products: bool = True) -> PassTimes:
     """Time target passes over 1..max_tokens tokens and one draft step (when a drafter is given),
-    interleaved in ABBA blocks."""
-    state = CachedModel(model)
+    interleaved in ABBA blocks. column_products: the kernel verification passes use (row_kernel.py)."""
+    state = CachedModel(model, column_products)
     rng = np.random.default_rng(0)
     with torch.inference_mode():
         state.forward(prompt_ids, last_only=True)

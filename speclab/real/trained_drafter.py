@@ -12,14 +12,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..measured_k import best_k
 from ..policies import FixedK
 from ..verify import sample_categorical
 from .drafter import EMPTY, Draft
 from .feature_head import FeatureHead, HeadCache
 
-#: Extra target cost per verified draft when none was measured (SmolLM2-135M on a 2-core CPU:
-#: t(n)/t(1) - 1 is about 0.1 per token); training measures it on the machine it runs on.
-CPU_VERIFY_GROWTH = 0.1
+#: The k used when the draft's acceptance or costs were never measured.
+UNMEASURED_K = 2
 
 
 class FeatureDrafter:
@@ -28,8 +28,7 @@ class FeatureDrafter:
     name = "trained draft (feature head)"
     wants_features = True
 
-    def __init__(self, target, head: FeatureHead, vocab, alpha: float | None = None, c: float | None = None,
-                 verify_growth: float = CPU_VERIFY_GROWTH):
+    def __init__(self, target, head: FeatureHead, vocab, rates=None, c: float | None = None, pass_costs=None):
         width = int(target.get_input_embeddings().weight.shape[1])
         if not isinstance(head, FeatureHead) or head.hidden != width:
             raise ValueError(f"head must be a FeatureHead of hidden size {width} (the target's), trained for this "
@@ -45,7 +44,9 @@ class FeatureDrafter:
         self.embed = target.get_input_embeddings()
         self.rows = target.get_output_embeddings().weight.detach()[self.vocab]
         self.full_size = int(target.get_output_embeddings().weight.shape[0])
-        self.alpha, self.c, self.verify_growth = alpha, c, verify_growth
+        self.rates = None if rates is None else [float(r) for r in rates]   # held-out acceptance per depth
+        self.c = c                                                            # draft step / target step
+        self.pass_costs = None if pass_costs is None else [float(x) for x in pass_costs]  # t(n)/t(1), n = 1..
         self._cache, self._features, self._eos, self._forwards = HeadCache(), [], frozenset(), 0
         self._true_entries = 0
 
@@ -108,16 +109,27 @@ class FeatureDrafter:
         """Draft forward passes (catch-up and drafting steps) in the current generation."""
         return self._forwards
 
+    @property
+    def alpha(self) -> float | None:
+        """Mean held-out acceptance over the trained depths (None when never measured)."""
+        return None if not self.rates else float(np.mean(self.rates))
+
     def default_policy(self):
-        """The k theory picks from this draft's measured alpha, c and verify growth, else a safe k = 2.
+        """FixedK(k) with the k that maximizes the expected speedup from this draft's measured
+        acceptance per depth, c and target pass costs (measured_k.best_k); k = 2 when unmeasured.
 
-        k = 0 (plain decoding) when theory says this draft cannot pay on the machine it was measured on.
+        k = 0 (plain decoding) when no k is expected to pay on the machine the costs were measured on.
         """
-        from ..theory import optimal_k
+        if not self.rates or self.c is None or not self.pass_costs:
+            return FixedK(UNMEASURED_K)
+        return FixedK(best_k(self.rates, self.c, self.pass_costs))
 
-        if self.alpha is None or self.c is None:
-            return FixedK(2)
-        return FixedK(optimal_k(self.alpha, self.c, k_max=8, verify_growth=self.verify_growth))
+    def measure_costs(self, tokens: list) -> None:
+        """Measure c and the target's pass costs t(n)/t(1) on this machine, with `tokens` as context."""
+        from .draft_cost import measure_draft_cost, measure_pass_costs
+
+        self.c = measure_draft_cost(self, self.target, tokens)
+        self.pass_costs = measure_pass_costs(self.target, tokens)
 
     def __repr__(self) -> str:
         return f"FeatureDrafter(vocab={len(self.vocab)}, hidden={self.head.hidden})"

@@ -100,13 +100,11 @@ def train_draft(target, tokenizer=None, prompts=None, heldout=None, max_new_toke
     record.train_seconds = time.perf_counter() - begin
 
     record.alpha = float(np.mean(record.heldout_acceptance[-1]))
-    drafter = FeatureDrafter(target, head, vocab, alpha=record.alpha)
+    drafter = FeatureDrafter(target, head, vocab, rates=record.heldout_acceptance[-1])
     if measure_c:                                     # the costs the default k is chosen from
-        from .draft_cost import measure_draft_cost, measure_verify_growth
-
-        tokens = data[0].tokens.tolist()
-        record.c = drafter.c = measure_draft_cost(drafter, target, tokens)
-        record.verify_growth = drafter.verify_growth = measure_verify_growth(target, tokens)
+        record.cost_tokens = held[0].tokens.tolist()
+        drafter.measure_costs(record.cost_tokens)
+        record.c, record.pass_costs = drafter.c, drafter.pass_costs
     return drafter, record
 
 

@@ -1,0 +1,52 @@
+"""Choosing k from measured per-depth acceptance and measured pass costs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from speclab import theory
+from speclab.measured_k import best_k, speedups, tokens_per_pass
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.3, 0.8, 1.0])
+@pytest.mark.parametrize("k", [1, 4, 9])
+def test_constant_rates_give_theorys_expected_tokens(alpha, k):
+    assert tokens_per_pass([alpha] * k) == pytest.approx(theory.expected_tokens(alpha, k), rel=1e-12)
+
+
+@pytest.mark.parametrize("alpha,c,growth", [(0.7, 0.05, 0.0), (0.4, 0.02, 0.1), (0.9, 0.2, 0.3)])
+def test_linear_costs_and_one_alpha_give_theorys_speedups(alpha, c, growth):
+    costs = 1.0 + growth * np.arange(12)
+    ks = np.arange(12)
+    np.testing.assert_allclose(speedups([alpha], c, costs), theory.speedup(alpha, ks, c, growth), rtol=1e-12)
+    assert best_k([alpha], c, costs) == theory.optimal_k(alpha, c, k_max=11, verify_growth=growth)
+
+
+def test_a_hand_computed_choice():
+    # k=1: 1.5 / 1.1 = 1.364;  k=2: (1 + 0.5 + 0.1) / 1.2 = 1.333
+    np.testing.assert_allclose(speedups([0.5, 0.2], 0.1, [1, 1, 1]), [1.0, 1.5 / 1.1, 1.6 / 1.2])
+    assert best_k([0.5, 0.2], 0.1, [1, 1, 1]) == 1
+
+
+def test_rates_beyond_the_list_repeat_its_last_value():
+    np.testing.assert_allclose(speedups([0.5, 0.4], 0.0, [1, 1, 1, 1])[3], 1 + 0.5 + 0.2 + 0.08)
+
+
+def test_cheap_short_passes_favour_the_k_they_make_cheap():
+    cpu = [1.0, 0.83, 0.91, 0.89, 1.05, 1.18, 1.31, 1.22, 1.57]     # measured shape: not a line
+    assert best_k([0.3], 0.05, cpu) >= 1
+    assert best_k([0.0], 0.05, [1.0, 1.5, 1.7]) == 0
+
+
+def test_a_gain_under_one_percent_is_not_worth_drafting():
+    assert best_k([0.005], 0.0, [1.0, 1.0]) == 0
+    assert best_k([0.02], 0.0, [1.0, 1.0]) == 1
+
+
+@pytest.mark.parametrize("rates,costs,word", [([1.2], [1, 1], "rates"), ([], [1, 1], "rates"),
+                                               ([float("nan")], [1, 1], "rates"), ([0.5], [], "pass_costs"),
+                                               ([0.5], [1, 0], "pass_costs"), ([0.5], [1, -1], "pass_costs")])
+def test_bad_input_names_the_argument(rates, costs, word):
+    with pytest.raises(ValueError, match=word):
+        speedups(rates, 0.05, costs)
