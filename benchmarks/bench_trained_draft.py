@@ -1,12 +1,22 @@
 """Benchmark: the trained feature draft on the offline SmolLM2-135M, open-ended prompts, greedy.
 
-The draft is loaded from the speclab cache (trained first, once, if absent). For each open-ended
-prompt (none in the training set) the target's own KV-cached `generate` and speculative decoding
-with the draft's default k run interleaved, `--repeats` times; the speedup is the median of the
-paired ratios (min..max beside it). Theory's prediction uses the measured alpha (greedy: the
-fraction of examined drafts that matched), the measured c and the CPU's verification growth.
+The draft is loaded from the speclab cache (trained first, once, if absent). On each open-ended
+prompt (none in the training set) these run in interleaved ABBA blocks (speclab.interleave), and
+every speedup is the median of paired ratios over Hugging Face's own KV-cached `generate`, with
+[min-max] over the blocks:
 
-    python benchmarks/bench_trained_draft.py [--max-new-tokens 96] [--repeats 5]
+- "draft (defaults)": SpeculativeDecoder(model, draft).generate(ids) with no k: the draft's own k;
+- "draft, stock kernel": the same k with column_products=False, i.e. without the kernel that lets a
+  verification pass use both cores (speclab.real.row_kernel): the draft's share without it;
+- "plain, 2-row passes": plain decoding that pads every pass with one dummy token, so it too uses
+  both cores: the strictest baseline, what the draft adds beyond the kernel;
+- "prompt lookup": speclab's prompt lookup with its defaults (nothing to copy here: about 1x).
+
+Every output is checked to be identical to `generate`'s. The prediction beside each measurement
+is speclab.measured_k.speedups from the draft's held-out acceptance per depth, its c and the
+target's measured t(n)/t(1).
+
+    python benchmarks/bench_trained_draft.py [--max-new-tokens 96] [--repeats 3] [--threads N]
 
 Goals (issue 8): >= 1.3x on every prompt (aiming for 1.6x); alpha >= 0.6 on held-out prompts.
 """
@@ -14,64 +24,77 @@ Goals (issue 8): >= 1.3x on every prompt (aiming for 1.6x); alpha >= 0.6 on held
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import torch
 from tqdm.auto import tqdm
 
-from speclab.real import OPEN_ENDED_PROMPTS, SpeculativeDecoder, chat_input_ids, hf_generate, load_offline_draft, \
-    load_offline_model
-from speclab.theory import speedup
+from speclab.interleave import run_interleaved
+from speclab.measured_k import speedups
+from speclab.real import OPEN_ENDED_PROMPTS, PromptLookupDrafter, SpeculativeDecoder, chat_input_ids, hf_generate, \
+    load_offline_draft, load_offline_model
+from speclab.real.baselines import two_row_autoregressive
+
+BASE, DRAFT, STOCK, PADDED, LOOKUP = ("hf generate", "draft (defaults)", "draft, stock kernel",
+                                      "plain, 2-row passes", "prompt lookup")
+
+
+def methods(model, tokenizer, drafter, k: int) -> dict:
+    """name -> function(ids, max_new_tokens) returning an object with token_ids and seconds."""
+    draft = SpeculativeDecoder(model, drafter, tokenizer)
+    stock = SpeculativeDecoder(model, drafter, tokenizer, column_products=False)
+    lookup = SpeculativeDecoder(model, PromptLookupDrafter(), tokenizer)
+    return {
+        BASE: lambda ids, n: hf_generate(model, ids, n),
+        DRAFT: lambda ids, n: draft.generate(ids, n),
+        STOCK: lambda ids, n: stock.generate(ids, n, k=k),
+        PADDED: lambda ids, n: two_row_autoregressive(model, ids, n),
+        LOOKUP: lambda ids, n: lookup.generate(ids, n),
+    }
 
 
 def run(max_new_tokens: int, repeats: int) -> None:
     model, tokenizer = load_offline_model()
     torch.set_grad_enabled(False)
-    begin = time.perf_counter()
     drafter, record = load_offline_draft(model, tokenizer)
-    print(f"draft ready in {time.perf_counter() - begin:.1f} s; its one-time training took "
-          f"{record['generate_seconds'] + record['train_seconds']:.0f} s (writing text "
-          f"{record['generate_seconds']:.0f} s + fitting {record['train_seconds']:.0f} s, "
-          f"{record['n_tokens']} tokens); held-out greedy agreement by depth: "
-          + ", ".join(f"{a:.2f}" for a in record["heldout_acceptance"][-1]))
-    policy = drafter.default_policy()
-    k = max(1, policy.start_k)          # the draft's own k; at least 1, so the draft is measured at work
-    print(f"c = {drafter.c:.3f} (one draft step / one target step), verify growth {drafter.verify_growth:.2f} "
-          f"per extra token, default policy {policy!r} (theory's optimal k; 0 = plain decoding); measured at "
-          f"k = {k}, greedy, {max_new_tokens} new tokens, {repeats} interleaved repeats per prompt\n")
-    decoder = SpeculativeDecoder(model, drafter, tokenizer)
-    header = f"{'prompt':<9} {'speedup (min..max)':>20} {'predicted':>9} {'alpha':>6} {'tok/pass':>8} {'k':>3}"
-    print(header)
-    print("-" * len(header))
-    bar = tqdm(total=len(OPEN_ENDED_PROMPTS) * repeats, desc="benchmark", leave=False)
-    for name, text in OPEN_ENDED_PROMPTS.items():
-        ids = chat_input_ids(tokenizer, text)
-        ratios, outs = [], []
-        for _ in range(repeats):                 # interleaved: a load spike hits both sides alike
-            base = hf_generate(model, ids, max_new_tokens)
-            out = decoder.generate(ids, max_new_tokens, k=k)
-            if out.token_ids != base.token_ids:
-                raise AssertionError(f"{name}: speculative output differs from generate's")
-            ratios.append(base.seconds / out.seconds)
-            outs.append(out)
-            bar.update()
-        out = outs[-1]
-        per_pass = len(out.token_ids) / out.target_forwards
-        predicted = speedup(out.alpha, k, drafter.c, drafter.verify_growth)
-        bar.clear()
-        print(f"{name:<9} {statistics.median(ratios):>7.2f}x ({min(ratios):.2f}..{max(ratios):.2f}) "
-              f"{predicted:>8.2f}x {out.alpha:>6.2f} {per_pass:>8.2f} {k:>3}")
-    bar.close()
+    k = drafter.default_policy().start_k
+    rates = record["heldout_acceptance"][-1]
+    print(f"draft: trained in {record['generate_seconds'] + record['train_seconds']:.0f} s (writing "
+          f"{record['generate_seconds']:.0f} s + fitting {record['train_seconds']:.0f} s, {record['n_tokens']} "
+          f"tokens); held-out acceptance by depth {', '.join(f'{a:.2f}' for a in rates)}; c = {drafter.c:.3f}; "
+          f"t(n)/t(1), n = 1..{len(drafter.pass_costs)}: {', '.join(f'{x:.2f}' for x in drafter.pass_costs)}")
+    predicted = speedups(drafter.rates, drafter.c, drafter.pass_costs)
+    print(f"default k = {k} (predicted {predicted[k]:.2f}x); greedy, {max_new_tokens} new tokens, "
+          f"{repeats} ABBA blocks, {torch.get_num_threads()} torch thread(s)\n")
+    runners = methods(model, tokenizer, drafter, max(k, 1))
+    ids = {name: chat_input_ids(tokenizer, text) for name, text in OPEN_ENDED_PROMPTS.items()}
+    calls = {(p, m): (lambda fn=fn, x=ids[p]: fn(x, max_new_tokens)) for p in ids for m, fn in runners.items()}
+    calls[(next(iter(ids)), BASE)]()                                      # warm-up, untimed
+    with tqdm(total=2 * repeats * len(calls), desc="benchmark", leave=False) as bar:
+        timed = run_interleaved(calls, repeats, progress=bar)
+    names = list(runners)[1:]
+    print(f"{'prompt':<9}" + "".join(f"{m:>24}" for m in names) + f"{'draft vs padded':>18}{'alpha':>7}"
+          f"{'tok/pass':>9}{'predicted':>10}")
+    for p in ids:
+        out = {m: timed.results[(p, m)] for m in runners}
+        for m, o in out.items():
+            if o.token_ids != out[BASE].token_ids:
+                raise AssertionError(f"{p}: {m} output differs from generate's")
+        spec = out[DRAFT]
+        cells = "".join(f"{format(timed.ratio((p, BASE), (p, m))):>24}" for m in names)
+        print(f"{p:<9}{cells}{format(timed.ratio((p, PADDED), (p, DRAFT))):>18}{spec.alpha:>7.2f}"
+              f"{len(spec.token_ids) / spec.target_forwards:>9.2f}{predicted[k]:>9.2f}x")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-new-tokens", type=int, default=96)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3, help="ABBA blocks (each runs everything twice)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
     args = parser.parse_args()
     if args.max_new_tokens < 1 or args.repeats < 1:
         parser.error("--max-new-tokens and --repeats must be >= 1")
+    if args.threads:
+        torch.set_num_threads(args.threads)
     run(args.max_new_tokens, args.repeats)
 
 

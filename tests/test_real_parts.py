@@ -254,17 +254,36 @@ def test_measure_cli_arguments(tmp_path):
 
 
 def test_baselines_agree_on_greedy_tokens():
-    """The side-by-side baselines (own k=0 loop, HF plain, HF assisted, HF prompt lookup) decode alike."""
-    from speclab.real import autoregressive, hf_generate
+    """The side-by-side baselines (own k=0 loop, two-row passes, HF plain, HF assisted, HF prompt lookup)
+    decode alike."""
+    from speclab.real import autoregressive, hf_generate, two_row_autoregressive
 
     target, draft = tiny_gpt2(0, layers=3), tiny_gpt2(1)
     prompt = random_prompt(3, 9)
-    runs = [autoregressive(target, prompt, 16), hf_generate(target, prompt, 16),
-            hf_generate(target, prompt, 16, assistant_model=draft),
+    runs = [autoregressive(target, prompt, 16), two_row_autoregressive(target, prompt, 16),
+            hf_generate(target, prompt, 16), hf_generate(target, prompt, 16, assistant_model=draft),
             hf_generate(target, prompt, 16, prompt_lookup_num_tokens=4)]
-    assert [r.name for r in runs] == ["autoregressive", "hf generate", "hf assisted", "hf prompt lookup"]
+    assert [r.name for r in runs] == ["autoregressive", "two-row autoregressive", "hf generate", "hf assisted",
+                                      "hf prompt lookup"]
     assert all(r.token_ids == runs[0].token_ids and r.seconds > 0 for r in runs)
     assert len(runs[0].token_ids) == 16
+
+
+def test_two_row_passes_read_the_next_token_and_one_dummy():
+    from speclab.real import SpeculativeDecoder
+    from speclab.real.baselines import DummyDrafter
+    from speclab.policies import FixedK
+
+    target = tiny_gpt2(0, layers=2)
+    seen = []
+    hook = target.register_forward_hook(lambda module, args, kwargs, out: seen.append(kwargs["input_ids"].shape[1]),
+                                        with_kwargs=True)
+    try:
+        out = SpeculativeDecoder(target, DummyDrafter(63)).generate(random_prompt(4, 9), 12, policy=FixedK(1))
+    finally:
+        hook.remove()
+    assert seen[0] == 8 and set(seen[1:-1]) == {2}            # prefill, then two rows per pass
+    assert out.token_ids == hf_greedy(target, random_prompt(4, 9), 12)
 
 
 def test_target_pass_seconds_per_size():

@@ -17,7 +17,7 @@ from speclab.real import FeatureDrafter, SpeculativeDecoder, train_draft
 from speclab.real.draft_store import load_draft, load_offline_draft, save_draft
 from speclab.stats import chi_square_test
 
-TINY = dict(max_new_tokens=16, vocab_size=40, epochs=2, batch_size=8, progress=False, measure_c=False)
+TINY = dict(max_new_tokens=16, vocab_size=40, epochs=2, batch_size=8, depth=3, progress=False, measure_c=False)
 
 
 def tiny_prompts(n: int, first_seed: int = 0, vocab: int = 64) -> list:
@@ -101,6 +101,12 @@ def test_training_record_has_loss_and_heldout_acceptance(trained):
     assert len(record.loss) == record.steps[-1] and record.loss[-1] < record.loss[0]
     assert record.heldout_steps[-1] == record.steps[-1]
     assert all(len(row) == record.depth and all(0 <= a <= 1 for a in row) for row in record.heldout_acceptance)
+
+
+def test_a_draft_trained_one_deep_is_still_measured_three_deep(target):
+    drafter, record = train_tiny(target, depth=1, epochs=1)
+    assert record.depth == 1 and all(len(row) == 3 for row in record.heldout_acceptance)
+    assert drafter.rates == record.heldout_acceptance[-1] and drafter.alpha == record.alpha == drafter.rates[0]
 
 
 def test_default_policy_follows_the_measured_rates_and_costs(target, trained):

@@ -11,6 +11,7 @@ import importlib
 
 _HOME = {
     "BaselineResult": "baselines", "autoregressive": "baselines", "hf_generate": "baselines",
+    "two_row_autoregressive": "baselines",
     "SpeculativeDecoder": "decoder", "DraftModelDrafter": "draft_model", "Draft": "drafter",
     "EarlyExitDrafter": "early_exit", "truncated_model": "early_exit",
     "HubUnavailableError": "hub", "load_gpt2_pair": "hub", "load_hub_model": "hub",

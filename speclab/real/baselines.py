@@ -2,6 +2,9 @@
 
 - `autoregressive`: the target alone, KV-cached, one token per forward pass (this package's
   runner with k = 0, so it pays exactly the same per-step overhead);
+- `two_row_autoregressive`: the same, but every pass also reads one dummy token (then dropped), so
+  on a CPU it gets the multi-core kernel verification passes get (row_kernel.py): the strict
+  baseline that shows what a draft adds beyond that kernel;
 - `hf_generate`: Hugging Face `generate` itself: plain KV-cached decoding, assisted generation
   with a draft model (`assistant_model=`), or its prompt lookup (`prompt_lookup_num_tokens=`).
 """
@@ -41,6 +44,40 @@ def autoregressive(target, input_ids, max_new_tokens: int, temperature: float = 
     out = SpeculativeDecoder(target, PromptLookupDrafter(), tokenizer).generate(
         input_ids, max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed, policy=FixedK(0))
     return BaselineResult("autoregressive", out.token_ids, out.seconds)
+
+
+class DummyDrafter:
+    """Drafts one fixed token every round (the last vocabulary id: rarely right), costing nothing."""
+
+    name = "one dummy token per pass"
+    forwards = 0
+
+    def __init__(self, token: int):
+        self.token = int(token)
+
+    def start(self, prompt_ids, eos=frozenset()) -> None:
+        pass
+
+    def propose(self, tokens, k, sampling, rng):
+        from .drafter import Draft
+
+        return Draft([self.token] if k > 0 else [], None)
+
+    def feedback(self, valid_length: int, n_drafted: int, n_accepted: int) -> None:
+        pass
+
+
+def two_row_autoregressive(target, input_ids, max_new_tokens: int, tokenizer=None) -> BaselineResult:
+    """Greedy plain decoding whose passes read two rows: the next token and a dummy one.
+
+    The output is the target's greedy output (a dummy that happens to be right is simply kept).
+    """
+    from .decoder import SpeculativeDecoder
+    from ._checks import vocab_size
+
+    dummy = DummyDrafter(vocab_size(target) - 1)
+    out = SpeculativeDecoder(target, dummy, tokenizer).generate(input_ids, max_new_tokens, policy=FixedK(1))
+    return BaselineResult("two-row autoregressive", out.token_ids, out.seconds)
 
 
 def hf_generate(target, input_ids, max_new_tokens: int, temperature: float = 0.0, top_k=None, top_p=None,

@@ -45,7 +45,7 @@ def _timed(fn, device) -> float:
     return time.perf_counter() - start
 
 
-def measure_pass_costs(target, tokens: list, max_tokens: int = 9, repeats: int = 5) -> list:
+def measure_pass_costs(target, tokens: list, max_tokens: int = 9, repeats: int = 3) -> list:
     """t(n)/t(1) for n = 1..max_tokens: one cached target pass over n tokens against one token
     (medians of `repeats` ABBA blocks, with the kernel verification uses)."""
     from .timing import target_pass_seconds

@@ -53,8 +53,8 @@ OPEN_ENDED_PROMPTS = {
 }
 
 
-def training_prompts(n: int = 320, seed: int = 0) -> list:
-    """n distinct (template, topic) instructions, drawn without replacement by a seeded generator."""
+def training_prompts(n: int | None = None, seed: int = 0) -> list:
+    """n distinct (template, topic) instructions (default: all of them), in a seeded random order."""
     pairs = [(t, topic) for t in TEMPLATES for topic in TOPICS]
     order = np.random.default_rng(seed).permutation(len(pairs))[:n]
     return [pairs[i][0].format(topic=pairs[i][1]) for i in order]

@@ -41,7 +41,7 @@ def as_prompt_ids(prompts, tokenizer) -> list:
     return ids
 
 
-def generate_sequences(target, prompt_ids: list, max_new_tokens: int, eos, batch_size: int = 32,
+def generate_sequences(target, prompt_ids: list, max_new_tokens: int, eos, batch_size: int = 96,
                        pad_id: int = 0, progress: bool = True, desc: str = "target writes training text") -> list:
     """The target's greedy answers to every prompt, with their features, in batches (left padded)."""
     out = []

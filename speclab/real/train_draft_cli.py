@@ -11,7 +11,7 @@ from __future__ import annotations
 def add_train_draft_arguments(parser) -> None:
     """Add the train-draft options to an argparse (sub)parser."""
     parser.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
-    parser.add_argument("--epochs", type=int, default=2, help="passes over the self-generated text (default 2)")
+    parser.add_argument("--epochs", type=int, default=5, help="passes over the self-generated text (default 5)")
     parser.add_argument("--force", action="store_true", help="train even when a cached draft exists")
     parser.add_argument("--out", default=None, help="where to save the draft (default: the speclab cache)")
     parser.add_argument("--device", default=None, help="e.g. cuda; default: the CPU")

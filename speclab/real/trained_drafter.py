@@ -111,8 +111,8 @@ class FeatureDrafter:
 
     @property
     def alpha(self) -> float | None:
-        """Mean held-out acceptance over the trained depths (None when never measured)."""
-        return None if not self.rates else float(np.mean(self.rates))
+        """Held-out acceptance of the first draft (None when never measured)."""
+        return None if not self.rates else self.rates[0]
 
     def default_policy(self):
         """FixedK(k) with the k that maximizes the expected speedup from this draft's measured

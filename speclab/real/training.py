@@ -1,16 +1,22 @@
 """Train the feature-level draft by self-distillation: `train_draft(target, tokenizer)` -> (drafter, record).
 
 1. The target answers the built-in prompts (greedy, batched); its tokens and features are kept.
+   On a CPU a bfloat16 copy of the target writes the training text, twice as fast: the draft
+   only needs text like the target's. The held-out text is written by the target itself.
 2. The restricted vocabulary is the target's most frequent answer tokens (FR-Spec).
 3. The FeatureHead learns to match the target's next-token distribution over that vocabulary,
    drafting `depth` tokens deep on its own predicted features (EAGLE-3's training-time test), so
-   deeper drafts see at training what they will see when drafting.
-4. Held-out prompts give the acceptance (greedy agreement per depth) as training goes.
+   deeper drafts see at training what they will see when drafting. The default is depth 1:
+   on a CPU's budget the first draft is the one worth the fitting time (k = 1 wins there).
+   On a CPU with bfloat16 support the fit runs under bfloat16 autocast (about 1.8x faster,
+   the same held-out acceptance in our runs).
+4. Held-out prompts give the acceptance (greedy agreement at depths 1..3) as training goes.
 Everything is seeded: same seed, same weights.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -24,6 +30,11 @@ from .draft_prompts import held_out_prompts, training_prompts
 from .feature_head import FeatureHead
 from .self_distill import as_prompt_ids, generate_sequences
 from .trained_drafter import FeatureDrafter
+
+
+#: Held-out acceptance is measured this many drafts deep, whatever depth training unrolls, so
+#: the default k sees what deeper drafts of this head would really achieve.
+EVALUATED_DEPTHS = 3
 
 
 @dataclass
@@ -46,7 +57,7 @@ class TrainingRecord:
     seed: int = 0
     generate_seconds: float = 0.0
     train_seconds: float = 0.0
-    alpha: float = float("nan")          # mean held-out greedy agreement over depths 1..depth (last evaluation)
+    alpha: float = float("nan")          # held-out greedy agreement of the first draft (last evaluation)
     c: float = float("nan")              # one draft step / one cached target step, measured after training
     verify_growth: float = float("nan")  # extra target cost per verified token, measured on this machine
 
@@ -59,13 +70,15 @@ class TrainingRecord:
 
 
 def train_draft(target, tokenizer=None, prompts=None, heldout=None, max_new_tokens: int = 96,
-                vocab_size: int = 4096, depth: int = 3, epochs: int = 2, batch_size: int = 8,
-                lr: float = 2e-3, seed: int = 0, progress: bool = True, measure_c: bool = True):
+                vocab_size: int = 4096, depth: int = 1, epochs: int = 5, batch_size: int = 8,
+                lr: float = 2e-3, seed: int = 0, progress: bool = True, measure_c: bool = True,
+                fast_writer: bool = True):
     """Train a FeatureDrafter for `target` on its own answers; returns (drafter, TrainingRecord).
 
     prompts / heldout: strings (chat-formatted with the tokenizer) or token-id lists; default the
     built-in training prompts and held-out topics. vocab_size: rows of the target's head the draft
-    scores. depth: how many tokens deep training drafts on its own features.
+    scores. depth: how many tokens deep training drafts on its own features. fast_writer: on a
+    CPU, a bfloat16 copy of the target writes the training text (False: the target itself).
     """
     max_new_tokens = as_count(max_new_tokens, "max_new_tokens", minimum=1)
     vocab_size = as_count(vocab_size, "vocab_size", minimum=2)
@@ -82,7 +95,8 @@ def train_draft(target, tokenizer=None, prompts=None, heldout=None, max_new_toke
     record = TrainingRecord(n_prompts=len(train_ids), depth=depth, seed=seed)
 
     begin = time.perf_counter()
-    data = generate_sequences(target, train_ids, max_new_tokens, eos, pad_id=pad, progress=progress)
+    data = generate_sequences(_writer(target, fast_writer), train_ids, max_new_tokens, eos, pad_id=pad,
+                              progress=progress)
     held = generate_sequences(target, heldout_ids, max_new_tokens, eos, pad_id=pad, progress=progress,
                               desc="target writes held-out text")
     record.generate_seconds = time.perf_counter() - begin
@@ -99,13 +113,29 @@ def train_draft(target, tokenizer=None, prompts=None, heldout=None, max_new_toke
     _fit(head, target, vocab, data, held, record, depth, epochs, batch_size, lr, generator, progress)
     record.train_seconds = time.perf_counter() - begin
 
-    record.alpha = float(np.mean(record.heldout_acceptance[-1]))
+    record.alpha = float(record.heldout_acceptance[-1][0])
     drafter = FeatureDrafter(target, head, vocab, rates=record.heldout_acceptance[-1])
     if measure_c:                                     # the costs the default k is chosen from
         record.cost_tokens = held[0].tokens.tolist()
         drafter.measure_costs(record.cost_tokens)
         record.c, record.pass_costs = drafter.c, drafter.pass_costs
     return drafter, record
+
+
+def _writer(target, fast: bool):
+    """A bfloat16 copy of a float32 CPU target (batched generation runs about twice as fast in
+    bfloat16 on a CPU with AVX-512 BF16); the target itself otherwise."""
+    weight = target.get_input_embeddings().weight
+    if not fast or weight.device.type != "cpu" or weight.dtype != torch.float32 or not _cpu_has_bf16():
+        return target
+    return copy.deepcopy(target).to(torch.bfloat16)
+
+
+def _cpu_has_bf16() -> bool:
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
 
 
 def _pad_id(target, tokenizer) -> int:
@@ -198,7 +228,9 @@ def _fit(head, target, vocab, data, held, record, depth, epochs, batch_size, lr,
     for _ in range(epochs):
         for batch in _batches(data, batch_size, generator):
             feats, embedded, _, lengths, _ = _collate(batch, embed)
-            loss, _ = _losses(head, rows, feats, embedded, lengths, depth)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=_cpu_has_bf16()):   # about 1.8x faster
+                loss, _ = _losses(head, rows, feats, embedded, lengths, depth)
+            loss = loss.float()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(head.parameters(), 1.0)
@@ -209,7 +241,8 @@ def _fit(head, target, vocab, data, held, record, depth, epochs, batch_size, lr,
             record.loss.append(float(loss.detach()))
             if step % evaluate_every == 0 or step == total:
                 record.heldout_steps.append(step)
-                record.heldout_acceptance.append(heldout_acceptance(head, rows, vocab, held, embed, depth))
+                record.heldout_acceptance.append(heldout_acceptance(head, rows, vocab, held, embed,
+                                                                    max(depth, EVALUATED_DEPTHS)))
                 bar.set_postfix(loss=f"{float(loss.detach()):.2f}", accept=f"{record.heldout_acceptance[-1][0]:.2f}")
             bar.update()
     bar.close()

@@ -113,7 +113,11 @@ one-token time to get $t(n)/t(1)$, the cost of verifying $n$ tokens in units of 
 it: the roofline model of the same model in fp16 on an H100, batch 1.
 
 The timing depends on this machine and on what else runs on it, so your numbers will differ from
-anyone else's; the cell prints what it measured.
+anyone else's; the cell prints what it measured. It measures twice. speclab's passes over 2 to 8
+tokens compute each linear layer as $W x^\\top$, one product that splits $W$ over every core
+(`speclab.real.row_kernel`); torch's stock kernel, on the CPUs we measured, handles a few rows one
+at a time on one core, so there a pass over $n$ tokens costs nearly $n$ steps (notebook 07,
+section 5, shows what that does to a draft).
 """),
     code("""
 import torch
@@ -125,8 +129,10 @@ model, tokenizer = load_offline_model()
 n_params = sum(p.numel() for p in model.parameters())
 prompt_ids = chat_input_ids(tokenizer, PROMPTS["repeat"])
 seconds = target_pass_seconds(model, prompt_ids, max_tokens=8, repeats=3)
+stock = target_pass_seconds(model, prompt_ids, max_tokens=8, repeats=3, column_products=False)
 print(f"{n_params / 1e6:.0f}M parameters in {model.dtype}; one-token pass {seconds[0] * 1e3:.1f} ms")
-print("measured t(n)/t(1), n = 1..8:", (seconds / seconds[0]).round(2))
+print("measured t(n)/t(1), n = 1..8:       ", (seconds / seconds[0]).round(2))
+print("the same with torch's stock kernel: ", (stock / stock[0]).round(2))
 """, tags=(IGNORE_OUTPUT,)),
     code("""
 fig = roofline_plots.plot_verify_cost(seconds, params=n_params, accelerator=gpu)
