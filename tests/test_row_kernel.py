@@ -1,4 +1,4 @@
-"""The few-row kernel: (W @ x^T)^T for 2..MAX_ROWS rows, the stock F.linear everywhere else."""
+"""The few-row kernel: (W @ x^T)^T for 2..max_rows() rows, the stock F.linear everywhere else."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from speclab.real.kv_cache import CachedModel  # noqa: E402
-from speclab.real.row_kernel import MAX_ROWS, ColumnProducts, column_products  # noqa: E402
+from speclab.real.row_kernel import MAX_ROWS, ColumnProducts, column_products, max_rows  # noqa: E402
 
 linear = torch.nn.functional.linear
 
@@ -33,7 +33,8 @@ class CountingProducts(ColumnProducts):
 
 
 @pytest.mark.parametrize("rows", range(2, MAX_ROWS + 1))
-def test_few_rows_match_the_stock_kernel_to_rounding(rows):
+def test_few_rows_match_the_stock_kernel_to_rounding(monkeypatch, rows):
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
     gen = torch.Generator().manual_seed(rows)
     x, w = torch.randn(1, rows, 96, generator=gen), torch.randn(200, 96, generator=gen)
     with ColumnProducts():
@@ -61,6 +62,12 @@ def test_few_rows_are_routed_and_a_bias_is_left_to_the_stock_kernel():
         with_bias = linear(x, w, b)
     assert counting.routed == 1
     assert torch.equal(with_bias, linear(x, w, b))
+
+
+@pytest.mark.parametrize("threads,rows", [(1, 4), (2, 8), (16, MAX_ROWS)])
+def test_the_row_limit_follows_the_thread_count(monkeypatch, threads, rows):
+    monkeypatch.setattr(torch, "get_num_threads", lambda: threads)
+    assert max_rows() == rows and ColumnProducts().max_rows == rows
 
 
 def test_only_a_cpu_gets_the_mode():
@@ -91,6 +98,7 @@ def test_a_cached_pass_gives_the_same_logits_and_features_either_way(n):
 
 
 def test_a_cached_pass_over_a_few_tokens_routes_every_projection(monkeypatch):
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
     model = tiny_llama()
     made = []
 
