@@ -209,3 +209,19 @@ def test_a_head_of_the_wrong_width_is_refused(target, trained):
         FeatureDrafter(target, FeatureHead(48, head_dim=16), drafter.vocab)
     with pytest.raises(ValueError, match="vocab"):
         FeatureDrafter(target, drafter.head, [0, 64])
+
+
+def test_a_draft_measured_on_another_device_remeasures_its_costs(tmp_path, target, trained, monkeypatch):
+    from speclab.real import draft_store
+
+    drafter, record = trained
+    path = save_draft(drafter, record, tmp_path / "moved.draft")
+    payload = draft_store.read_payload(path)
+    calls = []
+    monkeypatch.setattr(FeatureDrafter, "measure_costs", lambda self, tokens: calls.append(tokens))
+    load_draft(path, target)
+    assert calls == []                                      # measured on this device: kept as saved
+    moved = {**payload, "device": "cuda", "record": {**payload["record"], "cost_tokens": [5, 6, 7, 8]}}
+    monkeypatch.setattr(draft_store, "read_payload", lambda p: moved)
+    load_draft(path, target)
+    assert calls == [[5, 6, 7, 8]]

@@ -96,8 +96,9 @@ def load_draft(path, target):
     head.load_state_dict(payload["state"])
     drafter = FeatureDrafter(target, head, payload["vocab"], rates=payload["rates"], c=payload["c"],
                              pass_costs=payload["pass_costs"])
-    if payload.get("device") != drafter.vocab.device.type and payload["record"]:   # costs depend on the machine
-        drafter.measure_costs(payload["record"]["cost_tokens"])
+    tokens = (payload["record"] or {}).get("cost_tokens") or []
+    if payload.get("device") != drafter.vocab.device.type and len(tokens) >= 3:   # costs depend on the device
+        drafter.measure_costs(tokens)
     return drafter, payload["record"]
 
 
