@@ -115,9 +115,9 @@ it: the roofline model of the same model in fp16 on an H100, batch 1.
 The timing depends on this machine and on what else runs on it, so your numbers will differ from
 anyone else's; the cell prints what it measured. It measures twice. speclab's passes over 2 to 8
 tokens compute each linear layer as $W x^\\top$, one product that splits $W$ over every core
-(`speclab.real.row_kernel`); torch's stock kernel, on the CPUs we measured, handles a few rows one
-at a time on one core, so there a pass over $n$ tokens costs nearly $n$ steps (notebook 07,
-section 5, shows what that does to a draft).
+(`speclab.real.row_kernel`); torch's stock kernel, on the CPU we measured, behaves as if it
+handled a few rows one at a time on one core, so there a pass over 2 or 3 tokens costs nearly 2
+or 3 steps (notebook 07, section 5, shows what that does to a draft).
 """),
     code("""
 import torch

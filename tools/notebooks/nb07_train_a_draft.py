@@ -124,8 +124,9 @@ sl.plots.plot_training(record);   # training progress of the draft in the cache 
 Speculation needs one target pass over $k+1$ tokens to cost little more than a pass over one
 (notebook 06). On a GPU that holds because one token leaves the arithmetic units idle. On this
 CPU the stock kernels break it. In our measurements a one-token pass takes as long on one thread
-as on two, and 2 or 3 tokens take about 2 or 3 times as long in every linear layer: MKL's small
-products work row by row on one core. A two-token pass then costs about 1.7 one-token passes,
+as on two, and the model's weight products cost about 1.7 and 2.1 times as much for 2 and 3
+tokens as for one: MKL's small products behave as if they ran row by row on one core. A
+two-token pass then costs about 1.7 one-token passes,
 and no draft with $\\alpha < 0.7$ could pay. speclab's verification pass computes each linear layer over
 2 to 8 tokens as $W x^\\top$ instead (`speclab.real.row_kernel`): one product that reads $W$ once
 and splits it over every core. Same numbers to float rounding, checked token for token. Measure
