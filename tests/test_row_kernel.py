@@ -70,10 +70,14 @@ def test_the_row_limit_follows_the_thread_count(monkeypatch, threads, rows):
     assert max_rows() == rows and ColumnProducts().max_rows == rows
 
 
-def test_only_a_cpu_gets_the_mode():
-    assert isinstance(column_products("cpu"), ColumnProducts)
-    assert not isinstance(column_products("cpu", enabled=False), ColumnProducts)
-    assert not isinstance(column_products(torch.device("cuda")), ColumnProducts)
+def test_only_a_few_rows_on_a_cpu_get_the_mode(monkeypatch):
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
+    assert isinstance(column_products("cpu", 2), ColumnProducts)
+    assert isinstance(column_products("cpu", 8), ColumnProducts)
+    assert not isinstance(column_products("cpu", 1), ColumnProducts)
+    assert not isinstance(column_products("cpu", 9), ColumnProducts)
+    assert not isinstance(column_products("cpu", 3, enabled=False), ColumnProducts)
+    assert not isinstance(column_products(torch.device("cuda"), 3), ColumnProducts)
 
 
 def tiny_llama(seed: int = 0):
@@ -102,10 +106,11 @@ def test_a_cached_pass_over_a_few_tokens_routes_every_projection(monkeypatch):
     model = tiny_llama()
     made = []
 
-    def counting(device, enabled=True):
+    def counting(device, rows, enabled=True):
+        chosen = isinstance(column_products(device, rows, enabled), ColumnProducts)
         mode = CountingProducts()
-        made.append((enabled, mode))
-        return mode if enabled else column_products(device, False)
+        made.append((chosen, mode))
+        return mode if chosen else column_products(device, rows, False)
 
     monkeypatch.setattr("speclab.real.kv_cache.column_products", counting)
     state = CachedModel(model)

@@ -18,6 +18,7 @@ import torch
 
 from ..policies import FixedK
 from ._checks import as_input_ids
+from .drafter import Draft
 from .kv_cache import synchronize
 from .sampling import Sampling
 
@@ -59,8 +60,6 @@ class DummyDrafter:
         pass
 
     def propose(self, tokens, k, sampling, rng):
-        from .drafter import Draft
-
         return Draft([self.token] if k > 0 else [], None)
 
     def feedback(self, valid_length: int, n_drafted: int, n_accepted: int) -> None:

@@ -11,7 +11,7 @@ import inspect
 
 import torch
 
-from .row_kernel import column_products, max_rows
+from .row_kernel import column_products
 
 
 def _cache_kwarg(model) -> str:
@@ -54,7 +54,7 @@ class CachedModel:
         if last_only:
             kwargs["logits_to_keep"] = 1
         self.forwards += 1
-        with column_products(self.device, self.column_products and 2 <= len(token_ids) <= max_rows()):
+        with column_products(self.device, len(token_ids), self.column_products):
             if not features:
                 return self.model(input_ids=ids, **kwargs).logits[0]
             with last_hidden_states(self.model) as seen:

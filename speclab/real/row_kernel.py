@@ -53,8 +53,9 @@ class ColumnProducts(TorchFunctionMode):
         return func(*args, **kwargs)
 
 
-def column_products(device, enabled: bool = True):
-    """ColumnProducts on a CPU when enabled; a no-op context elsewhere (GPUs need no help)."""
-    if enabled and torch.device(device).type == "cpu":
+def column_products(device, rows: int, enabled: bool = True):
+    """ColumnProducts for a pass over `rows` tokens on a CPU, when enabled and 2 <= rows <= max_rows();
+    a no-op context otherwise (one row, long passes, GPUs: the stock kernel serves)."""
+    if enabled and 2 <= rows <= max_rows() and torch.device(device).type == "cpu":
         return ColumnProducts()
     return contextlib.nullcontext()

@@ -17,7 +17,7 @@ from ..policies import FixedK
 from ..verify import sample_categorical
 from .drafter import EMPTY, Draft
 from .feature_head import FeatureHead, HeadCache
-from .row_kernel import column_products, max_rows
+from .row_kernel import column_products
 
 #: The k used when the draft's acceptance or costs were never measured.
 UNMEASURED_K = 2
@@ -89,8 +89,8 @@ class FeatureDrafter:
 
     def _step(self, features, next_ids) -> torch.Tensor:
         self._forwards += 1
-        rows = len(next_ids)       # a catch-up over several verified tokens uses every core (row_kernel.py)
-        with column_products(self.vocab.device, 2 <= rows <= max_rows()):
+        # a catch-up over several verified tokens uses every core (row_kernel.py)
+        with column_products(self.vocab.device, len(next_ids)):
             return self.head.step(features[None], self.embed(next_ids)[None], self._cache)
 
     def _choose(self, feature, sampling, rng):
