@@ -225,3 +225,11 @@ def test_a_draft_measured_on_another_device_remeasures_its_costs(tmp_path, targe
     monkeypatch.setattr(draft_store, "read_payload", lambda p: moved)
     load_draft(path, target)
     assert calls == [[5, 6, 7, 8]]
+
+
+def test_training_measures_and_records_the_costs_the_default_k_uses(target):
+    drafter, record = train_tiny(target, epochs=1, measure_c=True)
+    saved = record.as_dict()
+    assert saved["c"] == drafter.c > 0 and saved["pass_costs"] == drafter.pass_costs
+    assert len(drafter.pass_costs) == 9 and drafter.pass_costs[0] == 1.0 and len(saved["cost_tokens"]) >= 3
+    assert drafter.default_policy().start_k == best_k(drafter.rates, drafter.c, drafter.pass_costs)

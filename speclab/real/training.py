@@ -59,7 +59,8 @@ class TrainingRecord:
     train_seconds: float = 0.0
     alpha: float = float("nan")          # held-out greedy agreement of the first draft (last evaluation)
     c: float = float("nan")              # one draft step / one cached target step, measured after training
-    verify_growth: float = float("nan")  # extra target cost per verified token, measured on this machine
+    pass_costs: list = field(default_factory=list)    # t(n)/t(1), n = 1..9, measured on this machine
+    cost_tokens: list = field(default_factory=list)   # the context the costs were measured on
 
     @property
     def seconds(self) -> float:
