@@ -82,6 +82,14 @@ class TypicalTradeoff:
     lossless_acceptance: float      # alpha = mean sum min(p, q): what speculative sampling accepts
     lossless_tokens_per_round: float
 
+    def table(self, draft: str = "") -> str:
+        """Speculative sampling's line, then one line per epsilon: acceptance, tokens per round, bias."""
+        lines = [f"speculative sampling{', ' + draft if draft else ''}: accepts {self.lossless_acceptance:.3f}, "
+                 f"{self.lossless_tokens_per_round:.2f} tokens per round, bias 0"]
+        lines += [f"typical, epsilon {e:<5}: accepts {a:.3f}, {t:.2f} tokens per round, bias (TV) {b:.3f}"
+                  for e, a, t, b in zip(self.epsilons, self.acceptance, self.tokens_per_round, self.bias)]
+        return "\n".join(lines)
+
 
 def typical_tradeoff(p, q, epsilons, delta=None) -> TypicalTradeoff:
     """Sweep epsilon on rounds of position-wise rows p [..., k+1, V], q [..., k, V] (leading axes: many rounds).

@@ -100,3 +100,14 @@ def test_alpha_at_zero_is_argmax_agreement_and_at_one_is_alpha():
     weak = sl.SyntheticPair(vocab_size=100, agreement=0.3, seed=0).distributions(200)
     low = alpha_at_temperatures(log_of(weak[0]), log_of(weak[1]), [0.0, 1.0])
     assert low[0] < low[1], "a draft whose argmax rarely agrees gains from temperature"
+
+
+def test_tradeoff_table_has_one_line_per_epsilon_after_the_lossless_one():
+    pair = sl.SyntheticPair(vocab_size=30, agreement=0.5, seed=3)
+    p, q = pair.distributions(5)
+    t = typical_tradeoff(p, q[:4], [0.01, 0.2])
+    lines = t.table("top-1 draft").splitlines()
+    assert lines[0] == (f"speculative sampling, top-1 draft: accepts {t.lossless_acceptance:.3f}, "
+                        f"{t.lossless_tokens_per_round:.2f} tokens per round, bias 0")
+    assert len(lines) == 3 and lines[2].startswith("typical, epsilon 0.2  : accepts")
+    assert f"bias (TV) {t.bias[1]:.3f}" in lines[2] and t.table().startswith("speculative sampling: accepts")

@@ -239,10 +239,7 @@ p, q = sl.SyntheticPair(vocab_size=100, agreement=0.5, seed=0).distributions(200
 rounds_p = sliding_window_view(p, 5, axis=0).transpose(0, 2, 1)       # 196 rounds of k = 4: p [196, 5, V]
 rounds_q = sliding_window_view(q[:-1], 4, axis=0).transpose(0, 2, 1)  # and q [196, 4, V]
 trade = typical_tradeoff(rounds_p, rounds_q, epsilons=[0.01, 0.03, 0.09, 0.2, 0.4])
-print(f"speculative sampling: accepts {trade.lossless_acceptance:.3f}, "
-      f"{trade.lossless_tokens_per_round:.2f} tokens per round, bias 0")
-for e, a, t, b in zip(trade.epsilons, trade.acceptance, trade.tokens_per_round, trade.bias):
-    print(f"typical, epsilon {e:<5}: accepts {a:.3f}, {t:.2f} tokens per round, bias (TV) {b:.3f}")
+print(trade.table())
 """),
     md("""
 Against a draft *sampled* from $q$, speculative sampling already accepts
@@ -253,10 +250,7 @@ then accepts it with probability only $p(x)$. That is the regime typical accepta
     code("""
 top1 = np.eye(100)[rounds_q.argmax(axis=-1)]          # the draft's single best guess, q one-hot
 trade_top1 = typical_tradeoff(rounds_p, top1, epsilons=[0.01, 0.03, 0.09, 0.2, 0.4])
-print(f"speculative sampling, top-1 draft: accepts {trade_top1.lossless_acceptance:.3f}, "
-      f"{trade_top1.lossless_tokens_per_round:.2f} tokens per round, bias 0")
-for e, a, t, b in zip(trade_top1.epsilons, trade_top1.acceptance, trade_top1.tokens_per_round, trade_top1.bias):
-    print(f"typical, epsilon {e:<5}: accepts {a:.3f}, {t:.2f} tokens per round, bias (TV) {b:.3f}")
+print(trade_top1.table("top-1 draft"))
 """),
     code("""
 fig, ax = plt.subplots(figsize=(8, 4.5))
