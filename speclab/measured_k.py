@@ -6,6 +6,10 @@ are accepted less often) and a CPU breaks the second (t(n)/t(1) is not a straigh
 r_d = P(draft d accepted | drafts 1..d-1 accepted) and cost(n) = t(n)/t(1), a round of k drafts
 yields 1 + r_1 + r_1 r_2 + ... + r_1...r_k tokens in expectation and costs cost(k+1) + k c target
 steps; the best k maximizes the ratio.
+
+Under greedy decoding a round may also verify m alternatives for the first draft (the draft's
+runners-up, read as a tree in the same pass). With h_j = P(the target's token is among the draft's
+top j), they add h_{m+1} - h_1 expected tokens and m rows to the pass: cost(k+m+1) + k c.
 """
 
 from __future__ import annotations
@@ -33,9 +37,13 @@ def speedups(rates, c, pass_costs) -> np.ndarray:
     if costs.ndim != 1 or costs.size == 0 or np.any(costs == 0):
         raise ValueError("pass_costs must be a non-empty list of positive numbers t(n)/t(1), n = 1, 2, ...")
     k_max = costs.size - 1
+    return _chain_tokens(rates, k_max) / (costs / costs[0] + c * np.arange(k_max + 1))
+
+
+def _chain_tokens(rates: np.ndarray, k_max: int) -> np.ndarray:
+    """Expected tokens per round for k = 0..k_max chained drafts (depths past the list repeat its last rate)."""
     depth = np.minimum(np.arange(k_max), rates.size - 1)
-    tokens = 1.0 + np.concatenate([[0.0], np.cumsum(np.cumprod(rates[depth]))])
-    return tokens / (costs / costs[0] + c * np.arange(k_max + 1))
+    return 1.0 + np.concatenate([[0.0], np.cumsum(np.cumprod(rates[depth]))])
 
 
 def best_k(rates, c, pass_costs) -> int:
@@ -43,6 +51,37 @@ def best_k(rates, c, pass_costs) -> int:
     gains = speedups(rates, c, pass_costs)
     k = int(np.argmax(gains))
     return k if gains[k] > 1.01 else 0
+
+
+def tree_speedups(rates, c, pass_costs, first_hits) -> np.ndarray:
+    """Expected speedup [k, m] of k chained drafts plus m alternatives for the first (m > 0 needs k > 0).
+
+    first_hits: h_1, h_2, ...: P(the target's token is among the draft's top j), j = 1, 2, ...;
+    entries the pass cannot fit (k + m + 1 > len(pass_costs)) or m >= len(first_hits) are 0.
+    """
+    chain = speedups(rates, c, pass_costs)
+    hits = np.atleast_1d(as_unit_interval(first_hits, "first_hits"))
+    if hits.ndim != 1 or hits.size == 0 or np.any(np.diff(hits) < 0):
+        raise ValueError("first_hits must be a non-empty, non-decreasing list of probabilities h_1, h_2, ...")
+    costs = np.asarray(pass_costs, dtype=float) / float(pass_costs[0])
+    k_max = costs.size - 1
+    tokens = _chain_tokens(_as_rates(rates), k_max)
+    table = np.zeros((k_max + 1, hits.size))
+    table[:, 0] = chain
+    for k in range(1, k_max + 1):
+        for m in range(1, min(hits.size, k_max - k + 1)):
+            table[k, m] = (tokens[k] + hits[m] - hits[0]) / (costs[k + m] + float(c) * k)
+    return table
+
+
+def best_plan(rates, c, pass_costs, first_hits=None) -> tuple:
+    """(k, m) with the largest expected speedup; (0, 0) unless some plan beats 1 by 1%.
+    Without first_hits, m is 0 (a plain chain)."""
+    if first_hits is None:
+        return best_k(rates, c, pass_costs), 0
+    table = tree_speedups(rates, c, pass_costs, first_hits)
+    k, m = np.unravel_index(int(np.argmax(table)), table.shape)
+    return (int(k), int(m)) if table[k, m] > 1.01 else (0, 0)
 
 
 def _as_rates(rates) -> np.ndarray:

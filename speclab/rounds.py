@@ -20,10 +20,12 @@ class RoundRecord:
     next_token: int               # correction (after a rejection) or bonus (after k acceptances)
     position: int = 0             # tokens emitted before this round
     accept_probs: tuple = field(default=())  # min(1, p/q) per draft, when known
+    alternatives: tuple = field(default=())  # other first-position candidates verified in the same pass
 
     def __post_init__(self):
         object.__setattr__(self, "draft_tokens", tuple(int(t) for t in self.draft_tokens))
         object.__setattr__(self, "accept_probs", tuple(float(a) for a in self.accept_probs))
+        object.__setattr__(self, "alternatives", tuple(int(t) for t in self.alternatives))
         if not 0 <= self.n_accepted <= len(self.draft_tokens):
             raise ValueError(f"n_accepted must lie in 0..{len(self.draft_tokens)}; got {self.n_accepted}")
 

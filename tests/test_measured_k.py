@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from speclab import theory
-from speclab.measured_k import best_k, speedups, tokens_per_pass
+from speclab.measured_k import best_k, best_plan, speedups, tokens_per_pass, tree_speedups
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.3, 0.8, 1.0])
@@ -50,3 +50,33 @@ def test_a_gain_under_one_percent_is_not_worth_drafting():
 def test_bad_input_names_the_argument(rates, costs, word):
     with pytest.raises(ValueError, match=word):
         speedups(rates, 0.05, costs)
+
+
+def test_a_tree_without_alternatives_is_the_chain():
+    rates, costs = [0.5, 0.3], [1.0, 1.0, 1.1, 1.3]
+    table = tree_speedups(rates, 0.05, costs, [0.5, 0.6, 0.65])
+    np.testing.assert_allclose(table[:, 0], speedups(rates, 0.05, costs))
+    assert table.shape == (4, 3) and (table[0, 1:] == 0).all()            # no alternatives without a draft
+    assert table[3, 1] == 0 and table[2, 2] == 0                          # more rows than costs were measured for
+
+
+def test_a_hand_computed_tree():
+    # k=1, m=2: tokens 1 + 0.5 + (0.65 - 0.5) = 1.65 over cost(4) + c = 1.3 + 0.05
+    table = tree_speedups([0.5, 0.3], 0.05, [1.0, 1.0, 1.1, 1.3], [0.5, 0.6, 0.65])
+    assert table[1, 2] == pytest.approx(1.65 / 1.35) and table[1, 1] == pytest.approx(1.6 / 1.15)
+    # the chain alone, 1.5 / 1.05 = 1.43, beats both: the second row costs more than it adds
+    assert best_plan([0.5, 0.3], 0.05, [1.0, 1.0, 1.1, 1.3], [0.5, 0.6, 0.65]) == (1, 0)
+
+
+def test_flat_passes_and_good_runners_up_favour_alternatives():
+    flat, steep, hits = [1.0, 1.0, 1.0, 1.02, 1.05], [1.0, 1.0, 1.6, 2.2, 2.8], [0.4, 0.56, 0.64, 0.7]
+    assert best_plan([0.4, 0.2], 0.05, flat, hits)[1] >= 2
+    assert best_plan([0.4, 0.2], 0.05, steep, hits) == (1, 0)
+    assert best_plan([0.4, 0.2], 0.05, steep) == (best_k([0.4, 0.2], 0.05, steep), 0)
+    assert best_plan([0.01], 0.5, steep, [0.01, 0.02]) == (0, 0)
+
+
+@pytest.mark.parametrize("hits", [[0.5, 0.4], [], [1.2], [[0.1]]])
+def test_bad_hit_rates_are_refused(hits):
+    with pytest.raises(ValueError, match="first_hits"):
+        tree_speedups([0.5], 0.05, [1.0, 1.0, 1.0], hits)

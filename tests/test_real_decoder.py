@@ -55,10 +55,10 @@ def test_target_reads_each_token_once(target, draft, monkeypatch):
     fed = []
     original = CachedModel.forward
 
-    def spy(self, token_ids, last_only=False):
+    def spy(self, token_ids, last_only=False, **options):
         if self.model is target:
             fed.append(len(token_ids))
-        return original(self, token_ids, last_only)
+        return original(self, token_ids, last_only, **options)
 
     monkeypatch.setattr(CachedModel, "forward", spy)
     prompt = random_prompt(5, 12)

@@ -11,7 +11,7 @@ import pytest
 from real_fixtures import hf_greedy, random_prompt, tiny_gpt2, torch
 from test_real_sampling import RUNS, THRESHOLD, VOCAB, exact_first_two, sampled_first_two
 
-from speclab.measured_k import best_k
+from speclab.measured_k import best_k, best_plan
 from speclab.policies import FixedK
 from speclab.real import FeatureDrafter, SpeculativeDecoder, train_draft
 from speclab.real.draft_store import load_draft, load_offline_draft, save_draft
@@ -130,7 +130,7 @@ def test_saved_draft_reloads_and_refuses_a_foreign_target(tmp_path, target, trai
     prompt = random_prompt(980, 8)
     assert SpeculativeDecoder(target, loaded).generate(prompt, 24, k=3).token_ids == \
         SpeculativeDecoder(target, drafter).generate(prompt, 24, k=3).token_ids
-    assert saved_record["loss"] == record.loss
+    assert saved_record["loss"] == record.loss and loaded.first_hits == drafter.first_hits
     with pytest.raises(ValueError, match="different target"):
         load_draft(path, tiny_gpt2(1))
 
@@ -232,4 +232,56 @@ def test_training_measures_and_records_the_costs_the_default_k_uses(target):
     saved = record.as_dict()
     assert saved["c"] == drafter.c > 0 and saved["pass_costs"] == drafter.pass_costs
     assert len(drafter.pass_costs) == 9 and drafter.pass_costs[0] == 1.0 and len(saved["cost_tokens"]) >= 3
-    assert drafter.default_policy().start_k == best_k(drafter.rates, drafter.c, drafter.pass_costs)
+    plan = best_plan(drafter.rates, drafter.c, drafter.pass_costs, drafter.first_hits)
+    assert drafter.default_policy().start_k == plan[0] and drafter.alternatives_for(plan[0]) == plan[1]
+
+
+def test_training_records_the_top_j_hit_rates_of_the_first_draft(trained):
+    drafter, record = trained
+    hits = record.first_hits
+    assert len(hits) == 8 and hits == drafter.first_hits
+    assert all(0 <= a <= b <= 1 for a, b in zip(hits, hits[1:]))
+    assert hits[0] == pytest.approx(record.alpha, abs=1e-9)      # top-1 is the first draft's acceptance
+    assert hits[-1] > hits[0]                                   # runners-up do hit sometimes
+
+
+def test_alternatives_keep_greedy_output_exact_and_save_passes(target, trained):
+    drafter, _ = trained
+    plain = FeatureDrafter(target, drafter.head, drafter.vocab)
+    tree = FeatureDrafter(target, drafter.head, drafter.vocab, alternatives=3)
+    passes = {"plain": 0, "tree": 0}
+    for seed in range(1000, 1006):
+        prompt = random_prompt(seed, 8)
+        expected = hf_greedy(target, prompt, 32)
+        for name, d in (("plain", plain), ("tree", tree)):
+            out = SpeculativeDecoder(target, d).generate(prompt, 32, k=1)
+            assert out.token_ids == expected
+            passes[name] += out.target_forwards
+            if name == "tree":
+                assert all(len(r.alternatives) == 3 for r in out.rounds if r.k)
+    assert passes["tree"] < passes["plain"]
+
+
+def test_sampling_never_offers_alternatives(target, trained):
+    drafter, _ = trained
+    tree = FeatureDrafter(target, drafter.head, drafter.vocab, alternatives=3)
+    out = SpeculativeDecoder(target, tree).generate(random_prompt(1010, 8), 20, k=2, temperature=1.0, seed=1)
+    assert out.n_drafted > 0 and all(r.alternatives == () for r in out.rounds)
+
+
+def test_measured_alternatives_follow_the_hit_rates_and_costs(target, trained):
+    drafter, _ = trained
+    flat = [1.0, 1.0, 1.02, 1.04, 1.1, 1.2, 1.3, 1.4, 1.5]
+    hits = [0.4, 0.55, 0.62, 0.66, 0.68, 0.69, 0.7, 0.7]
+    sized = FeatureDrafter(target, drafter.head, drafter.vocab, rates=[0.4, 0.3], c=0.05, pass_costs=flat,
+                           first_hits=hits)
+    k, m = best_plan([0.4, 0.3], 0.05, flat, hits)
+    assert (k, m) == (1, 2) and sized.alternatives_for(1) == 2
+    assert repr(sized.default_policy()) == repr(FixedK(1))
+    out = SpeculativeDecoder(target, sized).generate(random_prompt(1020, 8), 20)
+    assert all(r.k == 1 for r in out.rounds if r.k) and any(len(r.alternatives) == 2 for r in out.rounds)
+    steep = FeatureDrafter(target, drafter.head, drafter.vocab, rates=[0.4, 0.3], c=0.05,
+                           pass_costs=[1.0, 1.0, 1.5, 2.0], first_hits=hits)
+    assert steep.alternatives_for(1) == 0 and sized.alternatives_for(0) == 0
+    with pytest.raises(ValueError, match="alternatives"):
+        FeatureDrafter(target, drafter.head, drafter.vocab, alternatives=99)

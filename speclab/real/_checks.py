@@ -105,8 +105,9 @@ def check_length(model, prompt_length: int, max_new_tokens) -> int:
     return max_new_tokens
 
 
-def check_draft(draft, k: int, vocab_size: int):
-    """A drafter's proposal: at most k token ids, each in 0..vocab_size - 1, and q [len, V] if given."""
+def check_draft(draft, k: int, vocab_size: int, greedy: bool = True):
+    """A drafter's proposal: at most k token ids, each in 0..vocab_size - 1, q [len, V] if given, and
+    alternatives (greedy only) that are distinct ids other than the first draft."""
     tokens = getattr(draft, "tokens", None)
     if not isinstance(tokens, list) or len(tokens) > max(k, 0):
         raise ValueError(f"the drafter must propose a list of at most k = {k} token ids; got {short_repr(tokens)}")
@@ -118,7 +119,29 @@ def check_draft(draft, k: int, vocab_size: int):
     if q is not None and np.shape(q) != (len(tokens), vocab_size):
         raise ValueError(f"the drafter's q must have shape [{len(tokens)}, {vocab_size}] (one row per draft); "
                          f"got {np.shape(q)}")
+    _check_alternatives(getattr(draft, "alternatives", ()), tokens, vocab_size, greedy)
     return draft
+
+
+#: At most this many alternatives for the first position (each adds a row to the target's pass).
+MAX_ALTERNATIVES = 7
+
+
+def _check_alternatives(alternatives, tokens: list, vocab_size: int, greedy: bool) -> None:
+    if not alternatives:
+        return
+    if not greedy:
+        raise ValueError("the drafter proposed alternatives while sampling; alternatives are verified "
+                         "under greedy decoding (temperature 0) only")
+    alternatives = list(alternatives)
+    if not tokens or len(alternatives) > MAX_ALTERNATIVES:
+        raise ValueError(f"alternatives need a first draft and number at most {MAX_ALTERNATIVES}; "
+                         f"got {short_repr(alternatives)}")
+    bad = [t for t in alternatives if isinstance(t, bool) or not isinstance(t, numbers.Integral)
+           or not 0 <= t < vocab_size]
+    if bad or len(set(alternatives + tokens[:1])) != len(alternatives) + 1:
+        raise ValueError("alternatives must be distinct token ids in 0..{} other than the first draft; got {}"
+                         .format(vocab_size - 1, short_repr(alternatives)))
 
 
 def vocab_size(model) -> int:

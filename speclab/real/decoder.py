@@ -3,8 +3,10 @@
 Each round (Leviathan et al. 2023, Algorithm 1):
     Step 1  the drafter proposes x_1..x_k (with q, or one-hot q for prompt lookup)
     Step 2  ONE target forward pass over [last token, x_1..x_k] gives p_1..p_{k+1}
+            (greedy drafts may add alternatives for x_1: the pass then reads a tree, tree.py)
     Step 3  speclab.verify accepts a prefix and adds a correction or a bonus token
-    Step 4  both KV caches are cropped to the kept tokens; nothing is ever re-read
+            (or, greedy, an alternative equal to the target's choice is accepted with its bonus)
+    Step 4  both KV caches keep only the kept tokens; nothing is ever re-read
 temperature 0 compares argmax p directly; temperature > 0 applies THE lossless rule to the
 processed (temperature / top-k / top-p) distributions, so the output has the target's law.
 """
@@ -33,7 +35,7 @@ from ._checks import (
     vocab_size,
 )
 from .draft_model import DraftModelDrafter
-from .drafter import default_policy
+from .drafter import Draft, default_policy
 from .kv_cache import CachedModel, synchronize
 from .result import GenerationResult, mean_or_nan
 from .sampling import Sampling
@@ -49,6 +51,29 @@ def as_drafter(target, drafter):
     if isinstance(drafter, DraftModelDrafter):
         check_same_vocab(target, drafter.model)
     return drafter
+
+
+def pass_rows(last: int, draft: Draft):
+    """The target pass's rows (the last token, the chain, the alternatives) and, when there are
+    alternatives, each row's parent: the chain continues row 0 in order, each alternative hangs off row 0."""
+    rows = [last] + draft.tokens + list(draft.alternatives)
+    if not draft.alternatives:
+        return rows, None
+    return rows, [-1] + list(range(len(draft.tokens))) + [0] * len(draft.alternatives)
+
+
+def take_alternative(v: Verification, logits, draft: Draft):
+    """(verification, draft as recorded, kept rows). When the chain's first draft was rejected but an
+    alternative is the target's choice, that alternative is accepted and its row gives the bonus token."""
+    path = list(range(v.n_accepted + 1))
+    choice = int(v.tokens[0])
+    if v.n_accepted or choice not in draft.alternatives:
+        return v, draft, path
+    row = len(draft.tokens) + 1 + list(draft.alternatives).index(choice)
+    bonus = int(logits[row].argmax())
+    others = tuple(draft.tokens[:1]) + tuple(t for t in draft.alternatives if t != choice)
+    accepted = Verification(1, np.asarray([choice, bonus], dtype=np.int64), 1, np.ones(1))
+    return accepted, Draft([choice], None, others), [0, row]
 
 
 class SpeculativeDecoder:
@@ -108,15 +133,18 @@ class SpeculativeDecoder:
         while len(tokens) - len(prompt) < max_new_tokens:
             remaining = max_new_tokens - (len(tokens) - len(prompt))
             asked = min(k, remaining - 1)
-            draft = check_draft(self.drafter.propose(tokens, asked, sampling, rng), asked, self.vocab_size)  # Step 1
-            logits = read(tokens[-1:] + draft.tokens)                                    # Step 2
+            draft = check_draft(self.drafter.propose(tokens, asked, sampling, rng), asked, self.vocab_size,
+                                sampling.greedy)                                         # Step 1
+            rows, parents = pass_rows(tokens[-1], draft)
+            logits = read(rows, parents=parents)                                         # Step 2
             if wants:
                 logits, features = logits
             v, alphas = self._verify(logits, draft, sampling, rng)                       # Step 3
+            v, draft, path = take_alternative(v, logits, draft)
             kept = len(tokens) + v.n_accepted
             if wants:                             # the target's features of the kept tokens
-                self.drafter.accept_features(features[: v.n_accepted + 1])
-            target.crop(kept)                                                            # Step 4
+                self.drafter.accept_features(features[path])
+            target.keep_path(len(tokens) - 1, path)                                      # Step 4
             self.drafter.feedback(kept, len(draft.tokens), v.n_accepted)
             record, emitted, hit_eos = self._record(v, draft, len(tokens) - len(prompt))
             rounds.append(record)
@@ -159,9 +187,11 @@ class SpeculativeDecoder:
         emitted = [int(t) for t in v.tokens]
         cut = next((i for i, t in enumerate(emitted) if t in self.eos), None)
         if cut is None or cut == len(emitted) - 1:
-            record = RoundRecord(draft.tokens, v.n_accepted, emitted[-1], position, v.accept_probs)
+            record = RoundRecord(draft.tokens, v.n_accepted, emitted[-1], position, v.accept_probs,
+                                 draft.alternatives)
             return record, emitted, cut is not None
-        record = RoundRecord(draft.tokens[:cut], cut, emitted[cut], position, v.accept_probs[:cut])
+        record = RoundRecord(draft.tokens[:cut], cut, emitted[cut], position, v.accept_probs[:cut],
+                             draft.alternatives)
         return record, emitted[: cut + 1], True
 
     def _result(self, prompt, tokens, rounds, examined, seconds, target, finished) -> GenerationResult:

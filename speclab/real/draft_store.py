@@ -20,7 +20,7 @@ from .feature_head import FeatureHead
 from .offline import cache_dir
 from .trained_drafter import FeatureDrafter
 
-FORMAT = "speclab-feature-draft-3"   # a new version retrains drafts saved by older code
+FORMAT = "speclab-feature-draft-4"   # a new version retrains drafts saved by older code
 
 
 class CorruptDraftError(ValueError):
@@ -55,7 +55,7 @@ def save_draft(drafter: FeatureDrafter, record, path) -> Path:
         "hidden": head.hidden, "head_dim": head.head_dim, "mlp_ratio": head.gate_up.out_features / 2 / head.hidden,
         "state": {k: v.detach().cpu() for k, v in head.state_dict().items()},
         "vocab": drafter.vocab.cpu(),
-        "rates": drafter.rates, "c": drafter.c, "pass_costs": drafter.pass_costs,
+        "rates": drafter.rates, "c": drafter.c, "pass_costs": drafter.pass_costs, "first_hits": drafter.first_hits,
         "device": str(drafter.vocab.device.type),
         "record": record.as_dict() if record is not None else None,
     }
@@ -95,7 +95,7 @@ def load_draft(path, target):
     head = FeatureHead(payload["hidden"], payload["head_dim"], payload["mlp_ratio"])
     head.load_state_dict(payload["state"])
     drafter = FeatureDrafter(target, head, payload["vocab"], rates=payload["rates"], c=payload["c"],
-                             pass_costs=payload["pass_costs"])
+                             pass_costs=payload["pass_costs"], first_hits=payload["first_hits"])
     tokens = (payload["record"] or {}).get("cost_tokens") or []
     if payload.get("device") != drafter.vocab.device.type and len(tokens) >= 3:   # costs depend on the device
         drafter.measure_costs(tokens)

@@ -12,6 +12,9 @@
                                             hidden states [n, hidden] of each newly kept token
                                             (prefill first, then n_accepted + 1 per round)
 A drafter may propose fewer than k tokens, even none (then the round is a plain target step).
+Under greedy decoding a Draft may also carry `alternatives`: other candidates for the first
+position, verified in the same target pass as a tree (tree.py); the first that equals the
+target's own choice is kept when the chain's first draft is not.
 """
 
 from __future__ import annotations
@@ -23,10 +26,14 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Draft:
-    """Proposed tokens; q [len, V] holds their draft distributions, or None when one-hot."""
+    """Proposed tokens; q [len, V] holds their draft distributions, or None when one-hot.
+
+    alternatives: greedy only, other candidates for the first position (the draft's runners-up).
+    """
 
     tokens: list
     q: np.ndarray | None = None
+    alternatives: tuple = ()
 
     def q_rows(self, vocab_size: int) -> np.ndarray:
         """q as float64 rows; a deterministic drafter's q puts all mass on its token."""

@@ -12,6 +12,7 @@ import inspect
 import torch
 
 from .row_kernel import column_products
+from .tree import keep_path, tree_inputs
 
 
 def _cache_kwarg(model) -> str:
@@ -44,13 +45,16 @@ class CachedModel:
     def length(self) -> int:
         return self.cache.get_seq_length()
 
-    def forward(self, token_ids: list, last_only: bool = False, features: bool = False):
+    def forward(self, token_ids: list, last_only: bool = False, features: bool = False, parents=None):
         """Run the new tokens through the model on top of the cache; logits [n, V] (or [1, V]).
 
         features=True also returns the last hidden states [n, hidden] (what the output head reads).
+        parents: read the tokens as a tree, row i continuing row parents[i] (-1: the prefix); see tree.py.
         """
         ids = torch.tensor([token_ids], dtype=torch.long, device=self.device)
         kwargs = {self._kwarg: self.cache, "use_cache": True}
+        if parents is not None:
+            kwargs.update(tree_inputs(parents, self.length, self.device, self.model.dtype))
         if last_only:
             kwargs["logits_to_keep"] = 1
         self.forwards += 1
@@ -60,6 +64,10 @@ class CachedModel:
             with last_hidden_states(self.model) as seen:
                 logits = self.model(input_ids=ids, **kwargs).logits[0]
         return logits, seen[0][0]
+
+    def keep_path(self, past: int, rows: list) -> None:
+        """After a tree pass on top of `past` tokens: keep only the entries of `rows` (one path)."""
+        keep_path(self.cache, past, rows)
 
     def crop(self, length: int) -> None:
         """Forget cached tokens beyond `length` (the rejected drafts)."""

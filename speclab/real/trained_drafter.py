@@ -3,7 +3,9 @@
 It asks the decoder for the target's features (`wants_features`), keeps them for every token the
 target has verified, and drafts k tokens by running its one-layer FeatureHead k times, feeding each
 predicted feature back in. Only the `vocab` rows of the target's output head are scored (FR-Spec):
-q is zero elsewhere, which verification handles exactly. Its KV cache holds entries built from
+q is zero elsewhere, which verification handles exactly. Under greedy decoding it also offers its
+runners-up for the first draft as alternatives (verified as a tree in the same target pass) when
+its measured top-j hit rates say the extra rows pay. Its KV cache holds entries built from
 true features only; entries built from predicted features are cropped after every round.
 """
 
@@ -12,9 +14,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..measured_k import best_k
+from ..measured_k import best_plan, tree_speedups
 from ..policies import FixedK
 from ..verify import sample_categorical
+from .._validate import as_count
+from ._checks import MAX_ALTERNATIVES
 from .drafter import EMPTY, Draft
 from .feature_head import FeatureHead, HeadCache
 from .row_kernel import column_products
@@ -29,7 +33,8 @@ class FeatureDrafter:
     name = "trained draft (feature head)"
     wants_features = True
 
-    def __init__(self, target, head: FeatureHead, vocab, rates=None, c: float | None = None, pass_costs=None):
+    def __init__(self, target, head: FeatureHead, vocab, rates=None, c: float | None = None, pass_costs=None,
+                 first_hits=None, alternatives: int | None = None):
         width = int(target.get_input_embeddings().weight.shape[1])
         if not isinstance(head, FeatureHead) or head.hidden != width:
             raise ValueError(f"head must be a FeatureHead of hidden size {width} (the target's), trained for this "
@@ -48,8 +53,12 @@ class FeatureDrafter:
         self.rates = None if rates is None else [float(r) for r in rates]   # held-out acceptance per depth
         self.c = c                                                            # draft step / target step
         self.pass_costs = None if pass_costs is None else [float(x) for x in pass_costs]  # t(n)/t(1), n = 1..
+        self.first_hits = None if first_hits is None else [float(h) for h in first_hits]  # P(top-j hit), depth 1
+        self.alternatives = None if alternatives is None else as_count(alternatives, "alternatives",
+                                                                       maximum=MAX_ALTERNATIVES)
         self._cache, self._features, self._eos, self._forwards = HeadCache(), [], frozenset(), 0
         self._true_entries = 0
+        self._plans = {}                                                      # k -> alternatives
 
     def start(self, prompt_ids, eos=frozenset()) -> None:
         """A new generation: empty cache and no features yet (the prefill delivers them)."""
@@ -77,6 +86,7 @@ class FeatureDrafter:
         feature = self._step(known[done:n_known], ids)[-1:]
         self._true_entries = self._cache.length
         drafts, q_rows = [], []
+        runners_up = self._runners_up(feature, self.alternatives_for(k)) if sampling.greedy else ()
         for depth in range(k):
             token, q = self._choose(feature, sampling, rng)
             drafts.append(token)
@@ -85,7 +95,7 @@ class FeatureDrafter:
             if token in self._eos or depth == k - 1:
                 break
             feature = self._step(feature, torch.tensor([token], device=self.vocab.device))
-        return Draft(drafts, np.stack(q_rows) if q_rows else None)
+        return Draft(drafts, np.stack(q_rows) if q_rows else None, runners_up)
 
     def _step(self, features, next_ids) -> torch.Tensor:
         self._forwards += 1
@@ -103,6 +113,29 @@ class FeatureDrafter:
         q = sampling.probs(logits)[0]
         return int(sample_categorical(q, rng.random())), q
 
+    def _runners_up(self, feature, m: int) -> tuple:
+        """The draft's 2nd..(m+1)th most likely tokens for the first position."""
+        if m <= 0:
+            return ()
+        top = (feature @ self.rows.T)[0].topk(min(m + 1, len(self.vocab))).indices[1:]
+        return tuple(int(t) for t in self.vocab[top])
+
+    def alternatives_for(self, k: int) -> int:
+        """How many alternatives to offer beside a chain of k drafts: the fixed count if one was
+        given, else the count with the best expected speedup from the measured rates (0 if unmeasured)."""
+        if self.alternatives is not None:
+            return self.alternatives if k > 0 else 0
+        if k <= 0 or not self._measured() or not self.first_hits:
+            return 0
+        if k not in self._plans:
+            table = tree_speedups(self.rates, self.c, self.pass_costs, self.first_hits)
+            row = table[min(k, len(table) - 1)]
+            self._plans[k] = int(np.argmax(row)) if row.max() > row[0] else 0
+        return self._plans[k]
+
+    def _measured(self) -> bool:
+        return bool(self.rates) and self.c is not None and bool(self.pass_costs)
+
     def feedback(self, valid_length: int, n_drafted: int, n_accepted: int) -> None:
         """Drop entries built from predicted features: keep one entry per verified feature only."""
         self._cache.crop(self._true_entries)
@@ -119,13 +152,14 @@ class FeatureDrafter:
 
     def default_policy(self):
         """FixedK(k) with the k that maximizes the expected speedup from this draft's measured
-        acceptance per depth, c and target pass costs (measured_k.best_k); k = 2 when unmeasured.
+        acceptance per depth, top-j hit rates, c and target pass costs (measured_k.best_plan; greedy
+        rounds then add alternatives_for(k) runners-up); k = 2 when unmeasured.
 
         k = 0 (plain decoding) when no k is expected to pay on the machine the costs were measured on.
         """
-        if not self.rates or self.c is None or not self.pass_costs:
+        if not self._measured():
             return FixedK(UNMEASURED_K)
-        return FixedK(best_k(self.rates, self.c, self.pass_costs))
+        return FixedK(best_plan(self.rates, self.c, self.pass_costs, self.first_hits)[0])
 
     def measure_costs(self, tokens: list) -> None:
         """Measure c and the target's pass costs t(n)/t(1) on this machine, with `tokens` as context."""
@@ -133,6 +167,7 @@ class FeatureDrafter:
 
         self.c = measure_draft_cost(self, self.target, tokens)
         self.pass_costs = measure_pass_costs(self.target, tokens)
+        self._plans = {}
 
     def __repr__(self) -> str:
         return f"FeatureDrafter(vocab={len(self.vocab)}, hidden={self.head.hidden})"

@@ -59,6 +59,7 @@ class TrainingRecord:
     train_seconds: float = 0.0
     alpha: float = float("nan")          # held-out greedy agreement of the first draft (last evaluation)
     c: float = float("nan")              # one draft step / one cached target step, measured after training
+    first_hits: list = field(default_factory=list)    # P(target's token in the draft's top j), j = 1..8, held out
     pass_costs: list = field(default_factory=list)    # t(n)/t(1), n = 1..9, measured on this machine
     cost_tokens: list = field(default_factory=list)   # the context the costs were measured on
 
@@ -115,7 +116,8 @@ def train_draft(target, tokenizer=None, prompts=None, heldout=None, max_new_toke
     record.train_seconds = time.perf_counter() - begin
 
     record.alpha = float(record.heldout_acceptance[-1][0])
-    drafter = FeatureDrafter(target, head, vocab, rates=record.heldout_acceptance[-1])
+    record.first_hits = heldout_top_hits(head, rows_of(target, vocab), vocab, held, target.get_input_embeddings())
+    drafter = FeatureDrafter(target, head, vocab, rates=record.heldout_acceptance[-1], first_hits=record.first_hits)
     if measure_c:                                     # the costs the default k is chosen from
         record.cost_tokens = held[0].tokens.tolist()
         drafter.measure_costs(record.cost_tokens)
@@ -215,9 +217,14 @@ def _shift_left(x: torch.Tensor) -> torch.Tensor:
     return torch.cat([x[:, 1:], torch.zeros_like(x[:, :1])], dim=1)
 
 
+def rows_of(target, vocab) -> torch.Tensor:
+    """The target's output-head rows of the restricted vocabulary, float32 on the CPU (for fitting)."""
+    return target.get_output_embeddings().weight.detach().float().cpu()[vocab]
+
+
 def _fit(head, target, vocab, data, held, record, depth, epochs, batch_size, lr, generator, progress):
     embed = target.get_input_embeddings()
-    rows = target.get_output_embeddings().weight.detach().float().cpu()[vocab]
+    rows = rows_of(target, vocab)
     head.cpu().train()
     optimizer = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=0.01)
     n_batches = -(-len(data) // batch_size)
@@ -248,6 +255,28 @@ def _fit(head, target, vocab, data, held, record, depth, epochs, batch_size, lr,
             bar.update()
     bar.close()
     head.eval()
+
+
+@torch.no_grad()
+def heldout_top_hits(head, rows, vocab, held, embed, most: int = 8) -> list:
+    """h_j = P(the target's greedy token is among the first draft's top j), j = 1..most, on the
+    generated part of held-out answers: what alternatives for the first draft can add."""
+    was_training = head.training
+    head.eval()
+    hits, count = np.zeros(most), 0.0
+    for batch in _batches(held, 32, None, shuffle=False):
+        feats, embedded, tokens, lengths, gen_from = _collate(batch, embed)
+        out = head.unrolled(feats, embedded, 1)[0]
+        t = feats.shape[1]
+        top = vocab[(out @ rows.T).topk(min(most, len(vocab)), dim=-1).indices]   # entry i ranks x_{i+2}
+        truth = tokens[:, 2: t + 2]
+        mask = _valid(lengths, t, 1) & (torch.arange(t)[None, :] + 2 >= gen_from[:, None]) & (truth >= 0)
+        found = (top == truth[..., None]).cumsum(-1).clamp(max=1) & mask[..., None]
+        hits[: top.shape[-1]] += found.sum((0, 1)).double().numpy()
+        count += float(mask.sum())
+    head.train(was_training)
+    hits[top.shape[-1]:] = hits[top.shape[-1] - 1]
+    return (hits / max(count, 1.0)).tolist()
 
 
 @torch.no_grad()
