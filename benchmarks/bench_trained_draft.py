@@ -5,7 +5,9 @@ prompt (none in the training set) these run in interleaved ABBA blocks (speclab.
 every speedup is the median of paired ratios over Hugging Face's own KV-cached `generate`, with
 [min-max] over the blocks:
 
-- "draft (defaults)": SpeculativeDecoder(model, draft).generate(ids) with no k: the draft's own k;
+- "draft (defaults)": SpeculativeDecoder(model, draft).generate(ids) with no k: the draft's own k,
+  plus the runners-up for its first token it chooses to offer (verified as a tree in the same pass);
+- "draft, chain only": the same k without alternatives, a plain chain of drafts;
 - "draft, stock kernel": the same k with column_products=False, i.e. without the kernel that lets a
   verification pass use both cores (speclab.real.row_kernel): the draft's share without it;
 - "plain, 2-row passes": plain decoding that pads every pass with one dummy token, so it too uses
@@ -13,8 +15,8 @@ every speedup is the median of paired ratios over Hugging Face's own KV-cached `
 - "prompt lookup": speclab's prompt lookup with its defaults (nothing to copy here: about 1x).
 
 Every output is checked to be identical to `generate`'s. The prediction beside each measurement
-is speclab.measured_k.speedups from the draft's held-out acceptance per depth, its c and the
-target's measured t(n)/t(1).
+is speclab.measured_k.tree_speedups from the draft's held-out acceptance per depth and top-j hit
+rates, its c and the target's measured t(n)/t(1).
 
     python benchmarks/bench_trained_draft.py [--max-new-tokens 96] [--repeats 3] [--threads N]
 
@@ -29,23 +31,27 @@ import torch
 from tqdm.auto import tqdm
 
 from speclab.interleave import run_interleaved
-from speclab.measured_k import speedups
-from speclab.real import OPEN_ENDED_PROMPTS, PromptLookupDrafter, SpeculativeDecoder, chat_input_ids, hf_generate, \
-    load_offline_draft, load_offline_model
+from speclab.measured_k import tree_speedups
+from speclab.real import OPEN_ENDED_PROMPTS, FeatureDrafter, PromptLookupDrafter, SpeculativeDecoder, chat_input_ids, \
+    hf_generate, load_offline_draft, load_offline_model
 from speclab.real.baselines import two_row_autoregressive
 
-BASE, DRAFT, STOCK, PADDED, LOOKUP = ("hf generate", "draft (defaults)", "draft, stock kernel",
-                                      "plain, 2-row passes", "prompt lookup")
+BASE, DRAFT, CHAIN, STOCK, PADDED, LOOKUP = ("hf generate", "draft (defaults)", "draft, chain only",
+                                             "draft, stock kernel", "plain, 2-row passes", "prompt lookup")
 
 
 def methods(model, tokenizer, drafter, k: int) -> dict:
     """name -> function(ids, max_new_tokens) returning an object with token_ids and seconds."""
     draft = SpeculativeDecoder(model, drafter, tokenizer)
+    chain_only = FeatureDrafter(model, drafter.head, drafter.vocab, drafter.rates, drafter.c, drafter.pass_costs,
+                                drafter.first_hits, alternatives=0)
+    chain = SpeculativeDecoder(model, chain_only, tokenizer)
     stock = SpeculativeDecoder(model, drafter, tokenizer, column_products=False)
     lookup = SpeculativeDecoder(model, PromptLookupDrafter(), tokenizer)
     return {
         BASE: lambda ids, n: hf_generate(model, ids, n),
         DRAFT: lambda ids, n: draft.generate(ids, n),
+        CHAIN: lambda ids, n: chain.generate(ids, n, k=k),
         STOCK: lambda ids, n: stock.generate(ids, n, k=k),
         PADDED: lambda ids, n: two_row_autoregressive(model, ids, n),
         LOOKUP: lambda ids, n: lookup.generate(ids, n),
@@ -62,8 +68,12 @@ def run(max_new_tokens: int, repeats: int) -> None:
           f"{record['generate_seconds']:.0f} s + fitting {record['train_seconds']:.0f} s, {record['n_tokens']} "
           f"tokens); held-out acceptance by depth {', '.join(f'{a:.2f}' for a in rates)}; c = {drafter.c:.3f}; "
           f"t(n)/t(1), n = 1..{len(drafter.pass_costs)}: {', '.join(f'{x:.2f}' for x in drafter.pass_costs)}")
-    predicted = speedups(drafter.rates, drafter.c, drafter.pass_costs)
-    print(f"default k = {k} (predicted {predicted[k]:.2f}x); greedy, {max_new_tokens} new tokens, "
+    m = drafter.alternatives_for(k)
+    table = tree_speedups(drafter.rates, drafter.c, drafter.pass_costs, drafter.first_hits)
+    print(f"held-out P(target's token in the draft's top j), j = 1..{len(drafter.first_hits)}: "
+          + ", ".join(f"{h:.2f}" for h in drafter.first_hits))
+    print(f"default k = {k} with {m} alternative(s) for the first draft (predicted {table[k, m]:.2f}x; chain only "
+          f"{table[k, 0]:.2f}x); greedy, {max_new_tokens} new tokens, "
           f"{repeats} ABBA blocks, {torch.get_num_threads()} torch thread(s)\n")
     runners = methods(model, tokenizer, drafter, max(k, 1))
     ids = {name: chat_input_ids(tokenizer, text) for name, text in OPEN_ENDED_PROMPTS.items()}
@@ -72,17 +82,17 @@ def run(max_new_tokens: int, repeats: int) -> None:
     with tqdm(total=2 * repeats * len(calls), desc="benchmark", leave=False) as bar:
         timed = run_interleaved(calls, repeats, progress=bar)
     names = list(runners)[1:]
-    print(f"{'prompt':<9}" + "".join(f"{m:>24}" for m in names) + f"{'draft vs padded':>18}{'alpha':>7}"
+    print(f"{'prompt':<9}" + "".join(f"{name:>22}" for name in names) + f"{'draft vs padded':>17}{'alpha':>7}"
           f"{'tok/pass':>9}{'predicted':>10}")
     for p in ids:
         out = {m: timed.results[(p, m)] for m in runners}
-        for m, o in out.items():
+        for name, o in out.items():
             if o.token_ids != out[BASE].token_ids:
-                raise AssertionError(f"{p}: {m} output differs from generate's")
+                raise AssertionError(f"{p}: {name} output differs from generate's")
         spec = out[DRAFT]
-        cells = "".join(f"{format(timed.ratio((p, BASE), (p, m))):>24}" for m in names)
-        print(f"{p:<9}{cells}{format(timed.ratio((p, PADDED), (p, DRAFT))):>18}{spec.alpha:>7.2f}"
-              f"{len(spec.token_ids) / spec.target_forwards:>9.2f}{predicted[k]:>9.2f}x")
+        cells = "".join(f"{format(timed.ratio((p, BASE), (p, name))):>22}" for name in names)
+        print(f"{p:<9}{cells}{format(timed.ratio((p, PADDED), (p, DRAFT))):>17}{spec.alpha:>7.2f}"
+              f"{len(spec.token_ids) / spec.target_forwards:>9.2f}{table[k, m]:>9.2f}x")
 
 
 def main() -> None:

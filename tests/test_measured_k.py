@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from speclab import theory
-from speclab.measured_k import best_k, best_plan, speedups, tokens_per_pass, tree_speedups
+from speclab.measured_k import alternatives_for, best_k, best_plan, speedups, tokens_per_pass, tree_speedups
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.3, 0.8, 1.0])
@@ -80,3 +80,13 @@ def test_flat_passes_and_good_runners_up_favour_alternatives():
 def test_bad_hit_rates_are_refused(hits):
     with pytest.raises(ValueError, match="first_hits"):
         tree_speedups([0.5], 0.05, [1.0, 1.0, 1.0], hits)
+
+
+def test_alternatives_must_beat_the_chain_by_the_margin():
+    costs = [1.0, 1.0, 1.0, 1.3]
+    # k=1 chain: 1.4 / 1.05 = 1.333; one alternative adds 0.05 (3.6%, kept out) or 0.10 (7%, taken)
+    assert best_plan([0.4], 0.05, costs, [0.4, 0.45]) == (1, 0)
+    assert best_plan([0.4], 0.05, costs, [0.4, 0.5]) == (1, 1)
+    assert alternatives_for(1, [0.4], 0.05, costs, [0.4, 0.45]) == 0
+    assert alternatives_for(1, [0.4], 0.05, costs, [0.4, 0.5]) == 1
+    assert alternatives_for(0, [0.4], 0.05, costs, [0.4, 0.5]) == 0

@@ -7,77 +7,90 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
+from speclab.real import row_kernel  # noqa: E402
 from speclab.real.kv_cache import CachedModel  # noqa: E402
-from speclab.real.row_kernel import MAX_ROWS, ColumnProducts, column_products, max_rows  # noqa: E402
-
-linear = torch.nn.functional.linear
+from speclab.real.row_kernel import MAX_ROWS, ColumnProducts, bias_free_linears, column_products, max_rows  # noqa: E402
 
 
-class CountingProducts(ColumnProducts):
-    """ColumnProducts that counts the linear calls it computed column-wise."""
+@pytest.fixture
+def routed(monkeypatch):
+    """Counts the products computed column-wise."""
+    calls = []
+    original = row_kernel.column_linear
+    monkeypatch.setattr(row_kernel, "column_linear", lambda x, w: calls.append(1) or original(x, w))
+    return calls
 
-    def __init__(self):
-        super().__init__()
-        self.routed = 0
 
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        before = torch.mm
-        calls = []
-        if func is torch.nn.functional.linear:
-            torch.mm = lambda *a: calls.append(1) or before(*a)
-        try:
-            return super().__torch_function__(func, types, args, kwargs)
-        finally:
-            torch.mm = before
-            self.routed += len(calls)
+def layer(rows_in: int = 96, rows_out: int = 200, bias: bool = False, seed: int = 0):
+    torch.manual_seed(seed)
+    return torch.nn.Linear(rows_in, rows_out, bias=bias)
 
 
 @pytest.mark.parametrize("rows", range(2, MAX_ROWS + 1))
-def test_few_rows_match_the_stock_kernel_to_rounding(monkeypatch, rows):
+def test_few_rows_match_the_stock_kernel_to_rounding(monkeypatch, routed, rows):
     monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
-    gen = torch.Generator().manual_seed(rows)
-    x, w = torch.randn(1, rows, 96, generator=gen), torch.randn(200, 96, generator=gen)
-    with ColumnProducts():
-        got = linear(x, w)
-    assert got.shape == (1, rows, 200)
-    torch.testing.assert_close(got, linear(x, w), rtol=1e-5, atol=1e-5)
+    fc = layer(seed=rows)
+    x = torch.randn(1, rows, 96, generator=torch.Generator().manual_seed(rows))
+    expected = fc(x)
+    with ColumnProducts([fc]):
+        got = fc(x)
+    assert got.shape == (1, rows, 200) and routed == [1]
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("rows", [1, MAX_ROWS + 1, 64])
-def test_one_row_and_long_passes_keep_the_stock_kernel_bit_for_bit(rows):
-    gen = torch.Generator().manual_seed(rows)
-    x, w = torch.randn(rows, 96, generator=gen), torch.randn(200, 96, generator=gen)
-    counting = CountingProducts()
-    with counting:
-        got = linear(x, w)
-    assert counting.routed == 0
-    assert torch.equal(got, linear(x, w))
+def test_one_row_and_long_passes_keep_the_stock_kernel_bit_for_bit(routed, rows):
+    fc = layer(seed=rows)
+    x = torch.randn(rows, 96, generator=torch.Generator().manual_seed(rows))
+    with ColumnProducts([fc]):
+        got = fc(x)
+    assert routed == []
+    assert torch.equal(got, fc(x))
 
 
-def test_few_rows_are_routed_and_a_bias_is_left_to_the_stock_kernel():
-    x, w, b = torch.randn(3, 16), torch.randn(8, 16), torch.randn(8)
-    counting = CountingProducts()
-    with counting:
-        linear(x, w)
-        with_bias = linear(x, w, b)
-    assert counting.routed == 1
-    assert torch.equal(with_bias, linear(x, w, b))
+def test_layers_with_a_bias_are_left_to_the_stock_kernel(routed):
+    model = torch.nn.Sequential(layer(16, 8), layer(8, 8, bias=True))
+    assert bias_free_linears(model) == [model[0]]
+    x = torch.randn(3, 16)
+    expected = model(x)
+    with ColumnProducts(bias_free_linears(model)):
+        got = model(x)
+    assert routed == [1]
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_the_layers_get_their_own_forward_back(routed):
+    plain, patched = layer(seed=1), layer(seed=2)
+    own = patched.forward                                # a forward already set on the instance (as hooks do)
+    patched.forward = lambda x: own(x) * 2
+    before = patched.forward
+    with ColumnProducts([plain, patched]):
+        assert "forward" in plain.__dict__
+        inside = patched(torch.ones(1, 96))              # one row: the layer's own forward still runs
+    assert "forward" not in plain.__dict__ and patched.forward is before
+    torch.testing.assert_close(inside, own(torch.ones(1, 96)) * 2)
+    with pytest.raises(RuntimeError), ColumnProducts([plain]):
+        raise RuntimeError("interrupted")
+    assert "forward" not in plain.__dict__ and routed == []
 
 
 @pytest.mark.parametrize("threads,rows", [(1, 4), (2, 8), (16, MAX_ROWS)])
 def test_the_row_limit_follows_the_thread_count(monkeypatch, threads, rows):
     monkeypatch.setattr(torch, "get_num_threads", lambda: threads)
-    assert max_rows() == rows and ColumnProducts().max_rows == rows
+    assert max_rows() == rows and ColumnProducts([]).max_rows == rows
 
 
-def test_only_a_few_rows_on_a_cpu_get_the_mode(monkeypatch):
+def test_only_a_few_rows_on_a_cpu_get_column_products(monkeypatch):
     monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
-    assert isinstance(column_products("cpu", 2), ColumnProducts)
-    assert isinstance(column_products("cpu", 8), ColumnProducts)
-    assert not isinstance(column_products("cpu", 1), ColumnProducts)
-    assert not isinstance(column_products("cpu", 9), ColumnProducts)
-    assert not isinstance(column_products("cpu", 3, enabled=False), ColumnProducts)
-    assert not isinstance(column_products(torch.device("cuda"), 3), ColumnProducts)
+    linears = [layer()]
+    assert isinstance(column_products(linears, 2), ColumnProducts)
+    assert isinstance(column_products(linears, 8), ColumnProducts)
+    assert not isinstance(column_products(linears, 1), ColumnProducts)
+    assert not isinstance(column_products(linears, 9), ColumnProducts)
+    assert not isinstance(column_products(linears, 3, enabled=False), ColumnProducts)
+    assert not isinstance(column_products([], 3), ColumnProducts)
+    meta = torch.nn.Linear(4, 4, bias=False, device="meta")      # not on a CPU: the stock kernel
+    assert not isinstance(column_products([meta], 3), ColumnProducts)
 
 
 def tiny_llama(seed: int = 0):
@@ -101,23 +114,15 @@ def test_a_cached_pass_gives_the_same_logits_and_features_either_way(n):
     torch.testing.assert_close(out[True][1], out[False][1], rtol=1e-5, atol=1e-5)
 
 
-def test_a_cached_pass_over_a_few_tokens_routes_every_projection(monkeypatch):
+def test_a_cached_pass_over_a_few_tokens_routes_every_projection(monkeypatch, routed):
     monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
     model = tiny_llama()
-    made = []
-
-    def counting(device, rows, enabled=True):
-        chosen = isinstance(column_products(device, rows, enabled), ColumnProducts)
-        mode = CountingProducts()
-        made.append((chosen, mode))
-        return mode if chosen else column_products(device, rows, False)
-
-    monkeypatch.setattr("speclab.real.kv_cache.column_products", counting)
     state = CachedModel(model)
+    counts = []
     with torch.inference_mode():
-        state.forward(list(range(3, 20)))       # prefill: 17 rows, stock kernel
-        state.forward([5, 6, 7])                # a verification pass over 3 tokens
-        state.forward([9])                      # one token: stock kernel
-    assert [enabled for enabled, _ in made] == [False, True, False]
-    # 2 layers x (q, k, v, o, gate, up, down) + the output head
-    assert made[1][1].routed == 2 * 7 + 1
+        for tokens in (list(range(3, 20)), [5, 6, 7], [9]):    # prefill (17 rows), 3 tokens, 1 token
+            state.forward(tokens)
+            counts.append(len(routed))
+    # only the 3-token pass: 2 layers x (q, k, v, o, gate, up, down) + the output head
+    assert counts == [0, 2 * 7 + 1, 2 * 7 + 1]
+    assert all("forward" not in m.__dict__ for m in model.modules())

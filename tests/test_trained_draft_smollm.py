@@ -10,7 +10,7 @@ import pytest
 
 from real_fixtures import torch
 
-from speclab.measured_k import best_k
+from speclab.measured_k import best_plan
 from speclab.real import OPEN_ENDED_PROMPTS, SpeculativeDecoder, chat_input_ids, load_offline_draft
 from speclab.real import draft_store
 
@@ -35,7 +35,11 @@ def test_offline_draft_is_exact_and_accepted_on_an_unseen_prompt(smollm, offline
     assert record["heldout_acceptance"][-1][0] > 0.15         # well above the untrained head's 0
     assert 0 < drafter.c < 0.2
     assert len(drafter.pass_costs) == 9 and drafter.pass_costs[0] == 1.0
-    assert drafter.default_policy().start_k == best_k(drafter.rates, drafter.c, drafter.pass_costs)
+    k, m = best_plan(drafter.rates, drafter.c, drafter.pass_costs, drafter.first_hits)
+    assert drafter.default_policy().start_k == k and drafter.alternatives_for(k) == m
+    defaults = SpeculativeDecoder(model, drafter, tokenizer).generate(ids, 32)       # k and runners-up its own
+    assert defaults.token_ids == out.token_ids
+    assert all(len(r.alternatives) == m for r in defaults.rounds if r.k)
 
 
 def test_offline_draft_loads_from_the_cache(smollm, offline_draft, monkeypatch):

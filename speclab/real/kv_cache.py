@@ -11,7 +11,7 @@ import inspect
 
 import torch
 
-from .row_kernel import column_products
+from .row_kernel import bias_free_linears, column_products
 from .tree import keep_path, tree_inputs
 
 
@@ -37,6 +37,7 @@ class CachedModel:
         self.model = model
         self.device = next(model.parameters()).device
         self.column_products = column_products     # few-token passes use every CPU core (row_kernel.py)
+        self._linears = bias_free_linears(model) if column_products else []
         self.cache = new_cache(model)
         self.forwards = 0
         self._kwarg = _cache_kwarg(model)
@@ -58,7 +59,7 @@ class CachedModel:
         if last_only:
             kwargs["logits_to_keep"] = 1
         self.forwards += 1
-        with column_products(self.device, len(token_ids), self.column_products):
+        with column_products(self._linears, len(token_ids), self.column_products):
             if not features:
                 return self.model(input_ids=ids, **kwargs).logits[0]
             with last_hidden_states(self.model) as seen:

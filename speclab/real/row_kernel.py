@@ -10,6 +10,9 @@ reads W once and splits it over all threads. Then t(n)/t(1) falls below 1.1 up t
 the verification pass uses the core that single-row decoding leaves idle. That idle core is this
 machine's counterpart of the idle arithmetic units that make verification cheap on a GPU.
 
+The swap is per layer and per pass (ColumnProducts): an earlier version intercepted every torch
+call of the pass (a TorchFunctionMode), which cost about 5 ms of a 55 ms pass in Python overhead.
+
 Only the order of the additions inside each dot product changes, so results agree with
 `torch.nn.functional.linear` to float rounding (about 1e-7 relative); greedy outputs are checked
 token for token in the tests. One-row products and long prefills are left to the stock kernel.
@@ -20,7 +23,6 @@ from __future__ import annotations
 import contextlib
 
 import torch
-from torch.overrides import TorchFunctionMode
 
 #: The largest number of rows computed column-wise; above it MKL's own gemm is as fast or faster.
 MAX_ROWS = 8
@@ -34,28 +36,60 @@ def max_rows() -> int:
     return min(MAX_ROWS, ROWS_PER_THREAD * torch.get_num_threads())
 
 
-class ColumnProducts(TorchFunctionMode):
-    """Within the block, F.linear on 2..max_rows() rows (no bias) is computed as (W @ x^T)^T."""
+def column_linear(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """x @ W^T computed as (W @ x^T)^T: one gemm that reads W once and splits it over every core."""
+    rows = x.numel() // x.shape[-1]
+    return torch.mm(weight, x.reshape(rows, x.shape[-1]).t()).t().reshape(*x.shape[:-1], weight.shape[0])
 
-    def __init__(self):
-        super().__init__()
+
+def bias_free_linears(module) -> list:
+    """The nn.Linear layers without a bias inside `module` (the ones column products take over)."""
+    return [layer for layer in module.modules() if isinstance(layer, torch.nn.Linear) and layer.bias is None]
+
+
+class ColumnProducts:
+    """Within the block, each of `linears` computes inputs of 2..max_rows() rows on a CPU as (W @ x^T)^T.
+
+    It swaps the layers' forward for the block only (an instance attribute over the class's, put
+    back on exit), so only these layers pay a check; any other call runs the layer's own forward.
+    """
+
+    def __init__(self, linears: list):
+        self.linears = list(linears)
         self.max_rows = max_rows()
+        self._saved = []
 
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        if func is torch.nn.functional.linear:
-            x, weight = args[0], args[1]
-            bias = args[2] if len(args) > 2 else kwargs.get("bias")
+    def __enter__(self):
+        self._saved = [layer.__dict__.get("forward") for layer in self.linears]
+        for layer in self.linears:
+            layer.forward = self._forward_for(layer, layer.forward)
+        return self
+
+    def __exit__(self, *exc):
+        for layer, saved in zip(self.linears, self._saved):
+            if saved is None:
+                layer.__dict__.pop("forward", None)
+            else:
+                layer.forward = saved
+        return False
+
+    def _forward_for(self, layer, original):
+        limit = self.max_rows
+
+        def forward(x):
             rows = x.numel() // x.shape[-1] if x.dim() >= 2 else 1
-            if bias is None and 2 <= rows <= self.max_rows and x.device.type == "cpu" and weight.dim() == 2:
-                flat = x.reshape(rows, x.shape[-1])
-                return torch.mm(weight, flat.t()).t().reshape(*x.shape[:-1], weight.shape[0])
-        return func(*args, **kwargs)
+            if 2 <= rows <= limit and x.device.type == "cpu" and layer.weight.device.type == "cpu":
+                return column_linear(x, layer.weight)
+            return original(x)
+
+        return forward
 
 
-def column_products(device, rows: int, enabled: bool = True):
-    """ColumnProducts for a pass over `rows` tokens on a CPU, when enabled and 2 <= rows <= max_rows();
-    a no-op context otherwise (one row, long passes, GPUs: the stock kernel serves)."""
-    if enabled and 2 <= rows <= max_rows() and torch.device(device).type == "cpu":
-        return ColumnProducts()
+def column_products(linears: list, rows: int, enabled: bool = True):
+    """ColumnProducts over `linears` (from bias_free_linears) for a pass over `rows` tokens, when
+    enabled, on a CPU, and 2 <= rows <= max_rows(); a no-op context otherwise (one row, long
+    passes, GPUs: the stock kernel serves)."""
+    on_cpu = bool(linears) and linears[0].weight.device.type == "cpu"
+    if enabled and on_cpu and 2 <= rows <= max_rows():
+        return ColumnProducts(linears)
     return contextlib.nullcontext()

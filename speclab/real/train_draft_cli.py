@@ -39,10 +39,12 @@ def run_train_draft(args) -> int:
     if args.force and path.is_file():
         path.unlink()
     drafter, record = load_offline_draft(target, tokenizer, path=path, seed=args.seed, epochs=args.epochs)
+    k = drafter.default_policy().start_k
     print(f"draft for SmolLM2-135M-Instruct: {path}")
     print(f"trained in {record['generate_seconds'] + record['train_seconds']:.0f} s "
           f"(writing text {record['generate_seconds']:.0f} s, fitting {record['train_seconds']:.0f} s) "
           f"on {record['n_tokens']} self-generated tokens; held-out greedy agreement per depth "
           + ", ".join(f"{a:.2f}" for a in record["heldout_acceptance"][-1])
-          + f"; c = {drafter.c:.3f}; default k = {drafter.default_policy().start_k}")
+          + f"; c = {drafter.c:.3f}; default k = {k}, with {drafter.alternatives_for(k)} runner(s)-up for "
+          "the first draft under greedy decoding")
     return 0

@@ -14,14 +14,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..measured_k import best_plan, tree_speedups
+from ..measured_k import alternatives_for, best_plan
 from ..policies import FixedK
 from ..verify import sample_categorical
 from .._validate import as_count
 from ._checks import MAX_ALTERNATIVES
 from .drafter import EMPTY, Draft
 from .feature_head import FeatureHead, HeadCache
-from .row_kernel import column_products
+from .row_kernel import bias_free_linears, column_products
 
 #: The k used when the draft's acceptance or costs were never measured.
 UNMEASURED_K = 2
@@ -43,6 +43,7 @@ class FeatureDrafter:
         self.head = head.eval()
         device = next(target.parameters()).device
         self.head.to(device)
+        self._head_linears = bias_free_linears(self.head)
         self.vocab = torch.as_tensor(vocab, dtype=torch.long, device=device)
         size = int(target.get_output_embeddings().weight.shape[0])
         if self.vocab.ndim != 1 or len(self.vocab) == 0 or int(self.vocab.min()) < 0 or int(self.vocab.max()) >= size:
@@ -100,7 +101,7 @@ class FeatureDrafter:
     def _step(self, features, next_ids) -> torch.Tensor:
         self._forwards += 1
         # a catch-up over several verified tokens uses every core (row_kernel.py)
-        with column_products(self.vocab.device, len(next_ids)):
+        with column_products(self._head_linears, len(next_ids)):
             return self.head.step(features[None], self.embed(next_ids)[None], self._cache)
 
     def _choose(self, feature, sampling, rng):
@@ -128,9 +129,7 @@ class FeatureDrafter:
         if k <= 0 or not self._measured() or not self.first_hits:
             return 0
         if k not in self._plans:
-            table = tree_speedups(self.rates, self.c, self.pass_costs, self.first_hits)
-            row = table[min(k, len(table) - 1)]
-            self._plans[k] = int(np.argmax(row)) if row.max() > row[0] else 0
+            self._plans[k] = alternatives_for(k, self.rates, self.c, self.pass_costs, self.first_hits)
         return self._plans[k]
 
     def _measured(self) -> bool:
