@@ -7,7 +7,8 @@ every speedup is the median of paired ratios over Hugging Face's own KV-cached `
 
 - "draft (defaults)": SpeculativeDecoder(model, draft).generate(ids) with no k: the draft's own k,
   plus the runners-up for its first token it chooses to offer (verified as a tree in the same pass);
-- "draft, chain only": the same k without alternatives, a plain chain of drafts;
+- "draft + 2 runners-up": the same k with exactly 2 runners-up for the first draft, whatever the
+  draft would choose: what tree verification does on this machine;
 - "draft, stock kernel": the same k with column_products=False, i.e. without the kernel that lets a
   verification pass use both cores (speclab.real.row_kernel): the draft's share without it;
 - "plain, 2-row passes": plain decoding that pads every pass with one dummy token, so it too uses
@@ -36,22 +37,22 @@ from speclab.real import OPEN_ENDED_PROMPTS, FeatureDrafter, PromptLookupDrafter
     hf_generate, load_offline_draft, load_offline_model
 from speclab.real.baselines import two_row_autoregressive
 
-BASE, DRAFT, CHAIN, STOCK, PADDED, LOOKUP = ("hf generate", "draft (defaults)", "draft, chain only",
+BASE, DRAFT, TREE, STOCK, PADDED, LOOKUP = ("hf generate", "draft (defaults)", "draft + 2 runners-up",
                                              "draft, stock kernel", "plain, 2-row passes", "prompt lookup")
 
 
 def methods(model, tokenizer, drafter, k: int) -> dict:
     """name -> function(ids, max_new_tokens) returning an object with token_ids and seconds."""
     draft = SpeculativeDecoder(model, drafter, tokenizer)
-    chain_only = FeatureDrafter(model, drafter.head, drafter.vocab, drafter.rates, drafter.c, drafter.pass_costs,
-                                drafter.first_hits, alternatives=0)
-    chain = SpeculativeDecoder(model, chain_only, tokenizer)
+    two_up = FeatureDrafter(model, drafter.head, drafter.vocab, drafter.rates, drafter.c, drafter.pass_costs,
+                            drafter.first_hits, alternatives=2)
+    tree = SpeculativeDecoder(model, two_up, tokenizer)
     stock = SpeculativeDecoder(model, drafter, tokenizer, column_products=False)
     lookup = SpeculativeDecoder(model, PromptLookupDrafter(), tokenizer)
     return {
         BASE: lambda ids, n: hf_generate(model, ids, n),
         DRAFT: lambda ids, n: draft.generate(ids, n),
-        CHAIN: lambda ids, n: chain.generate(ids, n, k=k),
+        TREE: lambda ids, n: tree.generate(ids, n, k=k),
         STOCK: lambda ids, n: stock.generate(ids, n, k=k),
         PADDED: lambda ids, n: two_row_autoregressive(model, ids, n),
         LOOKUP: lambda ids, n: lookup.generate(ids, n),
@@ -72,8 +73,8 @@ def run(max_new_tokens: int, repeats: int) -> None:
     table = tree_speedups(drafter.rates, drafter.c, drafter.pass_costs, drafter.first_hits)
     print(f"held-out P(target's token in the draft's top j), j = 1..{len(drafter.first_hits)}: "
           + ", ".join(f"{h:.2f}" for h in drafter.first_hits))
-    print(f"default k = {k} with {m} alternative(s) for the first draft (predicted {table[k, m]:.2f}x; chain only "
-          f"{table[k, 0]:.2f}x); greedy, {max_new_tokens} new tokens, "
+    print(f"default k = {k} with {m} runner(s)-up for the first draft (predicted {table[k, m]:.2f}x; with 2 "
+          f"runners-up {table[k, 2]:.2f}x); greedy, {max_new_tokens} new tokens, "
           f"{repeats} ABBA blocks, {torch.get_num_threads()} torch thread(s)\n")
     runners = methods(model, tokenizer, drafter, max(k, 1))
     ids = {name: chat_input_ids(tokenizer, text) for name, text in OPEN_ENDED_PROMPTS.items()}
