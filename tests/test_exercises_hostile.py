@@ -237,7 +237,7 @@ def test_interrupting_the_kernel_stops_the_check_and_its_process(tmp_path):
     timer.start()
     verdict = ex4.grade(forever, time_limit=60)
     timer.join()
-    assert verdict.kind == "not checked" and "interrupted" in verdict.text
+    assert verdict.kind == "not checked" and "interrupted" in verdict.text, verdict.text
     assert eventually_dead(int(pid_file.read_text()))
 
 
