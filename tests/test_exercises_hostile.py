@@ -241,6 +241,30 @@ def test_interrupting_the_kernel_stops_the_check_and_its_process(tmp_path):
     assert eventually_dead(int(pid_file.read_text()))
 
 
+def test_an_interrupt_taken_by_another_thread_still_stops_the_check(tmp_path):
+    """Jupyter kernels run several threads, and SIGINT may land on any of them; the check must
+    notice it within a moment, not when its time limit runs out."""
+    pid_file = tmp_path / "pid"
+
+    def forever(c, k, g):
+        pid_file.write_text(str(os.getpid()))
+        while True:
+            pass
+    bystander = threading.Event()
+    helper = threading.Thread(target=bystander.wait, daemon=True)
+    helper.start()
+    timer = threading.Timer(1.0, signal.pthread_kill, (helper.ident, signal.SIGINT))
+    timer.start()
+    start = time.monotonic()
+    verdict = ex4.grade(forever, time_limit=60)
+    took = time.monotonic() - start
+    timer.join()
+    bystander.set()
+    assert verdict.kind == "not checked" and "interrupted" in verdict.text, verdict.text
+    assert took < 10
+    assert eventually_dead(int(pid_file.read_text()))
+
+
 # ----------------------------------------------------------------------------- check()'s own arguments
 
 class SignatureRaises:

@@ -86,10 +86,16 @@ def with_note(feedback: Feedback, note: str) -> Feedback:
     return Feedback(feedback.kind, f"{feedback.text}\n\n{note}") if note else feedback
 
 
+#: The longest one wait for the check's next message blocks. An interrupt (SIGINT) that the
+#: system hands to another thread of the kernel (Jupyter runs several) only reaches Python once
+#: the main thread returns from its wait, so no wait may last long.
+WAIT_SLICE = 0.1
+
+
 def _watch(run, time_limit: float) -> Feedback:
     case, deadline = STARTING, time.monotonic() + time_limit
     while True:
-        message = run.next_message(max(0.0, deadline - time.monotonic()))
+        message = run.next_message(min(WAIT_SLICE, max(0.0, deadline - time.monotonic())))
         if message is None:
             if time.monotonic() >= deadline:
                 return TimedOut(time_limit, case).feedback()
