@@ -226,7 +226,16 @@ def test_a_function_that_ends_the_process_gets_a_verdict(ending, shown):
     assert verdict.kind == "incorrect" and "the check stopped before its verdict: " + shown in verdict.text
 
 
-def test_interrupting_the_kernel_stops_the_check_and_its_process(tmp_path):
+@pytest.fixture
+def interruptible():
+    """Ctrl-C raises KeyboardInterrupt, as in a Jupyter kernel; a shell that starts pytest in the
+    background hands it SIGINT ignored, and then no interrupt would ever arrive."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def test_interrupting_the_kernel_stops_the_check_and_its_process(tmp_path, interruptible):
     pid_file = tmp_path / "pid"
 
     def forever(c, k, g):
@@ -241,7 +250,7 @@ def test_interrupting_the_kernel_stops_the_check_and_its_process(tmp_path):
     assert eventually_dead(int(pid_file.read_text()))
 
 
-def test_an_interrupt_taken_by_another_thread_still_stops_the_check(tmp_path):
+def test_an_interrupt_taken_by_another_thread_still_stops_the_check(tmp_path, interruptible):
     """Jupyter kernels run several threads, and SIGINT may land on any of them; the check must
     notice it within a moment, not when its time limit runs out."""
     pid_file = tmp_path / "pid"
