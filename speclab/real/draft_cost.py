@@ -30,7 +30,8 @@ def measure_draft_cost(drafter, target, tokens: list, repeats: int = 15) -> floa
         kept = drafter._cache.length
         feature = features[-1:]
         token = torch.tensor([tokens[-1]], device=device)
-        t_draft = _timed(lambda: drafter._choose(drafter._step(feature, token), Sampling(), None), device)
+        t_draft = _timed(lambda: drafter._choose(drafter._step(feature, token) @ drafter.rows.T, Sampling(), None),
+                         device)
         drafter._cache.crop(kept)
         ratios.append(t_draft / t_target)
     drafter.start(tokens, frozenset())

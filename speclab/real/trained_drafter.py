@@ -87,9 +87,12 @@ class FeatureDrafter:
         feature = self._step(known[done:n_known], ids)[-1:]
         self._true_entries = self._cache.length
         drafts, q_rows = [], []
-        runners_up = self._runners_up(feature, self.alternatives_for(k)) if sampling.greedy else ()
+        runners_up = ()
         for depth in range(k):
-            token, q = self._choose(feature, sampling, rng)
+            small = feature @ self.rows.T                            # [1, |vocab|]
+            if depth == 0 and sampling.greedy:
+                runners_up = self._runners_up(small, self.alternatives_for(k))
+            token, q = self._choose(small, sampling, rng)
             drafts.append(token)
             if q is not None:
                 q_rows.append(q)
@@ -104,9 +107,8 @@ class FeatureDrafter:
         with column_products(self._head_linears, len(next_ids)):
             return self.head.step(features[None], self.embed(next_ids)[None], self._cache)
 
-    def _choose(self, feature, sampling, rng):
-        """The draft token from the restricted head: argmax, or a sample from the processed q."""
-        small = feature @ self.rows.T                                # [1, |vocab|]
+    def _choose(self, small, sampling, rng):
+        """The draft token from the restricted head's logits: argmax, or a sample from the processed q."""
         if sampling.greedy:
             return int(self.vocab[int(small.argmax())]), None
         logits = torch.full((1, self.full_size), float("-inf"), device=small.device)
@@ -114,11 +116,11 @@ class FeatureDrafter:
         q = sampling.probs(logits)[0]
         return int(sample_categorical(q, rng.random())), q
 
-    def _runners_up(self, feature, m: int) -> tuple:
-        """The draft's 2nd..(m+1)th most likely tokens for the first position."""
+    def _runners_up(self, small, m: int) -> tuple:
+        """The draft's 2nd..(m+1)th most likely tokens, from the restricted head's logits."""
         if m <= 0:
             return ()
-        top = (feature @ self.rows.T)[0].topk(min(m + 1, len(self.vocab))).indices[1:]
+        top = small[0].topk(min(m + 1, len(self.vocab))).indices[1:]
         return tuple(int(t) for t in self.vocab[top])
 
     def alternatives_for(self, k: int) -> int:

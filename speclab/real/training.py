@@ -258,43 +258,42 @@ def _fit(head, target, vocab, data, held, record, depth, epochs, batch_size, lr,
 
 
 @torch.no_grad()
+def _heldout_outputs(head, held, embed, depth: int):
+    """Per batch of held-out answers, in eval mode: the head's outputs at depths 1..depth, the token
+    each entry guesses (entry i guesses x_{i+2}), and per depth the entries in the generated part."""
+    was_training = head.training
+    head.eval()
+    try:
+        for batch in _batches(held, 32, None, shuffle=False):
+            feats, embedded, tokens, lengths, gen_from = _collate(batch, embed)
+            t = feats.shape[1]
+            truth = tokens[:, 2: t + 2]
+            answer = (torch.arange(t)[None, :] + 2 >= gen_from[:, None]) & (truth >= 0)
+            masks = [_valid(lengths, t, m) & answer for m in range(1, depth + 1)]
+            yield head.unrolled(feats, embedded, depth), truth, masks
+    finally:
+        head.train(was_training)
+
+
 def heldout_top_hits(head, rows, vocab, held, embed, most: int = 8) -> list:
     """h_j = P(the target's greedy token is among the first draft's top j), j = 1..most, on the
     generated part of held-out answers: what alternatives for the first draft can add."""
-    was_training = head.training
-    head.eval()
+    most = min(most, len(vocab))
     hits, count = np.zeros(most), 0.0
-    for batch in _batches(held, 32, None, shuffle=False):
-        feats, embedded, tokens, lengths, gen_from = _collate(batch, embed)
-        out = head.unrolled(feats, embedded, 1)[0]
-        t = feats.shape[1]
-        top = vocab[(out @ rows.T).topk(min(most, len(vocab)), dim=-1).indices]   # entry i ranks x_{i+2}
-        truth = tokens[:, 2: t + 2]
-        mask = _valid(lengths, t, 1) & (torch.arange(t)[None, :] + 2 >= gen_from[:, None]) & (truth >= 0)
-        found = (top == truth[..., None]).cumsum(-1).clamp(max=1) & mask[..., None]
-        hits[: top.shape[-1]] += found.sum((0, 1)).double().numpy()
-        count += float(mask.sum())
-    head.train(was_training)
-    hits[top.shape[-1]:] = hits[top.shape[-1] - 1]
+    for outputs, truth, masks in _heldout_outputs(head, held, embed, 1):
+        top = vocab[(outputs[0] @ rows.T).topk(most, dim=-1).indices]
+        found = (top == truth[..., None]).cumsum(-1).clamp(max=1) & masks[0][..., None]
+        hits += found.sum((0, 1)).double().numpy()
+        count += float(masks[0].sum())
     return (hits / max(count, 1.0)).tolist()
 
 
-@torch.no_grad()
 def heldout_acceptance(head, rows, vocab, held, embed, depth) -> list:
     """Greedy agreement per depth on the generated part of held-out answers (teacher-forced tokens)."""
-    was_training = head.training
-    head.eval()
     hits, counts = np.zeros(depth), np.zeros(depth)
-    for batch in _batches(held, 32, None, shuffle=False):
-        feats, embedded, tokens, lengths, gen_from = _collate(batch, embed)
-        outputs = head.unrolled(feats, embedded, depth)
-        t = feats.shape[1]
-        i = torch.arange(t)[None, :]
-        for m, out in enumerate(outputs):
-            guess = vocab[(out @ rows.T).argmax(-1)]                # entry i guesses x_{i+2}
-            truth = tokens[:, 2: t + 2]
-            mask = _valid(lengths, t, m + 1) & (i + 2 >= gen_from[:, None]) & (truth >= 0)
+    for outputs, truth, masks in _heldout_outputs(head, held, embed, depth):
+        for m, (out, mask) in enumerate(zip(outputs, masks)):
+            guess = vocab[(out @ rows.T).argmax(-1)]
             hits[m] += float(((guess == truth) & mask).sum())
             counts[m] += float(mask.sum())
-    head.train(was_training)
     return (hits / np.maximum(counts, 1)).tolist()
