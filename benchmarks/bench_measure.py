@@ -16,7 +16,7 @@ import torch
 from burner import burning
 
 from speclab.real import PROMPTS, load_offline_model, measure_pair
-from speclab.real.measure_cli import make_drafter
+from speclab.cli.measure import make_drafter
 
 AGREEMENT = 0.25
 

@@ -23,7 +23,7 @@ from burner import burning
 from tqdm.auto import tqdm
 
 from speclab.interleave import run_interleaved
-from speclab.real.prediction import guard_flags
+from speclab.real.measure.prediction import guard_flags
 from speclab.real import PROMPTS, PromptLookupDrafter, SpeculativeDecoder, chat_input_ids, hf_generate, \
     load_offline_model
 from speclab.real.baselines import autoregressive

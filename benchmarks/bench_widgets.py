@@ -29,8 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from speclab import widgets, widgets_trees  # noqa: E402
-from speclab.widgets_roofline import roofline_explorer  # noqa: E402
+from speclab import widgets  # noqa: E402
+from speclab.widgets import _frames as machinery  # noqa: E402
+from speclab.widgets.roofline import roofline_explorer  # noqa: E402
 
 TARGET_MS = 40.0
 ROUNDS = 3
@@ -42,8 +43,8 @@ EXPLORERS = {
     "acceptance": (widgets.acceptance_explorer, ("agreement", "position")),
     "trace": (widgets.trace_explorer, ("agreement", "k", "seed")),
     "roofline": (roofline_explorer, ("batch",)),
-    "tree": (widgets_trees.tree_explorer, ("alpha", "nodes", "branching", "depth")),
-    "temperature": (widgets_trees.temperature_explorer, ("temperature",)),
+    "tree": (widgets.tree_explorer, ("alpha", "nodes", "branching", "depth")),
+    "temperature": (widgets.temperature_explorer, ("temperature",)),
 }
 
 
@@ -126,8 +127,8 @@ def print_encoding(explorer, repeats: int = 15) -> None:
         Image.fromarray(np.ascontiguousarray(rgba[..., :3])).save(buffer, format="png", compress_level=level)
         return buffer.getvalue()
 
-    encoders = {"this encoder, zlib level 1": lambda: widgets.encode_png(canvas, 1),
-                "this encoder, zlib level 6": lambda: widgets.encode_png(canvas, 6),
+    encoders = {"this encoder, zlib level 1": lambda: machinery.encode_png(canvas, 1),
+                "this encoder, zlib level 6": lambda: machinery.encode_png(canvas, 6),
                 "Pillow (RGB), level 1": lambda: pillow(1),
                 "Pillow (RGB), level 6": lambda: pillow(6)}
     times = {name: [] for name in encoders}

@@ -7,7 +7,7 @@ falls equally on every configuration inside a block. The ratio of two configurat
 block (paired), and the blocks are summarised by their median, with the min and max beside it,
 so one burst that spoils a block moves the spread, not the figure.
 
-numpy only; any benchmark can reuse it (`speclab.real.measure`, `benchmarks/`).
+numpy only; any benchmark can reuse it (`speclab.real.measure.pair`, `benchmarks/`).
 """
 
 from __future__ import annotations

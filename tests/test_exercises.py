@@ -8,7 +8,7 @@ import pytest
 
 import speclab as sl
 from speclab.exercises import ex1, ex2, ex3, ex4
-from speclab.exercises import feedback as feedback_module
+from speclab.exercises._grading import feedback as feedback_module
 from speclab.verify import residual
 
 EXERCISES = {"ex1": ex1, "ex2": ex2, "ex3": ex3, "ex4": ex4}

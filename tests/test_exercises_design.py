@@ -11,10 +11,10 @@ from speclab.exercises import ex1_acceptance_rule as ex1_module
 from speclab.exercises import ex2_adaptive_k as ex2_module
 from speclab.exercises import ex3_multi_draft as ex3_module
 from speclab.exercises import ex4_breakeven as ex4_module
-from speclab.exercises import sampling
-from speclab.exercises.policy_time import expected_speedup, expected_time, fixed_k_speedups
-from speclab.exercises.stretches import SwitchingPair
-from speclab.exercises.tabled_policy import TabledPolicy
+from speclab.exercises._grading import sampling
+from speclab.exercises._grading.policy_time import expected_speedup, expected_time, fixed_k_speedups
+from speclab.exercises._grading.stretches import SwitchingPair
+from speclab.exercises._grading.tabled_policy import TabledPolicy
 
 
 def test_false_alarm_budget_is_below_one_in_a_million():

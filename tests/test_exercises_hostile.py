@@ -21,7 +21,8 @@ import pytest
 
 import speclab as sl
 import speclab.theory
-from speclab.exercises import ex1, ex2, ex3, ex4, isolation, sampling
+from speclab.exercises import ex1, ex2, ex3, ex4
+from speclab.exercises._grading import isolation, sampling
 from speclab.exercises import ex2_adaptive_k as ex2_module
 from speclab.exercises import ex3_multi_draft as ex3_module
 from speclab.exercises import ex4_breakeven as ex4_module
@@ -442,7 +443,7 @@ def test_a_zero_false_alarm_rate_does_not_pass_a_wrong_sampler(monkeypatch):
             return True, int(x)
         return False, int(rng.choice(len(p), p=p))
     verdict = ex1.grade(resample_from_p)
-    assert verdict.kind == "incorrect" and "speclab.exercises.sampling.FALSE_ALARM" in verdict.text
+    assert verdict.kind == "incorrect" and "speclab.exercises._grading.sampling.FALSE_ALARM" in verdict.text
 
 
 def test_a_zero_bar_does_not_pass_a_slow_policy(monkeypatch):
@@ -562,11 +563,11 @@ ex4.check(hostile, time_limit=1)'''
 
 
 def test_ex3_forbids_the_packages_tree_verification_where_it_exists(monkeypatch):
-    trees = types.ModuleType("speclab.trees")
+    trees = types.ModuleType("speclab.trees.verification")
     exec("def verify_tree(p, q, tree, rng):\n    return None\n\ndef _helper():\n    return None", vars(trees))
-    monkeypatch.setitem(sys.modules, "speclab.trees", trees)
+    monkeypatch.setitem(sys.modules, "speclab.trees.verification", trees)
     assert [label for label, _ in ex3_module._tree_functions()] == ["speclab.trees.verify_tree"]
-    monkeypatch.setitem(sys.modules, "speclab.trees", None)      # absent: nothing to forbid
+    monkeypatch.setitem(sys.modules, "speclab.trees.verification", None)      # absent: nothing to forbid
     assert ex3_module._tree_functions() == ()
 
 
@@ -595,7 +596,7 @@ def test_when_fork_fails_the_check_runs_in_a_thread(monkeypatch):
 
 
 def test_tripwires_leave_no_trace_once_disarmed():
-    from speclab.exercises import guards
+    from speclab.exercises._grading import guards
     code = speclab.theory.breakeven_alpha.__code__
     guards.learner.forbidden_calls.clear()
     with guards.tripwires([("sl.breakeven_alpha", speclab.theory.breakeven_alpha)]):

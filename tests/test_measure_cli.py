@@ -6,7 +6,7 @@ import pytest
 
 from speclab.cli import main
 
-real = pytest.importorskip("speclab.real.measure_cli")
+real = pytest.importorskip("speclab.cli.measure")
 torch = pytest.importorskip("torch")
 
 
@@ -71,7 +71,7 @@ def test_json_report_prints_null_for_undefined_numbers(monkeypatch, capsys):
                                                                           float("nan"), 0)
     monkeypatch.setattr(real, "load_target", lambda name, device=None: (object(), None))
     monkeypatch.setattr(real, "make_drafter", lambda spec, target, device=None: object())
-    monkeypatch.setattr("speclab.real.measure.measure_pair", lambda *a, **k: measurement)
+    monkeypatch.setattr("speclab.real.measure.pair.measure_pair", lambda *a, **k: measurement)
     assert main(["measure", "--json"]) == 0
     out = capsys.readouterr().out
     assert "NaN" not in out

@@ -7,14 +7,14 @@ import pytest
 
 import speclab as sl
 from speclab.interleave import Interleaved, spread
-from speclab.real import prediction
+from speclab.real.measure import prediction
 from speclab.rounds import RoundRecord
 
 torch = pytest.importorskip("torch")
 
-from speclab.real.measure import _summarize  # noqa: E402
+from speclab.real.measure.pair import _summarize  # noqa: E402
 from speclab.real.result import GenerationResult  # noqa: E402
-from speclab.real.timing import PassTimes  # noqa: E402
+from speclab.real.measure.timing import PassTimes  # noqa: E402
 
 # ----------------------------------------------------------------------------- replay prediction
 

@@ -12,7 +12,7 @@ import pytest
 from real_fixtures import hf_greedy, random_prompt, tiny_gpt2, torch  # noqa: F401  (skips without torch)
 
 from speclab.real import SpeculativeDecoder
-from speclab.real.drafter import Draft
+from speclab.real.drafters.base import Draft
 from speclab.real.sampling import Sampling
 
 

@@ -11,8 +11,9 @@ import pytest
 from real_fixtures import hf_greedy, random_prompt, tiny_gpt2, torch
 
 from speclab.real import EarlyExitDrafter, PromptLookupDrafter, Sampling, SpeculativeDecoder, truncated_model
-from speclab.real import hub, measure_cli, offline
-from speclab.real.measure import measure_pair
+from speclab.cli import measure as measure_cli
+from speclab.real import hub, offline
+from speclab.real.measure.pair import measure_pair
 from speclab.real.prompts import read_prompts
 
 # ----------------------------------------------------------------------------- prompt lookup
@@ -287,7 +288,7 @@ def test_two_row_passes_read_the_next_token_and_one_dummy():
 
 
 def test_target_pass_seconds_per_size():
-    from speclab.real.timing import target_pass_seconds
+    from speclab.real.measure.timing import target_pass_seconds
 
     seconds = target_pass_seconds(tiny_gpt2(0, layers=1), random_prompt(1, 6), max_tokens=3, repeats=1)
     assert seconds.shape == (3,) and (seconds > 0).all()

@@ -14,7 +14,7 @@ import pytest
 from real_fixtures import torch
 
 from speclab.real import EarlyExitDrafter, PromptLookupDrafter, SpeculativeDecoder, load_offline_model, offline
-from speclab.real import measure_cli
+from speclab.cli import measure as measure_cli
 from speclab.real.prompts import PROMPTS, chat_input_ids
 
 pytestmark = pytest.mark.slow

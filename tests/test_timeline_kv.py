@@ -76,7 +76,7 @@ def test_kv_rollback_matches_the_real_draft_model(n_accepted):
     pytest.importorskip("torch")
     import numpy as np
 
-    from speclab.real.draft_model import DraftModelDrafter
+    from speclab.real.drafters.draft_model import DraftModelDrafter
     from speclab.real.sampling import Sampling
     from real_fixtures import tiny_gpt2
 

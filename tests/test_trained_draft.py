@@ -14,7 +14,7 @@ from test_real_sampling import RUNS, THRESHOLD, VOCAB, exact_first_two, sampled_
 from speclab.measured_k import best_k, best_plan
 from speclab.policies import FixedK
 from speclab.real import FeatureDrafter, SpeculativeDecoder, train_draft
-from speclab.real.draft_store import load_draft, load_offline_draft, save_draft
+from speclab.real.training.store import load_draft, load_offline_draft, save_draft
 from speclab.stats import chi_square_test
 
 TINY = dict(max_new_tokens=16, vocab_size=40, epochs=2, batch_size=8, depth=3, progress=False, measure_c=False)
@@ -212,7 +212,7 @@ def test_a_head_of_the_wrong_width_is_refused(target, trained):
 
 
 def test_a_draft_measured_on_another_device_remeasures_its_costs(tmp_path, target, trained, monkeypatch):
-    from speclab.real import draft_store
+    from speclab.real.training import store as draft_store
 
     drafter, record = trained
     path = save_draft(drafter, record, tmp_path / "moved.draft")

@@ -12,7 +12,7 @@ from real_fixtures import torch
 
 from speclab.measured_k import best_plan
 from speclab.real import OPEN_ENDED_PROMPTS, SpeculativeDecoder, chat_input_ids, load_offline_draft
-from speclab.real import draft_store
+from speclab.real.training import store as draft_store
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +49,6 @@ def test_offline_draft_loads_from_the_cache(smollm, offline_draft, monkeypatch):
     def no_training(*args, **kwargs):
         raise AssertionError("the cached draft should have been used")
 
-    monkeypatch.setattr("speclab.real.training.train_draft", no_training)
+    monkeypatch.setattr("speclab.real.training.fit.train_draft", no_training)
     drafter, _ = load_offline_draft(model, tokenizer, progress=False)
     torch.testing.assert_close(drafter.head.fuse.weight, offline_draft[0].head.fuse.weight)

@@ -15,7 +15,7 @@ from test_row_kernel import tiny_llama
 
 from speclab.real import SpeculativeDecoder
 from speclab.real._checks import MAX_ALTERNATIVES, check_draft
-from speclab.real.drafter import EMPTY, Draft
+from speclab.real.drafters.base import EMPTY, Draft
 from speclab.real.kv_cache import CachedModel
 from speclab.real.tree import depths, path_to, tree_inputs, visible
 

@@ -14,6 +14,7 @@ import pytest  # noqa: E402
 
 import speclab as sl  # noqa: E402
 from speclab import widgets  # noqa: E402
+from speclab.widgets import _frames as machinery  # noqa: E402
 
 SETTINGS = [  # alpha, k, c, verify_growth
     (0.8, 4, 0.1, 0.0),
@@ -56,7 +57,7 @@ def test_speedup_readouts_equal_theory(explorer, alpha, k, c, growth):
     assert shown_value(explorer.readouts["speedup"]) == f"{sl.speedup(alpha, k, c, growth):.3f}"
     assert shown_value(explorer.readouts["expected_tokens"]) == f"{sl.expected_tokens(alpha, k):.3f}"
     assert shown_value(explorer.readouts["optimal_k"]) == str(sl.optimal_k(alpha, c, verify_growth=growth))
-    assert shown_value(explorer.readouts["breakeven_alpha"]) == widgets.fmt(breakeven)
+    assert shown_value(explorer.readouts["breakeven_alpha"]) == machinery.fmt(breakeven)
 
 
 def test_moving_one_slider_changes_the_figure(explorer):

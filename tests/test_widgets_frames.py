@@ -16,9 +16,10 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import speclab as sl  # noqa: E402
+from speclab.widgets import _frames as machinery  # noqa: E402
 from speclab import widgets  # noqa: E402
 from speclab.trace import COLOURS, column_layers  # noqa: E402
-from speclab.widgets_roofline import roofline_explorer  # noqa: E402
+from speclab.widgets.roofline import roofline_explorer  # noqa: E402
 
 #: (factory, [(control, value), ...]): moves that keep the axes and moves that change them.
 MOVES = {
@@ -88,7 +89,7 @@ def test_a_changed_axis_limit_redraws_the_background():
     assert e.ax_k.get_ylim()[1] >= max(e.line_k.get_ydata())
 
 
-class Dot(widgets.Explorer):
+class Dot(machinery.Explorer):
     """The smallest explorer: one registered point, and an unregistered title it sometimes changes."""
 
     readout_names = ("x",)
@@ -98,7 +99,7 @@ class Dot(widgets.Explorer):
         return {"x": x}
 
     def describe(self, v):
-        return {"x": widgets.readout("x", widgets.fmt(v["x"]))}
+        return {"x": machinery.readout("x", machinery.fmt(v["x"]))}
 
     def build(self, figure):
         self.ax = figure.subplots()
@@ -141,8 +142,8 @@ def test_png_holds_the_canvas_pixels():
     e = widgets.speedup_explorer()
     canvas = np.asarray(e.figure.canvas.buffer_rgba())
     np.testing.assert_array_equal(pixels(e.png), canvas)
-    assert widgets.encode_png(e.figure.canvas, compress_level=6) != e.png
-    np.testing.assert_array_equal(pixels(widgets.encode_png(e.figure.canvas, compress_level=6)), canvas)
+    assert machinery.encode_png(e.figure.canvas, compress_level=6) != e.png
+    np.testing.assert_array_equal(pixels(machinery.encode_png(e.figure.canvas, compress_level=6)), canvas)
 
 
 def test_acceptance_bars_are_p_q_and_the_residual_sorted_by_p():
@@ -222,7 +223,7 @@ def test_page_events_faster_than_frames_draw_only_the_newest():
     queued.pop()()
     assert e.frames == frames + 1
     assert e.values["alpha"] == 0.7 and e.values["speedup"] == sl.speedup(0.7, 4, 0.1)
-    assert widgets.fmt(sl.speedup(0.7, 4, 0.1)) in e.readouts["speedup"].value
+    assert machinery.fmt(sl.speedup(0.7, 4, 0.1)) in e.readouts["speedup"].value
 
 
 def test_events_during_a_frame_get_one_more_frame_with_the_released_value():
@@ -271,10 +272,10 @@ def test_a_change_from_code_draws_at_once():
 
 
 def test_axis_tops_snap_to_a_ladder_that_holds_the_curve():
-    assert [widgets.axis_top(x) for x in (0.7, 1.05, 1.5, 1.51, 3.1)] == [0.75, 1.5, 1.5, 3.0, 6.0]
-    assert [widgets.axis_top(x, bases=(1.0, 1.5)) for x in (1.1, 2.5, 7.85, 8.1)] == [1.5, 3.0, 8.0, 12.0]
+    assert [machinery.axis_top(x) for x in (0.7, 1.05, 1.5, 1.51, 3.1)] == [0.75, 1.5, 1.5, 3.0, 6.0]
+    assert [machinery.axis_top(x, bases=(1.0, 1.5)) for x in (1.1, 2.5, 7.85, 8.1)] == [1.5, 3.0, 8.0, 12.0]
     for x in np.geomspace(0.01, 100, 57):
-        assert x <= widgets.axis_top(x) < 2 * x and x <= widgets.axis_top(x, bases=(1.0, 1.5)) < 1.5 * x
+        assert x <= machinery.axis_top(x) < 2 * x and x <= machinery.axis_top(x, bases=(1.0, 1.5)) < 1.5 * x
 
 
 def test_an_error_in_a_coalesced_frame_is_shown_in_the_explorer():

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 
 from speclab import roofline as rl  # noqa: E402
-from speclab.widgets_roofline import roofline_explorer  # noqa: E402
+from speclab.widgets.roofline import roofline_explorer  # noqa: E402
 
 SETTINGS = [  # params (B), bandwidth (TB/s), peak (TFLOP/s), weight bytes per parameter, K, batch, alpha
     (7.0, 3.35, 989.0, 2.0, 4, 1, 0.8),

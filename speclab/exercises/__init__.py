@@ -15,9 +15,9 @@ from .ex1_acceptance_rule import ex1
 from .ex2_adaptive_k import ex2
 from .ex3_multi_draft import ex3
 from .ex4_breakeven import ex4
-from .exercise import Case, Exercise
-from .feedback import Feedback
-from .guards import take_snapshot
+from ._grading.exercise import Case, Exercise
+from ._grading.feedback import Feedback
+from ._grading.guards import take_snapshot
 
 take_snapshot()   # speclab's grading values as imported; a check restores them (guards.py)
 

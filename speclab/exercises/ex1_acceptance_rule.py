@@ -10,12 +10,12 @@ import numpy as np
 
 from ..theory import acceptance_rate
 from ..verify import count_accepted, decide, residual, verify
-from .exercise import Case, Exercise
-from .formatting import vector
-from .outcomes import WrongAnswer
-from .returns import accepted_and_token
-from .sampling import draw, frequencies, require_distribution, require_rate
-from .sandbox import require_reproducible
+from ._grading.exercise import Case, Exercise
+from ._grading.formatting import vector
+from ._grading.outcomes import WrongAnswer
+from ._grading.returns import accepted_and_token
+from ._grading.sampling import draw, frequencies, require_distribution, require_rate
+from ._grading.sandbox import require_reproducible
 
 #: Draws per case: with every possible cell at probability >= 0.05 each expected count is >= 500.
 DRAWS = 10_000

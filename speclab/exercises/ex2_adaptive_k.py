@@ -11,13 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..policies import AdaptiveK
-from .exercise import Case, Exercise
-from .outcomes import WrongAnswer
-from .policy_time import expected_speedup, fixed_k_speedups
-from .returns import int_in_range
-from .sandbox import require_reproducible
-from .stretches import SwitchingPair, plot_stretches
-from .tabled_policy import TabledPolicy
+from ._grading.exercise import Case, Exercise
+from ._grading.outcomes import WrongAnswer
+from ._grading.policy_time import expected_speedup, fixed_k_speedups
+from ._grading.returns import int_in_range
+from ._grading.sandbox import require_reproducible
+from ._grading.stretches import SwitchingPair, plot_stretches
+from ._grading.tabled_policy import TabledPolicy
 
 MIN_K, MAX_K, START_K = 1, 16, 4
 #: It must keep growing after full acceptances at least up to here.

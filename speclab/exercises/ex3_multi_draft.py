@@ -15,12 +15,12 @@ import numpy as np
 
 from ..theory import acceptance_rate
 from ..verify import residual
-from .exercise import Case, Exercise
-from .formatting import vector
-from .outcomes import WrongAnswer
-from .returns import accepted_and_token
-from .sampling import draw, frequencies, lower_limit, require_distribution
-from .sandbox import require_reproducible
+from ._grading.exercise import Case, Exercise
+from ._grading.formatting import vector
+from ._grading.outcomes import WrongAnswer
+from ._grading.returns import accepted_and_token
+from ._grading.sampling import draw, frequencies, lower_limit, require_distribution
+from ._grading.sandbox import require_reproducible
 
 #: Draws per case; every possible output cell has probability >= 0.05, so >= 500 expected.
 DRAWS = 10_000
@@ -50,7 +50,7 @@ RNG_ADVICE = ("Take all randomness from `rng` (`rng.random()`, `rng.choice(...)`
 def _tree_functions() -> tuple:
     """speclab's token-tree verification, where the package has it: it answers this exercise."""
     try:
-        trees = importlib.import_module("speclab.trees")
+        trees = importlib.import_module("speclab.trees.verification")
     except ImportError:
         return ()
     return tuple((f"speclab.trees.{name}", value) for name, value in vars(trees).items()

@@ -13,10 +13,10 @@ import math
 import speclab as sl
 
 from ..theory import _bisect_breakeven, breakeven_alpha, speedup
-from .exercise import Case, Exercise
-from .formatting import describe
-from .outcomes import WrongAnswer
-from .returns import unit_interval_or_nan
+from ._grading.exercise import Case, Exercise
+from ._grading.formatting import describe
+from ._grading.outcomes import WrongAnswer
+from ._grading.returns import unit_interval_or_nan
 
 TOLERANCE = 1e-3
 

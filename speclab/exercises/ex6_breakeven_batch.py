@@ -14,9 +14,9 @@ import numpy as np
 import speclab as sl
 
 from .. import roofline
-from .exercise import Case, Exercise
-from .formatting import describe_type
-from .outcomes import BadReturn, WrongAnswer
+from ._grading.exercise import Case, Exercise
+from ._grading.formatting import describe_type
+from ._grading.outcomes import BadReturn, WrongAnswer
 
 TOLERANCE = 1e-3
 

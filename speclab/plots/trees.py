@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..theory import expected_tokens
-from ..tree_theory import best_tree, expected_tokens_tree, node_acceptance
-from ..trees import ROOT, TreeShape
+from ..trees.theory import best_tree, expected_tokens_tree, node_acceptance
+from ..trees.verification import ROOT, TreeShape
 from ._axes import BASELINE, DRAFT, TARGET, axes
 
 #: Node colours run from rarely accepted (light) to often accepted (dark).

@@ -12,16 +12,16 @@ import importlib
 _HOME = {
     "BaselineResult": "baselines", "autoregressive": "baselines", "hf_generate": "baselines",
     "two_row_autoregressive": "baselines",
-    "SpeculativeDecoder": "decoder", "DraftModelDrafter": "draft_model", "Draft": "drafter",
-    "EarlyExitDrafter": "early_exit", "truncated_model": "early_exit",
+    "SpeculativeDecoder": "decoder", "DraftModelDrafter": "drafters.draft_model", "Draft": "drafters.base",
+    "EarlyExitDrafter": "drafters.early_exit", "truncated_model": "drafters.early_exit",
     "HubUnavailableError": "hub", "load_gpt2_pair": "hub", "load_hub_model": "hub",
-    "PairMeasurement": "measure", "measure_pair": "measure", "load_offline_model": "offline",
-    "PromptLookupDrafter": "prompt_lookup", "PROMPTS": "prompts", "chat_input_ids": "prompts",
+    "PairMeasurement": "measure.pair", "measure_pair": "measure.pair", "load_offline_model": "offline",
+    "PromptLookupDrafter": "drafters.prompt_lookup", "PROMPTS": "prompts", "chat_input_ids": "prompts",
     "GenerationResult": "result", "Sampling": "sampling",
-    "TemperatureMeasurement": "temperature", "measure_temperature_pair": "temperature",
-    "FeatureDrafter": "trained_drafter", "FeatureHead": "feature_head", "TrainingRecord": "training",
-    "train_draft": "training", "load_offline_draft": "draft_store", "load_draft": "draft_store",
-    "save_draft": "draft_store", "OPEN_ENDED_PROMPTS": "draft_prompts",
+    "TemperatureMeasurement": "measure.temperature", "measure_temperature_pair": "measure.temperature",
+    "FeatureDrafter": "drafters.feature", "FeatureHead": "drafters.feature_head", "TrainingRecord": "training.fit",
+    "train_draft": "training.fit", "load_offline_draft": "training.store", "load_draft": "training.store",
+    "save_draft": "training.store", "OPEN_ENDED_PROMPTS": "training.prompts",
 }
 
 __all__ = sorted(_HOME)

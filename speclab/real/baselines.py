@@ -18,7 +18,7 @@ import torch
 
 from ..policies import FixedK
 from ._checks import as_input_ids
-from .drafter import Draft
+from .drafters.base import Draft
 from .kv_cache import synchronize
 from .sampling import Sampling
 
@@ -40,7 +40,7 @@ def autoregressive(target, input_ids, max_new_tokens: int, temperature: float = 
                    top_k=None, top_p=None, seed=None, tokenizer=None) -> BaselineResult:
     """The target's own KV-cached decoding, through the same runner with no drafts."""
     from .decoder import SpeculativeDecoder
-    from .prompt_lookup import PromptLookupDrafter
+    from .drafters.prompt_lookup import PromptLookupDrafter
 
     out = SpeculativeDecoder(target, PromptLookupDrafter(), tokenizer).generate(
         input_ids, max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed, policy=FixedK(0))

@@ -34,8 +34,8 @@ from ._checks import (
     eos_ids,
     vocab_size,
 )
-from .draft_model import DraftModelDrafter
-from .drafter import Draft, default_policy
+from .drafters.draft_model import DraftModelDrafter
+from .drafters.base import Draft, default_policy
 from .kv_cache import CachedModel, synchronize
 from .result import GenerationResult, mean_or_nan
 from .sampling import Sampling

@@ -32,7 +32,7 @@ hand-computed cases.
 import matplotlib.pyplot as plt
 from speclab import roofline as rl
 from speclab.plots import roofline as roofline_plots
-from speclab.widgets_roofline import roofline_explorer
+from speclab.widgets import roofline_explorer
 """),
     md("""
 ## 1. One decoding step streams every weight once
@@ -106,7 +106,7 @@ and the verification pass to 160; at batch 256 the pass is past the ridge:
     md("""
 ## 3. Measured on this CPU, modelled on a GPU
 
-`speclab.real.timing.target_pass_seconds` times one cached forward pass of the offline model
+`speclab.real.measure.timing.target_pass_seconds` times one cached forward pass of the offline model
 (SmolLM2-135M) over $n = 1, 2, \\dots$ new tokens on top of a real prompt, interleaving the sizes
 and keeping medians (the same timing `measure_pair` uses in notebook 05). We divide by the
 one-token time to get $t(n)/t(1)$, the cost of verifying $n$ tokens in units of one step. Beside
@@ -122,7 +122,7 @@ or 3 steps (notebook 07, section 5, shows what that does to a draft).
     code("""
 import torch
 from speclab.real import PROMPTS, chat_input_ids, load_offline_model
-from speclab.real.timing import target_pass_seconds
+from speclab.real.measure.timing import target_pass_seconds
 
 torch.set_num_threads(2)
 model, tokenizer = load_offline_model()

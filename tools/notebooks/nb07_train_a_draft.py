@@ -40,7 +40,7 @@ import torch
 from IPython.display import HTML
 from speclab.real import (SpeculativeDecoder, OPEN_ENDED_PROMPTS, chat_input_ids, hf_generate,
                           load_offline_model, load_offline_draft)
-from speclab.real.draft_prompts import training_prompts
+from speclab.real.training.prompts import training_prompts
 
 device = "cuda" if torch.cuda.is_available() else "cpu"
 torch.set_num_threads(2)
@@ -134,7 +134,7 @@ and splits it over every core. Same numbers to float rounding, checked token for
 both, interleaved:
 """),
     code("""
-from speclab.real.timing import target_pass_seconds
+from speclab.real.measure.timing import target_pass_seconds
 
 context = chat_input_ids(tokenizer, OPEN_ENDED_PROMPTS["explain"])
 for label, column in (("stock kernel", False), ("column products (speclab)", True)):

@@ -36,11 +36,11 @@ from functools import partial
 
 import numpy as np
 import matplotlib.pyplot as plt
-from speclab import tree_theory, widgets_trees
+from speclab import trees, widgets
 from speclab.lossless import lossless_report
 from speclab.plots import temperature as temperature_plots, trees as tree_plots, typical as typical_plots
 from speclab.temperature import alpha_at_temperatures, log_of
-from speclab.tree_simulator import simulate_tree, simulate_tree_iid
+from speclab.trees import simulate_tree, simulate_tree_iid
 from speclab.trees import TreeShape, verify_tree
 from speclab.typical import typical_tradeoff, verify_typical
 """),
@@ -116,8 +116,8 @@ $\\sum_d \\prod_{l \\le d} \\left(1 - (1-\\alpha)^{b_l}\\right)$; a chain gives 
 $\\alpha + \\dots + \\alpha^K$. Simulation agrees:
 """),
     code("""
-for shape in (TreeShape.chain(6), TreeShape.full((3, 2)), tree_theory.best_tree(6, 0.6)):
-    exact = tree_theory.expected_tokens_tree(shape, 0.6)
+for shape in (TreeShape.chain(6), TreeShape.full((3, 2)), trees.best_tree(6, 0.6)):
+    exact = trees.expected_tokens_tree(shape, 0.6)
     simulated = simulate_tree_iid(shape, 0.6, rounds=200_000, seed=0).mean_tokens_per_round
     print(f"{len(shape)} nodes, parents {shape.parents}: exact {exact:.3f}, simulated {simulated:.3f}")
 """),
@@ -125,7 +125,7 @@ for shape in (TreeShape.chain(6), TreeShape.full((3, 2)), tree_theory.best_tree(
 ## 4. Chain vs tree at the same verification budget
 
 Give both the same budget of $N$ nodes scored in one pass. The chain spends them all on depth;
-`tree_theory.best_tree(N, alpha)` grows the tree one node at a time, always adding the candidate
+`trees.best_tree(N, alpha)` grows the tree one node at a time, always adding the candidate
 most likely to be accepted (EAGLE-2, Li et al. 2024, grows its draft trees by a similar score;
 Sequoia, Chen et al. 2024, searches for optimal trees under per-sibling acceptance rates). Under
 the i.i.d. model this greedy tree is the best tree of its size (the test
@@ -137,8 +137,8 @@ fig = tree_plots.plot_chain_vs_tree(n_nodes=16)
     code("""
 print(" alpha   chain of 16   best tree of 16   its depth   root candidates")
 for alpha in (0.3, 0.5, 0.6, 0.7, 0.8, 0.9):
-    best = tree_theory.best_tree(16, alpha)
-    tokens = tree_theory.expected_tokens_tree(best, alpha)
+    best = trees.best_tree(16, alpha)
+    tokens = trees.expected_tokens_tree(best, alpha)
     print(f"{alpha:>6}   {sl.expected_tokens(alpha, 16):>11.2f}   {tokens:>15.2f}"
           f"   {best.max_depth:>9}   {int((best.depths == 1).sum()):>15}")
 """),
@@ -147,14 +147,14 @@ This is the qualitative finding of Medusa and EAGLE-2: **trees win when acceptan
 Around $\\alpha \\approx 0.5$ the best tree adds about one token per target pass to the chain; a
 wrong first guess is so likely that a second and third candidate pay off. At high acceptance the
 best tree *is* the chain: depth pays more than hedging. A tree also needs fewer draft passes
-(one per level, siblings share it): `tree_theory.tree_speedup(shape, alpha, c)` charges
+(one per level, siblings share it): `trees.tree_speedup(shape, alpha, c)` charges
 $\\text{depth} \\cdot c + 1$ per round.
 """),
     code("""
 for alpha in (0.5, 0.8):
-    best = tree_theory.best_tree(16, alpha)
-    print(f"alpha {alpha}, c = 0.05: chain of 16 {tree_theory.tree_speedup(TreeShape.chain(16), alpha, 0.05):.2f}x, "
-          f"best tree {tree_theory.tree_speedup(best, alpha, 0.05):.2f}x")
+    best = trees.best_tree(16, alpha)
+    print(f"alpha {alpha}, c = 0.05: chain of 16 {trees.tree_speedup(TreeShape.chain(16), alpha, 0.05):.2f}x, "
+          f"best tree {trees.tree_speedup(best, alpha, 0.05):.2f}x")
 """),
     md("""
 **Your turn.** Fix the node budget and restrict the shape with the branching and depth sliders.
@@ -162,17 +162,17 @@ Left: your tree, shaded by $P(\\text{accepted})$. Middle: its attention mask. Ri
 target pass against $\\alpha$ for the chain, your tree (fixed shape) and the best tree at each
 $\\alpha$. Try: budget 16 at $\\alpha = 0.5$, then branching 1 (a chain) and depth 1 (a fan).
 """),
-    code("widgets_trees.tree_explorer(alpha=0.5, nodes=16, branching=4, depth=16)", tags=(IGNORE_OUTPUT,)),
+    code("widgets.tree_explorer(alpha=0.5, nodes=16, branching=4, depth=16)", tags=(IGNORE_OUTPUT,)),
     md("""
 **A caveat the i.i.d. model hides.** With SpecInfer's rule the second sibling is judged against
 the *residual*, which the draft covers worse: when siblings are drawn from the same $q$, the
 $j$-th is accepted with probability $\\sum_x \\min(r_j(x), q(x))$, with $r_0 = p$ and
-$r_{j+1} = \\text{norm}(\\max(0, r_j - q))$ (`tree_theory.sibling_rates`). On a synthetic pair:
+$r_{j+1} = \\text{norm}(\\max(0, r_j - q))$ (`trees.sibling_rates`). On a synthetic pair:
 """),
     code("""
 pair = sl.SyntheticPair(vocab_size=100, agreement=0.5, seed=0)
 p, q = pair.distributions(64)
-rates = tree_theory.sibling_rates(p, q, 4).mean(axis=0)
+rates = trees.sibling_rates(p, q, 4).mean(axis=0)
 print("acceptance of the 1st..4th sibling:", rates.round(3), "(the 1st is alpha)")
 """),
     md("""
@@ -183,9 +183,9 @@ rounds spread over 32 start positions) confirms the exact numbers:
 """),
     code("""
 table = np.tile(rates, (16, 1))                              # the same sibling rates at every depth
-realistic = tree_theory.best_tree(16, rates=table)
+realistic = trees.best_tree(16, rates=table)
 for name, shape in (("chain of 16", TreeShape.chain(16)), ("tree for these rates", realistic)):
-    exact = np.mean([tree_theory.expected_tokens_tree(shape, rates=tree_theory.sibling_rates(
+    exact = np.mean([trees.expected_tokens_tree(shape, rates=trees.sibling_rates(
         p[s:s + shape.max_depth], q[s:s + shape.max_depth], shape.children.shape[1])) for s in range(32)])
     simulated = simulate_tree(pair, shape, rounds=64_000, starts=32, seed=0).mean_tokens_per_round
     print(f"{name:<22} depth {shape.max_depth:>2}: exact {exact:.3f}, simulated {simulated:.3f} tokens per pass")
@@ -325,7 +325,7 @@ and flatten together.
     code("""
 pairs = {"synthetic, agreement 0.6": tuple(log_of(x) for x in sl.SyntheticPair(100, 0.6, 0).distributions(200)),
          "SmolLM2, early exit 27/30": (real.p_log, real.q_log)}
-widgets_trees.temperature_explorer(pairs, temperature=1.0)
+widgets.temperature_explorer(pairs, temperature=1.0)
 """, tags=(IGNORE_OUTPUT,)),
 ]
 

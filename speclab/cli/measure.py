@@ -93,8 +93,8 @@ def check_device(name: str) -> None:
 
 def load_target(name: str, device=None):
     """(model, tokenizer): the offline SmolLM2 for 'smollm2', else a hub model."""
-    from .hub import load_hub_model
-    from .offline import load_offline_model
+    from ..real.hub import load_hub_model
+    from ..real.offline import load_offline_model
 
     if name.lower() in OFFLINE_NAMES:
         return load_offline_model(device=device)
@@ -103,9 +103,9 @@ def load_target(name: str, device=None):
 
 def make_drafter(spec: str, target, device=None):
     """'prompt-lookup', 'early-exit:L' or a hub model name -> a drafter (or draft model)."""
-    from .early_exit import EarlyExitDrafter
-    from .hub import load_hub_model
-    from .prompt_lookup import PromptLookupDrafter
+    from ..real.drafters.early_exit import EarlyExitDrafter
+    from ..real.hub import load_hub_model
+    from ..real.drafters.prompt_lookup import PromptLookupDrafter
 
     if spec == "prompt-lookup":
         return PromptLookupDrafter()
@@ -118,8 +118,8 @@ def make_drafter(spec: str, target, device=None):
 def run_measure(args) -> int:
     """Check every argument, load the pair, measure it, print a table (or JSON); 0 on success."""
     check_arguments(args)                          # before torch, a model or a prompt is loaded
-    from .measure import measure_pair
-    from .prompts import read_prompts
+    from ..real.measure.pair import measure_pair
+    from ..real.prompts import read_prompts
 
     ks = parse_ks(args.ks)
     try:

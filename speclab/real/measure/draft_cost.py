@@ -7,8 +7,8 @@ import time
 import numpy as np
 import torch
 
-from .kv_cache import CachedModel, synchronize
-from .sampling import Sampling
+from ..kv_cache import CachedModel, synchronize
+from ..sampling import Sampling
 
 
 @torch.inference_mode()

@@ -7,7 +7,7 @@ Definitions used throughout:
     speedup        tokens/s of the speculative runner / tokens/s of the same runner with k = 0,
                    a median over ABBA blocks of paired ratios, with [min-max] over blocks
     formula        speclab.theory.speedup with one pooled alpha (i.i.d. acceptance, every round drafts k)
-    predicted      the replay prediction of speclab.real.prediction (per prompt, then pooled)
+    predicted      the replay prediction of speclab.real.measure.prediction (per prompt, then pooled)
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, is_dataclass
 
-from ..interleave import Spread
+from ...interleave import Spread
 
 
 @dataclass

@@ -54,12 +54,12 @@ from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D, ScaledTranslation
 from matplotlib.ticker import MaxNLocator
 
-from . import theory
-from ._validate import as_count, in_ranges
-from .plots._axes import BASELINE, DRAFT, OVERLAP, RESIDUAL, TARGET
-from .rounds import PLAIN
-from .trace import COLOURS, LEGEND_LABELS, cell_boxes, decorate_round_grid
-from .verify import residual
+from .. import theory
+from .._validate import as_count, in_ranges
+from ..plots._axes import BASELINE, DRAFT, OVERLAP, RESIDUAL, TARGET
+from ..rounds import PLAIN
+from ..trace import COLOURS, LEGEND_LABELS, cell_boxes, decorate_round_grid
+from ..verify import residual
 
 _SLIDER = dict(continuous_update=True, style={"description_width": "170px"},
                layout=widgets.Layout(width="460px"))
@@ -512,7 +512,7 @@ class AcceptanceExplorer(Explorer):
         super().__init__(controls)
 
     def compute(self, agreement, position) -> dict:
-        from .synthetic import SyntheticPair
+        from ..synthetic import SyntheticPair
 
         pair = SyntheticPair(vocab_size=self.vocab_size, agreement=agreement, seed=self.seed)
         p, q = pair.target(position), pair.draft(position)
@@ -609,7 +609,7 @@ class TraceExplorer(Explorer):
         super().__init__(controls)
 
     def compute(self, agreement, k, seed) -> dict:
-        from .simulator import SyntheticPair, simulate
+        from ..simulator import SyntheticPair, simulate
 
         pair = SyntheticPair(vocab_size=self.vocab_size, agreement=agreement, seed=0)
         res = simulate(pair, num_tokens=self.num_tokens, k=k, trials=1, seed=seed)

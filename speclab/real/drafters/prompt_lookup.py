@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_count
-from ..policies import FixedK
-from .drafter import EMPTY, Draft, cut_at_eos
+from ..._validate import as_count
+from ...policies import FixedK
+from .base import EMPTY, Draft, cut_at_eos
 
 #: The most drafts per round when generate() is called without k: long, since the cap adapts.
 DEFAULT_K = 16

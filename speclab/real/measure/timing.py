@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..interleave import Spread, run_interleaved, spread
-from .kv_cache import CachedModel, synchronize
+from ...interleave import Spread, run_interleaved, spread
+from ..kv_cache import CachedModel, synchronize
 
 
 @dataclass

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_count
-from ..synthetic import SyntheticPair
-from ..theory import optimal_k
+from ..._validate import as_count
+from ...synthetic import SyntheticPair
+from ...theory import optimal_k
 
 
 class SwitchingPair(SyntheticPair):
@@ -40,7 +40,7 @@ class SwitchingPair(SyntheticPair):
 
 def plot_stretches(pair: SwitchingPair, num_tokens: int, c: float, k_max: int = 16, ax=None):
     """alpha_t along the text, hard stretches shaded, with the best K (up to k_max) for each kind."""
-    from ..plots._axes import axes
+    from ...plots._axes import axes
 
     fig, ax = axes(ax, figsize=(8.0, 3.0))
     alpha, hard = pair.alpha(num_tokens), pair.is_hard(num_tokens)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_count
-from .synthetic import SyntheticPair
-from .trees import ROOT, TreeShape, decide_tree
-from .verify import cumulative_table, sample_categorical, sample_from_table
+from .._validate import as_count
+from ..synthetic import SyntheticPair
+from .verification import ROOT, TreeShape, decide_tree
+from ..verify import cumulative_table, sample_categorical, sample_from_table
 
 _CHUNK = 8192  # rounds per vectorized batch (bounds memory)
 
@@ -73,7 +73,7 @@ def simulate_tree(pair: SyntheticPair, shape: TreeShape, rounds: int = 100_000, 
 def simulate_tree_iid(shape: TreeShape, alpha=None, rates=None, rounds: int = 100_000,
                       seed: int = 0) -> TreeSimulation:
     """Rounds in which the j-th sibling tried at depth d is accepted with probability rates[d-1, j]."""
-    from .tree_theory import _as_rates
+    from .theory import _as_rates
 
     shape, rounds, _, rng = _check(shape, rounds, 1, seed)
     rates = _as_rates(shape, alpha, rates)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import theory
+from ... import theory
 
 #: A speedup this far above the tokens per target pass cannot be real (noise, not a finding).
 BOUND_SLACK = 1.10

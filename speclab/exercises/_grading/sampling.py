@@ -17,8 +17,8 @@ import math
 
 import numpy as np
 
-from ..stats import chi_square_test
-from ..verify import sample_categorical
+from ...stats import chi_square_test
+from ...verify import sample_categorical
 from .formatting import vector
 from .outcomes import WrongAnswer
 

@@ -17,9 +17,9 @@ import heapq
 
 import numpy as np
 
-from ._validate import as_count, as_nonnegative, as_probability_rows, as_unit_interval
-from .trees import ROOT, TreeShape
-from .verify import residual
+from .._validate import as_count, as_nonnegative, as_probability_rows, as_unit_interval
+from .verification import ROOT, TreeShape
+from ..verify import residual
 
 
 def node_acceptance(shape: TreeShape, alpha=None, rates=None) -> np.ndarray:

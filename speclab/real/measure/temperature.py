@@ -15,12 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .._validate import as_count
-from ..temperature import alpha_at_temperatures
-from .baselines import autoregressive
-from .decoder import as_drafter
-from .measure import _prompt_ids
-from .sampling import Sampling
+from ..._validate import as_count
+from ...temperature import alpha_at_temperatures
+from ..baselines import autoregressive
+from ..decoder import as_drafter
+from .pair import _prompt_ids
+from ..sampling import Sampling
 
 
 @dataclass(frozen=True)

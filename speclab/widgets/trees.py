@@ -13,12 +13,12 @@ import ipywidgets as widgets
 import matplotlib
 import numpy as np
 
-from . import tree_theory
-from .plots._axes import BASELINE, DRAFT, TARGET
-from .plots.trees import NODE_CMAP, tree_edges, tree_layout
-from .temperature import alpha_at_temperatures, log_of, tempered
-from .trees import TreeShape
-from .widgets import BarSeries, Explorer, fmt, readout
+from ..trees import theory as tree_theory
+from ..plots._axes import BASELINE, DRAFT, TARGET
+from ..plots.trees import NODE_CMAP, tree_edges, tree_layout
+from ..temperature import alpha_at_temperatures, log_of, tempered
+from ..trees.verification import TreeShape
+from ._frames import BarSeries, Explorer, fmt, readout
 
 _SLIDER = dict(continuous_update=True, style={"description_width": "170px"}, layout=widgets.Layout(width="460px"))
 
@@ -210,7 +210,7 @@ def temperature_explorer(pairs: dict | None = None, temperature: float = 1.0, vo
 
     The bars show one position of a synthetic pair (agreement 0.6) re-tempered.
     """
-    from .synthetic import SyntheticPair
+    from ..synthetic import SyntheticPair
 
     synthetic = {a: SyntheticPair(vocab_size=vocab_size, agreement=a, seed=0).distributions(positions)
                  for a in (0.6, 0.3)}

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import torch
 from tqdm.auto import tqdm
 
-from .kv_cache import last_hidden_states
-from .prompts import chat_input_ids
+from ..kv_cache import last_hidden_states
+from ..prompts import chat_input_ids
 
 
 @dataclass

@@ -24,12 +24,12 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .._validate import as_count
-from ._checks import eos_ids
-from .draft_prompts import held_out_prompts, training_prompts
-from .feature_head import FeatureHead
-from .self_distill import as_prompt_ids, generate_sequences
-from .trained_drafter import FeatureDrafter
+from ..._validate import as_count
+from .._checks import eos_ids
+from .prompts import held_out_prompts, training_prompts
+from ..drafters.feature_head import FeatureHead
+from .corpus import as_prompt_ids, generate_sequences
+from ..drafters.feature import FeatureDrafter
 
 
 #: Held-out acceptance is measured this many drafts deep, whatever depth training unrolls, so

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..policies import AdaptiveK
-from ..verify import sample_categorical
-from .drafter import EMPTY, Draft
-from .kv_cache import CachedModel
+from ...policies import AdaptiveK
+from ...verify import sample_categorical
+from .base import EMPTY, Draft
+from ..kv_cache import CachedModel
 
 
 class DraftModelDrafter:

@@ -10,7 +10,7 @@ import copy
 
 import torch
 
-from .._validate import as_count
+from ..._validate import as_count
 from .draft_model import DraftModelDrafter
 
 

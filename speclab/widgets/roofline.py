@@ -16,11 +16,11 @@ import math
 import ipywidgets as widgets
 import numpy as np
 
-from . import roofline as rl
-from . import theory
-from ._validate import as_nonnegative
-from .plots._axes import BASELINE, DRAFT, TARGET
-from .widgets import _SLIDER, Explorer, GlyphLabels, fmt, readout
+from .. import roofline as rl
+from .. import theory
+from .._validate import as_nonnegative
+from ..plots._axes import BASELINE, DRAFT, TARGET
+from ._frames import _SLIDER, Explorer, GlyphLabels, fmt, readout
 
 
 class RooflineExplorer(Explorer):

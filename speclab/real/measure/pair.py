@@ -15,17 +15,17 @@ import time
 import numpy as np
 import torch
 
-from .._validate import as_count
-from ..interleave import run_interleaved, spread
-from ..measured_k import best_k
-from ..policies import FixedK
+from ..._validate import as_count
+from ...interleave import run_interleaved, spread
+from ...measured_k import best_k
+from ...policies import FixedK
 from . import prediction
-from ._checks import as_input_ids
-from .baselines import autoregressive
-from .decoder import SpeculativeDecoder
-from .measurement import PairMeasurement, Row
-from .prompts import PROMPTS, chat_input_ids
-from .sampling import Sampling
+from .._checks import as_input_ids
+from ..baselines import autoregressive
+from ..decoder import SpeculativeDecoder
+from .report import PairMeasurement, Row
+from ..prompts import PROMPTS, chat_input_ids
+from ..sampling import Sampling
 from .timing import pass_times, prefill_seconds
 
 

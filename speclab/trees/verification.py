@@ -27,8 +27,8 @@ from functools import cached_property
 
 import numpy as np
 
-from ._validate import as_count, as_probability_rows
-from .verify import _check_rng, residual, sample_categorical
+from .._validate import as_count, as_probability_rows
+from ..verify import _check_rng, residual, sample_categorical
 
 ROOT = -1
 

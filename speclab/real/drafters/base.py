@@ -52,7 +52,7 @@ FALLBACK_K = 4
 
 def default_policy(drafter):
     """The drafter's own good k policy (its `default_policy()`), else a fixed FALLBACK_K."""
-    from ..policies import FixedK, as_policy
+    from ...policies import FixedK, as_policy
 
     chooser = getattr(drafter, "default_policy", None)
     return as_policy(chooser()) if callable(chooser) else FixedK(FALLBACK_K)

@@ -14,14 +14,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..measured_k import alternatives_for, best_plan
-from ..policies import FixedK
-from ..verify import sample_categorical
-from .._validate import as_count
-from ._checks import MAX_ALTERNATIVES
-from .drafter import EMPTY, Draft
+from ...measured_k import alternatives_for, best_plan
+from ...policies import FixedK
+from ...verify import sample_categorical
+from ..._validate import as_count
+from .._checks import MAX_ALTERNATIVES
+from .base import EMPTY, Draft
 from .feature_head import FeatureHead, HeadCache
-from .row_kernel import bias_free_linears, column_products
+from ..row_kernel import bias_free_linears, column_products
 
 #: The k used when the draft's acceptance or costs were never measured.
 UNMEASURED_K = 2
@@ -164,7 +164,7 @@ class FeatureDrafter:
 
     def measure_costs(self, tokens: list) -> None:
         """Measure c and the target's pass costs t(n)/t(1) on this machine, with `tokens` as context."""
-        from .draft_cost import measure_draft_cost, measure_pass_costs
+        from ..measure.draft_cost import measure_draft_cost, measure_pass_costs
 
         self.c = measure_draft_cost(self, self.target, tokens)
         self.pass_costs = measure_pass_costs(self.target, tokens)

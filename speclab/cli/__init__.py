@@ -21,7 +21,7 @@ class _UsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from .. import __version__
 
     parser = _OneLineParser(prog="speclab", description="Speculative decoding: plan, simulate, measure.")
     parser.add_argument("--version", action="version", version=f"speclab {__version__}")
@@ -61,14 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_measure_arguments(measure)
 
     train = commands.add_parser("train-draft", help="train (or load) the offline model's draft, print where it is")
-    _add_real_arguments(train, "train_draft_cli", "add_train_draft_arguments")
+    _add_real_arguments(train, "train_draft", "add_train_draft_arguments")
     return parser
 
 
 def run_plan(args) -> int:
-    from . import theory
-    from ._validate import as_count
-    from .limits import MAX_PLAN_K
+    from .. import theory
+    from .._validate import as_count
+    from ..limits import MAX_PLAN_K
 
     k_max = as_count(args.k_max, "--k-max", minimum=0, maximum=MAX_PLAN_K)
     alpha, cost, growth = args.alpha, args.cost, args.verify_growth
@@ -87,7 +87,7 @@ def run_plan(args) -> int:
 
 def _plan_verdict(alpha, cost, growth, k_max, best, uncapped) -> str:
     """The last line of `plan`: the optimal k, or why not to speculate, or that --k-max capped it."""
-    from . import theory
+    from .. import theory
 
     gain = theory.speedup(alpha, best, cost, growth)
     if uncapped > k_max:
@@ -101,7 +101,7 @@ def _plan_verdict(alpha, cost, growth, k_max, best, uncapped) -> str:
 
 
 def run_fit(args) -> int:
-    from .metrics import fit
+    from ..metrics import fit
 
     result = fit(args.mean_acceptance_length, args.k, cost=args.cost, verify_growth=args.verify_growth,
                  k_max=args.k_max)
@@ -120,7 +120,7 @@ def run_fit(args) -> int:
 
 
 def _add_emit_arguments(parser) -> None:
-    from .engines import ENGINES, METHODS
+    from ..engines import ENGINES, METHODS
 
     parser.add_argument("--emit", choices=ENGINES, help="also print this engine's configuration for the best k")
     parser.add_argument("--method", choices=METHODS, default="draft-model", help="how the engine drafts")
@@ -130,16 +130,16 @@ def _add_emit_arguments(parser) -> None:
 
 def _emit(args, k: int) -> None:
     if args.emit:
-        from .engines import engine_config
+        from ..engines import engine_config
 
         print(engine_config(args.emit, k, args.method, args.draft, args.target))
 
 
 def run_simulate(args) -> int:
-    from ._validate import as_count
-    from .limits import MAX_NUM_TOKENS, MAX_TRIALS
-    from .policies import AdaptiveK, FixedK
-    from .simulator import CostModel, SyntheticPair, simulate
+    from .._validate import as_count
+    from ..limits import MAX_NUM_TOKENS, MAX_TRIALS
+    from ..policies import AdaptiveK, FixedK
+    from ..simulator import CostModel, SyntheticPair, simulate
 
     tokens = as_count(args.tokens, "--tokens", minimum=1, maximum=MAX_NUM_TOKENS)
     trials = as_count(args.trials, "--trials", minimum=1, maximum=MAX_TRIALS)
@@ -160,7 +160,7 @@ def _fmt(value: float) -> str:
 
 def _add_measure_arguments(parser) -> None:
     try:
-        from .real.measure_cli import add_measure_arguments
+        from .measure import add_measure_arguments
     except ImportError:
         parser.add_argument("rest", nargs=argparse.REMAINDER)
         return
@@ -172,14 +172,14 @@ def _add_real_arguments(parser, module: str, adder: str) -> None:
     import importlib
 
     try:
-        getattr(importlib.import_module(f".real.{module}", __package__), adder)(parser)
+        getattr(importlib.import_module(f".{module}", __package__), adder)(parser)
     except ImportError:
         parser.add_argument("rest", nargs=argparse.REMAINDER)
 
 
 def run_train_draft(args) -> int:
     try:
-        from .real.train_draft_cli import run_train_draft as run
+        from .train_draft import run_train_draft as run
     except ImportError as err:
         raise ValueError(f"`speclab train-draft` needs the real-model extra: pip install 'speclab[real]' ({err})")
     return run(args)
@@ -187,7 +187,7 @@ def run_train_draft(args) -> int:
 
 def run_measure(args) -> int:
     try:
-        from .real.measure_cli import run_measure as run
+        from .measure import run_measure as run
     except ImportError as err:
         raise ValueError(f"`speclab measure` needs the real-model extra: pip install 'speclab[real]' ({err})")
     return run(args)
@@ -198,7 +198,7 @@ def main(argv=None) -> int:
     try:
         args = parser.parse_args(argv)
         if getattr(args, "emit", None):           # refuse an impossible --emit before any work
-            from .engines import check_engine_method
+            from ..engines import check_engine_method
 
             check_engine_method(args.emit, args.method)
         runner = {"plan": run_plan, "fit": run_fit, "simulate": run_simulate, "measure": run_measure,

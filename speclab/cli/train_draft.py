@@ -31,8 +31,8 @@ def run_train_draft(args) -> int:
     check_train_draft_arguments(args)
     from pathlib import Path
 
-    from .draft_store import default_draft_path, load_offline_draft
-    from .offline import load_offline_model
+    from ..real.training.store import default_draft_path, load_offline_draft
+    from ..real.offline import load_offline_model
 
     target, tokenizer = load_offline_model(device=args.device)
     path = Path(args.out) if args.out else default_draft_path(target)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import torch
 
-from .feature_head import FeatureHead
-from .offline import cache_dir
-from .trained_drafter import FeatureDrafter
+from ..drafters.feature_head import FeatureHead
+from ..offline import cache_dir
+from ..drafters.feature import FeatureDrafter
 
 FORMAT = "speclab-feature-draft-4"   # a new version retrains drafts saved by older code
 
@@ -107,7 +107,7 @@ def load_offline_draft(target, tokenizer, path=None, progress: bool = True, **tr
 
     Returns (drafter, record dict). A corrupted cache file is reported and retrained.
     """
-    from .training import train_draft
+    from .fit import train_draft
 
     path = Path(path) if path is not None else default_draft_path(target)
     if path.is_file():
