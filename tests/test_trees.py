@@ -10,7 +10,7 @@ import speclab as sl
 from speclab.trees import theory as tt
 from speclab.exercises.ex3_multi_draft import reference_acceptance
 from speclab.trees.simulation import simulate_tree, simulate_tree_iid
-from speclab.trees.verification import ROOT, TreeShape, decide_tree, verify_tree
+from speclab.trees import ROOT, TreeShape, decide_tree, verify_tree
 from speclab.verify import sample_categorical
 
 V = 3

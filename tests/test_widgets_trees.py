@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from speclab.trees import theory as tt  # noqa: E402
 from speclab import widgets as widgets_trees  # noqa: E402
 from speclab.temperature import alpha_at_temperatures, log_of  # noqa: E402
-from speclab.trees.verification import TreeShape  # noqa: E402
+from speclab.trees import TreeShape  # noqa: E402
 from test_widgets_frames import fresh_frame, pixels  # noqa: E402
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..theory import expected_tokens
 from ..trees.theory import best_tree, expected_tokens_tree, node_acceptance
-from ..trees.verification import ROOT, TreeShape
+from ..trees.shape import ROOT, TreeShape
 from ._axes import BASELINE, DRAFT, TARGET, axes
 
 #: Node colours run from rarely accepted (light) to often accepted (dark).

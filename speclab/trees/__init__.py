@@ -1,6 +1,6 @@
 """Token trees: many candidate continuations checked in one target pass (SpecInfer's rule).
 
-One idea per module: `verification` (the tree's shape and THE tree acceptance rule),
+One idea per module: `shape` (where each node hangs), `verification` (THE tree acceptance rule),
 `theory` (exact expected accepted length, the best tree at a node budget, sibling rates) and
 `simulation` (seeded Monte Carlo rounds on a synthetic pair, or under the i.i.d. model).
 
@@ -10,7 +10,8 @@ One idea per module: `verification` (the tree's shape and THE tree acceptance ru
 from .simulation import TreeSimulation, simulate_tree, simulate_tree_iid
 from .theory import (best_tree, best_tree_tokens, expected_accepted, expected_tokens_tree, full_tree_accepted,
                      node_acceptance, sibling_rates, tree_speedup)
-from .verification import ROOT, TreeShape, TreeVerification, decide_tree, verify_tree
+from .shape import ROOT, TreeShape
+from .verification import TreeVerification, decide_tree, verify_tree
 
 __all__ = [
     "ROOT", "TreeShape", "TreeVerification", "decide_tree", "verify_tree",

@@ -14,7 +14,8 @@ import numpy as np
 
 from .._validate import as_count
 from ..synthetic import SyntheticPair
-from .verification import ROOT, TreeShape, decide_tree
+from .shape import ROOT, TreeShape
+from .verification import decide_tree
 from ..verify import cumulative_table, sample_categorical, sample_from_table
 
 _CHUNK = 8192  # rounds per vectorized batch (bounds memory)

@@ -18,7 +18,7 @@ import heapq
 import numpy as np
 
 from .._validate import as_count, as_nonnegative, as_probability_rows, as_unit_interval
-from .verification import ROOT, TreeShape
+from .shape import ROOT, TreeShape
 from ..verify import residual
 
 

@@ -9,10 +9,13 @@ PNG encoding, coalescing of slider events); each explorer is its own module:
     speedup_explorer(alpha=0.8, k=4, c=0.1)
 """
 
-from ._frames import (AcceptanceExplorer, Explorer, SpeedupExplorer, TraceExplorer, acceptance_explorer,
-                      speedup_explorer, trace_explorer)
+from ._frames import Explorer
+from .acceptance import AcceptanceExplorer, acceptance_explorer
 from .roofline import RooflineExplorer, roofline_explorer
-from .trees import TemperatureExplorer, TreeExplorer, temperature_explorer, tree_explorer
+from .speedup import SpeedupExplorer, speedup_explorer
+from .temperature import TemperatureExplorer, temperature_explorer
+from .trace import TraceExplorer, trace_explorer
+from .trees import TreeExplorer, tree_explorer
 
 __all__ = ["AcceptanceExplorer", "Explorer", "RooflineExplorer", "SpeedupExplorer", "TemperatureExplorer",
            "TraceExplorer", "TreeExplorer", "acceptance_explorer", "roofline_explorer", "speedup_explorer",

@@ -1,7 +1,6 @@
-"""Explorers for notebook 08: token trees at a node budget, and alpha against temperature.
+"""The tree explorer (notebook 08): the best token tree at a node budget against the chain.
 
-Both follow `speclab.widgets.Explorer`'s contract: compute (pure calls into tree_theory /
-temperature), describe (readouts), build (artists once, moving ones registered with animate)
+It follows `speclab.widgets.Explorer`'s contract: compute (pure calls into `speclab.trees`), describe (readouts), build (artists once, moving ones registered with animate)
 and refresh (move them). Every axis limit and title is fixed, so a frame never redraws the
 background: the titles name what is plotted and the readouts carry the numbers. Curves that
 alpha does not move are computed once (the best tree at every budget) or when the tree changes.
@@ -16,9 +15,8 @@ import numpy as np
 from ..trees import theory as tree_theory
 from ..plots._axes import BASELINE, DRAFT, TARGET
 from ..plots.trees import NODE_CMAP, tree_edges, tree_layout
-from ..temperature import alpha_at_temperatures, log_of, tempered
-from ..trees.verification import TreeShape
-from ._frames import BarSeries, Explorer, fmt, readout
+from ..trees.shape import TreeShape
+from ._frames import Explorer, fmt, readout
 
 _SLIDER = dict(continuous_update=True, style={"description_width": "170px"}, layout=widgets.Layout(width="460px"))
 
@@ -141,82 +139,3 @@ def tree_explorer(alpha: float = 0.6, nodes: int = 16, branching: int = 4, depth
                                    **_SLIDER),
     }
     return TreeExplorer(controls)
-
-
-# ----------------------------------------------------------------------------- temperature
-
-class TemperatureExplorer(Explorer):
-    """Temperature in; alpha(T) for each pair (curves precomputed on the slider's grid) and p_T, q_T bars out."""
-
-    readout_names = ("alphas", "shown")
-    figsize = (12.0, 3.6)
-    shown_tokens = 12
-
-    def __init__(self, controls: dict, pairs: dict, example):
-        grid = controls["temperature"]
-        self.grid = np.round(np.arange(grid.min, grid.max + grid.step / 2, grid.step), 10)
-        self.curves = {label: alpha_at_temperatures(p_log, q_log, self.grid) for label, (p_log, q_log) in pairs.items()}
-        self.pairs = pairs
-        self.example = tuple(log_of(row) for row in example)
-        self.shown_order = np.argsort(-self.example[0], kind="stable")[: self.shown_tokens]   # the target's top tokens
-        super().__init__(controls)
-
-    def compute(self, temperature) -> dict:
-        hit = np.flatnonzero(np.isclose(self.grid, temperature))
-        alphas = {label: (float(curve[hit[0]]) if hit.size else
-                          float(alpha_at_temperatures(*self.pairs[label], temperature)[0]))
-                  for label, curve in self.curves.items()}
-        p_t, q_t = (tempered(row, temperature) for row in self.example)
-        return {"temperature": temperature, "alphas": alphas, "p": p_t, "q": q_t,
-                "overlap": float(np.minimum(p_t, q_t).sum())}
-
-    def describe(self, v: dict) -> dict:
-        parts = [readout(f"alpha, {label}", fmt(a)) for label, a in v["alphas"].items()]
-        return {"alphas": " &nbsp; ".join(parts),
-                "shown": readout("sum min(p_T, q_T) at the position on the right", fmt(v["overlap"]))}
-
-    def build(self, figure) -> None:
-        figure.subplots_adjust(left=0.06, right=0.99, bottom=0.17, top=0.88, wspace=0.2)
-        self.ax_curve, self.ax_bars = figure.subplots(1, 2)
-        ax = self.ax_curve
-        self.markers = {}
-        for label, curve in self.curves.items():
-            line, = ax.plot(self.grid, curve, linewidth=1.8, label=label)
-            self.markers[label], = self.animate(ax.plot([], [], "o", color=line.get_color(), markersize=7))
-        self.now = self.animate(ax.axvline(1.0, color="red", linewidth=1))
-        ax.set(xlabel="temperature T", ylabel="alpha = mean sum min(p_T, q_T)", ylim=(0, 1.02),
-               xlim=(self.grid[0], self.grid[-1]))
-        ax.legend(loc="lower right")
-        x = np.arange(self.shown_tokens)
-        self.bars_p = self.animate(BarSeries(self.ax_bars, x - 0.2, 0.4, color=TARGET, label="p_T (target)"))
-        self.bars_q = self.animate(BarSeries(self.ax_bars, x + 0.2, 0.4, color=DRAFT, label="q_T (draft)"))
-        self.ax_bars.set(xlabel=f"the target's top {self.shown_tokens} tokens", ylabel="probability", ylim=(0, 1.02),
-                         xlim=(-0.6, self.shown_tokens - 0.4), xticks=x)
-        self.ax_bars.legend(loc="upper right")
-        self.ax_bars.set_title("one synthetic position, re-tempered")
-
-    def refresh(self, v: dict) -> None:
-        t = v["temperature"]
-        for label, marker in self.markers.items():
-            marker.set_data([t], [v["alphas"][label]])
-        self.now.set_xdata([t, t])
-        self.bars_p.set_heights(v["p"][self.shown_order])
-        self.bars_q.set_heights(v["q"][self.shown_order])
-
-
-def temperature_explorer(pairs: dict | None = None, temperature: float = 1.0, vocab_size: int = 100,
-                         positions: int = 200) -> TemperatureExplorer:
-    """A temperature slider over alpha(T) for each pair {label: (p_log, q_log)} (default: two synthetic pairs).
-
-    The bars show one position of a synthetic pair (agreement 0.6) re-tempered.
-    """
-    from ..synthetic import SyntheticPair
-
-    synthetic = {a: SyntheticPair(vocab_size=vocab_size, agreement=a, seed=0).distributions(positions)
-                 for a in (0.6, 0.3)}
-    default = {f"synthetic, agreement {a}": (log_of(p), log_of(q)) for a, (p, q) in synthetic.items()}
-    pairs = default if pairs is None else dict(pairs)
-    example = (synthetic[0.6][0][0], synthetic[0.6][1][0])
-    controls = {"temperature": widgets.FloatSlider(value=temperature, min=0.0, max=2.0, step=0.05,
-                                                   description="temperature T", **_SLIDER)}
-    return TemperatureExplorer(controls, pairs, example)
