@@ -9,11 +9,21 @@ Names as each project documents them (checked against their docs of 2025):
   tree) and `--speculative-num-draft-tokens` = k + 1 for a chain (the root plus k drafts).
 - Hugging Face transformers >= 4.45: `generate(assistant_model=..., num_assistant_tokens=k,
   num_assistant_tokens_schedule="constant")`, or `prompt_lookup_num_tokens=k` for prompt lookup.
+- A k per batch size: vLLM's `SpeculativeConfig.num_speculative_tokens_per_batch_size`, a list of
+  inclusive `[first batch, last batch, k]` ranges that must start at batch 1; a batch above the
+  last range keeps its k, and k = 0 turns speculation off (checked in vllm/config/speculative.py
+  and vllm/v1/spec_decode/dynamic/utils.py, 2026). vLLM releases without the field reject the key;
+  v0's `speculative_disable_by_batch_size` is gone from v1. SGLang and transformers have no such knob.
+
+Every user-supplied value is quoted for the language it lands in (shlex.quote on shell lines,
+repr in Python, json.dumps in JSON), and names holding control characters are refused: a pasted
+command runs the engine with that name and nothing else.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 
 from ._validate import as_count
 
@@ -31,7 +41,7 @@ def engine_config(engine: str, k, method: str = "draft-model", draft: str | None
     """
     engine, method = check_engine_method(engine, method)
     k = as_count(k, "k", minimum=0)
-    draft, target = draft or DRAFT_PLACEHOLDER, target or TARGET_PLACEHOLDER
+    draft, target = _name(draft, "draft", DRAFT_PLACEHOLDER), _name(target, "target", TARGET_PLACEHOLDER)
     if k == 0:
         return f"# k = 0: speculation does not pay at these numbers; run {engine} without a speculative setting"
     return {"vllm": _vllm, "sglang": _sglang, "hf": _hf}[engine](k, method, draft, target)
@@ -60,30 +70,64 @@ def vllm_speculative_config(k: int, method: str, draft: str) -> dict:
     return config
 
 
+def vllm_schedule_config(schedule, method: str = "draft-model", draft: str | None = None,
+                         target: str | None = None) -> str:
+    """vLLM's configuration for a batch-aware schedule (speclab.schedule.BatchSchedule): k per batch range."""
+    from .schedule import BatchSchedule
+
+    if not isinstance(schedule, BatchSchedule):
+        raise ValueError(f"schedule must be a speclab.schedule.BatchSchedule; got {type(schedule).__name__}")
+    _, method = check_engine_method("vllm", method)
+    draft, target = _name(draft, "draft", DRAFT_PLACEHOLDER), _name(target, "target", TARGET_PLACEHOLDER)
+    if schedule.max_k == 0:
+        return "# k = 0 at every batch size: speculation does not pay at these numbers; run vllm without it"
+    config = vllm_speculative_config(schedule.max_k, method, draft)
+    config["num_speculative_tokens_per_batch_size"] = [list(r) for r in schedule.ranges]
+    return (f"# vLLM: k per batch-size range [first, last, k] (inclusive); k = 0 turns speculation off "
+            f"above batch {schedule.off_above}\n"
+            f"# needs a vLLM whose SpeculativeConfig has num_speculative_tokens_per_batch_size "
+            f"(older releases reject the key)\n" + _vllm_lines(target, config))
+
+
 def _vllm(k, method, draft, target) -> str:
-    config = json.dumps(vllm_speculative_config(k, method, draft))
-    return (f"# vLLM (>= 0.9): {k} speculative tokens per step\n"
-            f"vllm serve {target} --speculative-config '{config}'\n"
-            f"# Python: LLM(model=\"{target}\", speculative_config={config})")
+    return f"# vLLM (>= 0.9): {k} speculative tokens per step\n" + _vllm_lines(target, vllm_speculative_config(
+        k, method, draft))
+
+
+def _vllm_lines(target: str, config: dict) -> str:
+    return (f"vllm serve {shlex.quote(target)} --speculative-config {shlex.quote(json.dumps(config))}\n"
+            f"# Python: LLM(model={target!r}, speculative_config={config!r})")
 
 
 def _sglang(k, method, draft, target) -> str:
     algorithm = {"draft-model": "STANDALONE", "eagle": "EAGLE", "eagle3": "EAGLE3"}[method]
     return (f"# SGLang: a chain of {k} drafts (topk 1), verified with the root in one pass of {k + 1} tokens\n"
-            f"python -m sglang.launch_server --model-path {target} --speculative-algorithm {algorithm} "
-            f"--speculative-draft-model-path {draft} --speculative-num-steps {k} "
+            f"python -m sglang.launch_server --model-path {shlex.quote(target)} --speculative-algorithm {algorithm} "
+            f"--speculative-draft-model-path {shlex.quote(draft)} --speculative-num-steps {k} "
             f"--speculative-eagle-topk 1 --speculative-num-draft-tokens {k + 1}")
 
 
 def _hf(k, method, draft, target) -> str:
-    load = f"model = AutoModelForCausalLM.from_pretrained(\"{target}\")\n"
+    load = f"model = AutoModelForCausalLM.from_pretrained({target!r})\n"
     if method == "ngram":
         return (f"# Hugging Face transformers: prompt lookup with {k} tokens a round\n{load}"
                 f"model.generate(**inputs, prompt_lookup_num_tokens={k})")
     return (f"# Hugging Face transformers: assisted generation, a fixed {k} drafts a round\n{load}"
-            f"draft_model = AutoModelForCausalLM.from_pretrained(\"{draft}\")\n"
+            f"draft_model = AutoModelForCausalLM.from_pretrained({draft!r})\n"
             f"model.generate(**inputs, assistant_model=draft_model, num_assistant_tokens={k}, "
             f"num_assistant_tokens_schedule=\"constant\")")
+
+
+def _name(value, name: str, placeholder: str) -> str:
+    """A model name or path to quote into a command; None or '' gives the placeholder."""
+    if value is None or value == "":
+        return placeholder
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a model name or path (a str); got {type(value).__name__}")
+    if len(value) > 4096 or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError(f"{name} must be a model name or path without control characters (newlines, tabs, "
+                         f"NUL) and at most 4096 characters; got {value!r:.60}")
+    return value
 
 
 def _choice(value, allowed: tuple, name: str) -> str:

@@ -118,7 +118,7 @@ def convert(value, source: str, target: str, k):
 
 
 def _metric(name, argument: str) -> Metric:
-    if name not in METRICS:
+    if not isinstance(name, str) or name not in METRICS:
         raise ValueError(f"{argument} must be one of {', '.join(METRICS)}; got {name!r}")
     return METRICS[name]
 

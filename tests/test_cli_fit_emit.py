@@ -12,7 +12,7 @@ from speclab.engines import engine_config, vllm_speculative_config
 
 
 def test_fit_json_is_one_object_with_the_three_keys(capsys):
-    assert main(["fit", "--mean-acceptance-length", "2.9", "--k", "4", "--json"]) == 0
+    assert main(["fit", "--mean-acceptance-length", "2.9", "--bonus", "included", "--k", "4", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     expected = metrics.fit(2.9, 4, cost=0.05)
     assert set(out) == {"alpha", "best_k", "speedup"}
@@ -21,7 +21,7 @@ def test_fit_json_is_one_object_with_the_three_keys(capsys):
 
 
 def test_fit_text_names_alpha_best_k_and_speedup(capsys):
-    assert main(["fit", "--mean-acceptance-length", "2.9", "--k", "4", "--cost", "0.1"]) == 0
+    assert main(["fit", "--mean-acceptance-length", "2.9", "--bonus", "included", "--k", "4", "--cost", "0.1"]) == 0
     out = capsys.readouterr().out
     expected = metrics.fit(2.9, 4, cost=0.1)
     assert f"alpha = {expected.alpha:.4f}" in out and f"best k = {expected.best_k}" in out
@@ -59,20 +59,24 @@ def test_hf_assisted_generation_and_prompt_lookup():
 
 
 def test_fit_emit_uses_best_k_and_k_zero_turns_speculation_off(capsys):
-    assert main(["fit", "--mean-acceptance-length", "1.0", "--k", "4", "--emit", "vllm"]) == 0
+    assert main(["fit", "--mean-acceptance-length", "1.0", "--bonus", "included", "--k", "4", "--emit", "vllm"]) == 0
     out = capsys.readouterr().out
     assert "best k = 0" in out and "without a speculative setting" in out and "--speculative-config" not in out
 
 
 @pytest.mark.parametrize("argv, words", [
-    (["fit", "--mean-acceptance-length", "6", "--k", "4"], "mean_acceptance_length must lie in [1, k + 1]"),
-    (["fit", "--mean-acceptance-length", "2", "--k", "0"], "k must be a whole number >= 1"),
-    (["fit", "--mean-acceptance-length", "2", "--k", "4", "--cost", "-0.1"], "cost must be a finite number >= 0"),
+    (["fit", "--mean-acceptance-length", "6", "--bonus", "included", "--k", "4"],
+     "mean_acceptance_length must lie in [1, k + 1]"),
+    (["fit", "--mean-acceptance-length", "2", "--bonus", "included", "--k", "0"], "k must be a whole number >= 1"),
+    (["fit", "--mean-acceptance-length", "2", "--bonus", "included", "--k", "4", "--cost", "-0.1"],
+     "cost must be a finite number >= 0"),
     (["fit", "--mean-acceptance-length", "x", "--k", "4"], "invalid float value"),
-    (["fit", "--k", "4"], "required: --mean-acceptance-length"),
+    (["fit", "--k", "4"], "one of the arguments --mean-acceptance-length"),
+    (["fit", "--mean-acceptance-length", "2.9", "--k", "4"], "needs --bonus included|excluded"),
     (["plan", "--alpha", "0.8", "--cost", "0.1", "--emit", "tgi"], "invalid choice"),
     (["plan", "--alpha", "0.8", "--cost", "0.1", "--emit", "hf", "--method", "eagle"], "not available in Hugging Face"),
-    (["fit", "--mean-acceptance-length", "2", "--k", "4", "--emit", "sglang", "--method", "ngram"], "not emitted for sglang"),
+    (["fit", "--mean-acceptance-length", "2", "--bonus", "included", "--k", "4", "--emit", "sglang", "--method", "ngram"],
+     "not emitted for sglang"),
 ])
 def test_bad_arguments_exit_2_with_one_line(argv, words, capsys):
     assert main(argv) == 2

@@ -1,11 +1,15 @@
 """Exercise checks against hostile learner code and obvious cheats.
 
 Nothing the learner's function raises, prints, returns or loops on reaches the notebook or keeps
-running after the check; calls into the answer, randomness that ignores `rng`, changed grading
-values and the submitted reference solution are each seen and named. Most run with the default
-forked child; the thread fallback (used where fork is unavailable) is tested at the end.
+running after the check; calls into the answer, randomness that ignores `rng`, grading values
+changed before or during the check and the submitted reference solution are each seen and named.
+Most run with the default forked child; the thread fallback (used where fork is unavailable) is
+tested at the end.
 """
 
+import builtins
+import gc
+import json
 import os
 import random
 import signal
@@ -21,13 +25,17 @@ import pytest
 
 import speclab as sl
 import speclab.theory
-from speclab.exercises import ex1, ex2, ex3, ex4
-from speclab.exercises._grading import isolation, sampling
+from speclab import roofline
+from speclab.exercises import Case, ex1, ex2, ex3, ex4, ex6
+from speclab.exercises._grading import exercise as exercise_module
+from speclab.exercises._grading import guards, isolation, sampling, snapshot
+from speclab.exercises import ex1_acceptance_rule as ex1_module
 from speclab.exercises import ex2_adaptive_k as ex2_module
 from speclab.exercises import ex3_multi_draft as ex3_module
 from speclab.exercises import ex4_breakeven as ex4_module
+from speclab.exercises import ex6_breakeven_batch as ex6_module
 
-EXERCISES = {"ex1": ex1, "ex2": ex2, "ex3": ex3, "ex4": ex4}
+EXERCISES = {"ex1": ex1, "ex2": ex2, "ex3": ex3, "ex4": ex4, "ex6": ex6}
 
 
 def learners_copy(exercise):
@@ -465,6 +473,143 @@ def test_a_correct_answer_still_passes_and_the_change_is_named(monkeypatch):
     assert verdict.passed and "`speclab.speedup`" in verdict.text
 
 
+# ----------------------------------------------------------------------------- changed during the check
+
+def _wrong_sampler(p, q, x, rng):
+    """Exercise 1's rule with the wrong resampling: from p, not from the residual."""
+    if rng.random() < p[x] / q[x]:
+        return True, int(x)
+    return False, int(rng.choice(len(p), p=p))
+
+
+def _first_candidate_only(p, q, candidates, rng):
+    return _wrong_sampler(p, q, int(candidates[0]), rng)
+
+
+def _no_check(*args, **kwargs):
+    return None
+
+
+def _patching(changes, answer):
+    """`answer`, after rebinding each `(module, name, value)` of `changes` at every call."""
+    def learner(*args):
+        for module, name, value in changes:
+            setattr(module, name, value)
+        return answer(*args)
+    return learner
+
+
+def _slow_policy(k, n):
+    return min(16, k + 2) if n == k else (max(1, k - 1) if n == 0 else k)
+
+
+MID_CHECK_CHEATS = {
+    "ex1 require_* helpers": ("ex1", [(ex1_module, "require_rate", _no_check),
+                                      (ex1_module, "require_distribution", _no_check)], _wrong_sampler,
+                              "speclab.exercises.ex1_acceptance_rule.require_distribution"),
+    "ex1 FALSE_ALARM": ("ex1", [(sampling, "FALSE_ALARM", 0.0)], _wrong_sampler, "sampling.FALSE_ALARM"),
+    "ex1 no cases left": ("ex1", [(ex1_module, "CASES", ())], _wrong_sampler, "ex1_acceptance_rule.CASES"),
+    "ex3 require_* and the floor": ("ex3", [(ex3_module, "require_distribution", _no_check),
+                                            (ex3_module, "acceptance_floor", lambda *args: (0.0, ""))],
+                                    _first_candidate_only, "ex3_multi_draft.acceptance_floor"),
+    "ex4 breakeven_alpha": ("ex4", [(ex4_module, "breakeven_alpha", lambda *args: 0.5)], lambda c, k, g: 0.5,
+                            "speclab.exercises.ex4_breakeven.breakeven_alpha"),
+    "ex4 TOLERANCE": ("ex4", [(ex4_module, "TOLERANCE", 10.0)], lambda c, k, g: 0.5, "ex4_breakeven.TOLERANCE"),
+    "ex4 a builtin": ("ex4", [(builtins, "abs", lambda x: 0.0)], lambda c, k, g: 0.5, "`builtins.abs`"),
+    "ex4 a global shadowing a builtin": ("ex4", [(ex4_module, "abs", lambda x: 0.0)], lambda c, k, g: 0.5,
+                                         "`speclab.exercises.ex4_breakeven.abs`"),
+    "ex4 the guard itself": ("ex4", [(snapshot, "changes", lambda *args, **kwargs: []),
+                                     (exercise_module, "_verified", lambda outcome, changed: outcome),
+                                     (ex4_module, "TOLERANCE", 10.0)], lambda c, k, g: 0.5, "ex4_breakeven.TOLERANCE"),
+    "ex4 the verdict's way out": ("ex4", [(json, "dumps", lambda *args, **kwargs: '["verdict", "correct", "ok"]')],
+                                  lambda c, k, g: 0.5, "`json.dumps`"),
+    "ex2 MIN_GAIN": ("ex2", [(ex2_module, "MIN_GAIN", 0.0)], _slow_policy, "ex2_adaptive_k.MIN_GAIN"),
+    "ex6 TOLERANCE": ("ex6", [(ex6_module, "TOLERANCE", 1e9)], lambda a, k, c, r: 5.0, "ex6_breakeven_batch.TOLERANCE"),
+    "ex6 exact": ("ex6", [(ex6_module, "exact", lambda *args: 5.0)], lambda a, k, c, r: 5.0,
+                  "ex6_breakeven_batch.exact"),
+    "ex6 roofline.breakeven_batch": ("ex6", [(roofline, "breakeven_batch", lambda *args, **kwargs: 5.0)],
+                                     lambda a, k, c, r: 5.0, "`speclab.roofline.breakeven_batch`"),
+}
+
+
+@pytest.mark.parametrize("cheat", list(MID_CHECK_CHEATS))
+def test_grading_values_changed_during_the_check_do_not_pass(cheat):
+    name, changes, answer, shown = MID_CHECK_CHEATS[cheat]
+    verdict = EXERCISES[name].grade(_patching(changes, answer))
+    assert verdict.kind == "incorrect" and "while the check ran" in verdict.text and shown in verdict.text, verdict.text
+    assert "checker itself failed" not in verdict.text
+
+
+def test_ex3_under_a_zero_false_alarm_rate_gets_an_honest_verdict():
+    """Even a correct rule: the statistics it would be judged by were switched off."""
+    verdict = ex3.grade(_patching([(sampling, "FALSE_ALARM", 0.0)], learners_copy(ex3)))
+    assert verdict.kind == "incorrect" and "`speclab.exercises._grading.sampling.FALSE_ALARM`" in verdict.text
+    assert "while the check ran" in verdict.text and "checker itself failed" not in verdict.text
+
+
+def test_emptying_the_case_list_during_the_check_does_not_pass():
+    def right_once_then_empties(c, k, g):
+        for found in gc.get_objects():
+            if isinstance(found, list) and found and all(isinstance(item, Case) for item in found):
+                found.clear()
+        object.__setattr__(ex4, "cases", lambda: [])
+        return BREAKEVEN(c, k, g) if (c, k, g) == ex4_module.TABLE[0] else 0.5
+    verdict = ex4.grade(right_once_then_empties)
+    assert verdict.kind == "incorrect", verdict.text
+    assert "case: cost_ratio = 0.1, K = 1, verify_growth = 0.05" in verdict.text
+
+
+def test_a_notebook_that_empties_an_exercises_cases_is_still_graded_in_full():
+    original = ex4.cases
+    object.__setattr__(ex4, "cases", lambda: [])
+    try:
+        verdict = ex4.grade(lambda c, k, g: 0.5)
+        passing = ex4.grade(BREAKEVEN)
+    finally:
+        object.__setattr__(ex4, "cases", original)
+    assert verdict.kind == "incorrect" and "expected: 0.1000" in verdict.text and "`ex4.cases`" in verdict.text
+    assert passing.passed and "on all 16 cases" in passing.text
+
+
+def test_switching_the_tripwires_off_is_caught():
+    def silences(c, k, g):
+        guards.learner.running = False
+        return sl.breakeven_alpha(c, k, g)
+    verdict = ex4.grade(silences)
+    assert verdict.kind == "incorrect" and "`speclab.exercises._grading.guards.learner.running`" in verdict.text
+
+    def unhooks(c, k, g):
+        vars(speclab.theory)["__speclab_tripwire__"] = lambda key, args, kwargs: 0.5
+        return sl.breakeven_alpha(c, k, g)
+    verdict = ex4.grade(unhooks)
+    assert verdict.kind == "incorrect" and "speclab.theory.__speclab_tripwire__" in verdict.text
+
+
+def test_ex6_an_astronomical_batch_is_simply_wrong():
+    verdict = ex6.grade(lambda a, k, c, r: 1e308)
+    assert verdict.kind == "incorrect" and "checker itself failed" not in verdict.text
+    assert "expected: 186.534" in verdict.text and "got: 1e+308" in verdict.text
+    assert "Your code printed" not in verdict.text           # no RuntimeWarning either
+    assert "finite batch size > 0" in ex6.grade(lambda a, k, c, r: 10**400).text
+
+
+@pytest.mark.parametrize("n", [np.int64(2), np.int32(2), np.uint8(2), 2])
+def test_hint_numbers_may_be_numpy_integers(n, capsys):
+    ex6.hint(n)
+    assert capsys.readouterr().out.startswith("Hint: (2/3)")
+
+
+@pytest.mark.parametrize("n", [True, np.bool_(True), 2.0, "2", None])
+def test_hint_numbers_must_be_integers(n, capsys):
+    ex6.hint(n)
+    assert capsys.readouterr().out.startswith("Hint: there are 3 hints")
+
+
+def test_exercise_6_is_exported():
+    import speclab.exercises
+    assert "ex6" in speclab.exercises.__all__ and speclab.exercises.ex6 is ex6_module.ex6
+
+
 # ----------------------------------------------------------------------------- without fork (a thread)
 
 @pytest.fixture
@@ -501,6 +646,14 @@ def test_thread_fallback_leaves_the_library_and_global_state_as_they_were(thread
     assert sl.breakeven_alpha(0.1, 1) == pytest.approx(0.1)
     assert ex4.solution_function(0.1, 1, 0.0) == pytest.approx(0.1)
     assert np.array_equal(np.random.get_state()[1], numpy_state) and random.getstate() == python_state
+
+
+def test_thread_fallback_refuses_a_change_during_the_check_and_undoes_it(threads, monkeypatch):
+    monkeypatch.setattr(ex4_module, "TOLERANCE", 0.5)          # the notebook's own value, before the check
+    verdict = ex4.grade(_patching([(ex4_module, "TOLERANCE", 10.0), (ex4_module, "speedup", None)],
+                                  lambda c, k, g: 0.5))
+    assert verdict.kind == "incorrect" and "while the check ran" in verdict.text
+    assert ex4_module.TOLERANCE == 0.5 and ex4_module.speedup is speclab.theory.speedup
 
 
 def test_thread_fallback_stops_an_endless_loop(threads):

@@ -80,6 +80,8 @@ def test_fit_with_verification_growth_picks_a_shorter_k():
     (lambda: metrics.alpha_from_accepted_per_drafted(1.5, 4), "accepted_per_drafted must lie in [0, 1]"),
     (lambda: metrics.convert(0.5, "tau", "alpha", 4), "source must be one of"),
     (lambda: metrics.convert(0.5, "alpha", "speed", 4), "target must be one of"),
+    (lambda: metrics.convert(0.5, ["alpha"], "alpha", 4), "source must be one of"),
+    (lambda: metrics.convert(0.5, "alpha", {"alpha": 1}, 4), "target must be one of"),
     (lambda: metrics.fit([2.0, 3.0], 4), "mean_acceptance_length must be a single number"),
     (lambda: metrics.fit(2.0, 4, cost=-1), "cost must be a finite number >= 0"),
     (lambda: metrics.fit(float("nan"), 4), "mean_acceptance_length must be a finite number"),

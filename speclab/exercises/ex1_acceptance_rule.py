@@ -29,15 +29,16 @@ FORBIDDEN = (("sl.verify", verify), ("speclab.verify.decide", decide),
 RNG_ADVICE = ("Take all randomness from `rng` (`rng.random()`, `rng.choice(...)`), not from `np.random`, "
               "the `random` module or a generator made inside your function; and keep no state between calls.")
 
-#: (what the case is about, p, q). Probabilities are exact in binary where it matters (p == q).
+#: (what the case is about, p, q), all tuples (nothing to change in place). Probabilities are exact
+#: in binary where it matters (p == q).
 CASES = (
-    ("a target and a draft that disagree", [0.4, 0.3, 0.2, 0.1], [0.1, 0.2, 0.3, 0.4]),
-    ("the target rules out a token the draft proposes (p(x) = 0)", [0.5, 0.3, 0.2, 0.0], [0.25, 0.25, 0.25, 0.25]),
-    ("the draft puts most of its mass where the target has none", [0.7, 0.3, 0.0, 0.0, 0.0], [0.1, 0.1, 0.4, 0.2, 0.2]),
-    ("the draft equals the target (p == q)", [0.125, 0.25, 0.5, 0.125], [0.125, 0.25, 0.5, 0.125]),
-    ("a one-hot draft (it always proposes token 2)", [0.3, 0.2, 0.4, 0.1], [0.0, 0.0, 1.0, 0.0]),
-    ("a one-hot target (greedy: it only ever wants token 1)", [0.0, 1.0, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25]),
-    ("the draft never proposes tokens the target likes", [0.25, 0.25, 0.25, 0.25], [0.5, 0.5, 0.0, 0.0]),
+    ("a target and a draft that disagree", (0.4, 0.3, 0.2, 0.1), (0.1, 0.2, 0.3, 0.4)),
+    ("the target rules out a token the draft proposes (p(x) = 0)", (0.5, 0.3, 0.2, 0.0), (0.25, 0.25, 0.25, 0.25)),
+    ("the draft puts most of its mass where the target has none", (0.7, 0.3, 0.0, 0.0, 0.0), (0.1, 0.1, 0.4, 0.2, 0.2)),
+    ("the draft equals the target (p == q)", (0.125, 0.25, 0.5, 0.125), (0.125, 0.25, 0.5, 0.125)),
+    ("a one-hot draft (it always proposes token 2)", (0.3, 0.2, 0.4, 0.1), (0.0, 0.0, 1.0, 0.0)),
+    ("a one-hot target (greedy: it only ever wants token 1)", (0.0, 1.0, 0.0, 0.0), (0.25, 0.25, 0.25, 0.25)),
+    ("the draft never proposes tokens the target likes", (0.25, 0.25, 0.25, 0.25), (0.5, 0.5, 0.0, 0.0)),
 )
 
 TASK = f"""\

@@ -25,17 +25,17 @@ from ._grading.sandbox import require_reproducible
 #: Draws per case; every possible output cell has probability >= 0.05, so >= 500 expected.
 DRAWS = 10_000
 
-#: (what the case is about, p, q, number of candidates n)
+#: (what the case is about, p, q, number of candidates n), all tuples: nothing to change in place.
 CASES = (
-    ("a target and a draft that disagree, 3 candidates", [0.4, 0.3, 0.2, 0.1], [0.1, 0.2, 0.3, 0.4], 3),
-    ("a single candidate (n = 1) is exercise 1's rule", [0.4, 0.3, 0.2, 0.1], [0.1, 0.2, 0.3, 0.4], 1),
+    ("a target and a draft that disagree, 3 candidates", (0.4, 0.3, 0.2, 0.1), (0.1, 0.2, 0.3, 0.4), 3),
+    ("a single candidate (n = 1) is exercise 1's rule", (0.4, 0.3, 0.2, 0.1), (0.1, 0.2, 0.3, 0.4), 1),
     ("the draft puts most of its mass where the target has none, 2 candidates",
-     [0.7, 0.3, 0.0, 0.0, 0.0], [0.1, 0.1, 0.4, 0.2, 0.2], 2),
+     (0.7, 0.3, 0.0, 0.0, 0.0), (0.1, 0.1, 0.4, 0.2, 0.2), 2),
     ("the target rules out a token the draft proposes (p(x) = 0), 3 candidates",
-     [0.5, 0.3, 0.2, 0.0], [0.25, 0.25, 0.25, 0.25], 3),
-    ("the draft equals the target (p == q), 3 candidates", [0.125, 0.25, 0.5, 0.125], [0.125, 0.25, 0.5, 0.125], 3),
-    ("a one-hot draft: 4 identical candidates", [0.3, 0.2, 0.4, 0.1], [0.0, 0.0, 1.0, 0.0], 4),
-    ("a weak draft and 8 candidates", [0.05, 0.1, 0.15, 0.2, 0.5], [0.4, 0.3, 0.15, 0.1, 0.05], 8),
+     (0.5, 0.3, 0.2, 0.0), (0.25, 0.25, 0.25, 0.25), 3),
+    ("the draft equals the target (p == q), 3 candidates", (0.125, 0.25, 0.5, 0.125), (0.125, 0.25, 0.5, 0.125), 3),
+    ("a one-hot draft: 4 identical candidates", (0.3, 0.2, 0.4, 0.1), (0.0, 0.0, 1.0, 0.0), 4),
+    ("a weak draft and 8 candidates", (0.05, 0.1, 0.15, 0.2, 0.5), (0.4, 0.3, 0.15, 0.1, 0.05), 8),
 )
 
 #: Below this gain over one candidate, more candidates cannot help much (e.g. identical ones).

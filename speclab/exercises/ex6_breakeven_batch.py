@@ -15,7 +15,7 @@ import speclab as sl
 
 from .. import roofline
 from ._grading.exercise import Case, Exercise
-from ._grading.formatting import describe_type
+from ._grading.formatting import describe, describe_type
 from ._grading.outcomes import BadReturn, WrongAnswer
 
 TOLERANCE = 1e-3
@@ -68,9 +68,13 @@ def positive_number(value, args, call):
         raise BadReturn("`None`: did you forget the `return` line?", call())
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
         raise BadReturn(f"{describe_type(value)}; it must return a number (a batch size).", call())
-    if not math.isfinite(value) or value <= 0:
-        raise BadReturn(f"`{value}`; it must return a finite batch size > 0.", call())
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:         # an int beyond any float
+        number = math.inf
+    if not math.isfinite(number) or number <= 0:
+        raise BadReturn(f"`{describe(value)}`; it must return a finite batch size > 0.", call())
+    return number
 
 
 def exact(alpha, k, c, ridge_tokens) -> float:
@@ -82,11 +86,21 @@ def run_case(learner, alpha, k, c, ridge_tokens) -> None:
     got = learner(alpha, k, c, ridge_tokens)
     want = exact(alpha, k, c, ridge_tokens)
     if abs(got - want) > TOLERANCE * want:
-        at_got = roofline.batch_speedup(alpha, k, c, 1e9, 1e12, ridge_tokens * 1e12, got)
         raise WrongAnswer(f"alpha = {alpha}, K = {k}, cost_ratio = {c}, ridge_tokens = {ridge_tokens}",
                           f"`breakeven_batch({alpha}, {k}, {c}, {ridge_tokens})`",
                           f"{want:.3f} (within a relative {TOLERANCE:g}); there the speedup is exactly 1",
-                          f"{got:.3f}, where the speedup is {at_got:.4f}")
+                          f"{describe(got)}{_speedup_at(alpha, k, c, ridge_tokens, got)}")
+
+
+def _speedup_at(alpha, k, c, ridge_tokens, batch) -> str:
+    """", where the speedup is ..." at the learner's batch; "" where the roofline has no finite
+    answer (a batch so large that its FLOPs overflow, or one the roofline refuses)."""
+    try:
+        with np.errstate(all="ignore"):
+            speedup = roofline.batch_speedup(alpha, k, c, 1e9, 1e12, ridge_tokens * 1e12, batch)
+    except (ValueError, ArithmeticError):
+        return ", a batch far beyond any the roofline models"
+    return f", where the speedup is {speedup:.4f}" if math.isfinite(speedup) else ""
 
 
 def cases() -> list:

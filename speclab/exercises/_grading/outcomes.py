@@ -182,3 +182,18 @@ class CheckerBroke(CheckStop):
     def feedback(self) -> Feedback:
         return Feedback(INCORRECT, f"the checker itself failed (`{safe_text(self.error)}`); "
                         "this is a bug in speclab, please report it.")
+
+
+class ChangedTheChecker(CheckStop):
+    """The learner's function rebound the check's own values or functions while the check ran."""
+
+    def __init__(self, names):
+        super().__init__(names)
+        self.names = list(dict.fromkeys(names))
+
+    def feedback(self) -> Feedback:
+        shown = ", ".join(f"`{name}`" for name in self.names[:5])
+        more = f" and {len(self.names) - 5} more" if len(self.names) > 5 else ""
+        return Feedback(INCORRECT, f"your function changed {shown}{more} while the check ran. Those are the "
+                        "check's own values and functions: a verdict that rests on changed ones means "
+                        "nothing, so this check does not pass. Leave them alone and check again.")

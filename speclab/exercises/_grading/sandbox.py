@@ -17,8 +17,8 @@ import numpy as np
 
 from . import guards
 from .formatting import describe_call, safe_text, type_name
-from .outcomes import (BadCheckArgument, BadReturn, CalledTheAnswer, CheckStop, InputMutated, LearnerRaised,
-                       NotAFunction, NotAttempted, NotReproducible, SolutionSubmitted)
+from .outcomes import (BadCheckArgument, BadReturn, CalledTheAnswer, ChangedTheChecker, CheckStop, InputMutated,
+                       LearnerRaised, NotAFunction, NotAttempted, NotReproducible, SolutionSubmitted)
 
 
 class LearnerFunction:
@@ -28,14 +28,15 @@ class LearnerFunction:
     `BadReturn`); `call` is the markdown description of the call, for the message.
     """
 
-    def __init__(self, fn, name: str, arg_names, validate):
+    def __init__(self, fn, name: str, arg_names, validate, state=guards.learner):
         self.fn, self.name, self.arg_names, self.validate = fn, name, tuple(arg_names), validate
+        self.state = state    # bound now: rebinding `guards.learner` during the check changes nothing
 
     def __call__(self, *args):
         copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
         result, error = self._run(copies)
-        if guards.learner.forbidden_calls:
-            raise CalledTheAnswer(guards.learner.forbidden_calls, self.describe(args))
+        if self.state.forbidden_calls:
+            raise CalledTheAnswer(self.state.forbidden_calls, self.describe(args))
         if isinstance(error, NotImplementedError):
             raise NotAttempted(self.name)
         if error is not None:
@@ -53,13 +54,16 @@ class LearnerFunction:
 
     def _run(self, copies) -> tuple:
         """(result, None) or (None, what it raised); BaseException too, never re-raised here."""
-        guards.learner.running = True
+        self.state.running = True
         try:
-            return self.fn(*copies), None
+            result = self.fn(*copies)
         except BaseException as error:  # noqa: BLE001 (KeyboardInterrupt, SystemExit, GeneratorExit, ...)
             return None, error
         finally:
-            guards.learner.running = False
+            running, self.state.running = self.state.running, False
+        if not running:           # it switched the tripwires off to call the answer unseen
+            raise ChangedTheChecker(["speclab.exercises._grading.guards.learner.running"])
+        return result, None
 
     def describe(self, args) -> str:
         return describe_call(self.name, self.arg_names, args)

@@ -1,0 +1,26 @@
+"""What engines report about speculation, read and fitted: vLLM's counters, SGLang's and llama.cpp's numbers.
+
+counters    ChainCounters: drafts, draft tokens, accepted per position; the window of two scrapes
+prometheus  Prometheus text exposition through prometheus_client's parser
+vllm        read_vllm_metrics (a /metrics scrape), vllm_exposition (counters as vLLM exports them)
+sglang      read_sglang_metrics (the accept-length gauge), read_sglang_server_info (the JSON)
+llama_cpp   read_llama_cpp_log (the speculative example's or the server's drafted/accepted counts)
+profile     fit_profile: conditional rates with Wilson intervals, the i.i.d. alpha and its test, best k
+report      profile_report: a fit as the text `speclab fit` prints
+simulated   simulate_counters: counters from a known per-depth profile
+example     BEFORE and AFTER: two constructed vLLM scrapes for the course
+"""
+
+from .counters import ChainCounters
+from .llama_cpp import DraftedAccepted, read_llama_cpp_log
+from .profile import ProfileFit, fit_profile
+from .report import profile_report
+from .sglang import AcceptLength, read_sglang_metrics, read_sglang_server_info
+from .simulated import simulate_counters
+from .vllm import read_vllm_metrics, vllm_exposition
+
+__all__ = [
+    "AcceptLength", "ChainCounters", "DraftedAccepted", "ProfileFit", "fit_profile", "profile_report",
+    "read_llama_cpp_log", "read_sglang_metrics", "read_sglang_server_info", "read_vllm_metrics",
+    "simulate_counters", "vllm_exposition",
+]
