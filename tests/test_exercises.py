@@ -423,7 +423,7 @@ def test_feedback_is_coloured_markdown_in_ipython(monkeypatch):
     monkeypatch.setattr("IPython.display.display", shown.append)
     assert ex4.check(ex4.stub_function()) is False
     markdown = shown[0]._repr_markdown_()
-    assert markdown.startswith('<span style="color:#ccaa33">**Not attempted yet:**</span>')
+    assert markdown.startswith('<span style="color:#8a6a00">**Not attempted yet:**</span>')
     assert repr(shown[0]).startswith("Not attempted yet:")
 
 
@@ -436,3 +436,18 @@ def test_committed_notebook_holds_the_current_stubs_untouched():
         exercise = EXERCISES[name]
         assert exercise.stub.strip() in sources, f"rebuild the notebook: {name}'s stub changed"
         assert f"{name}.check({exercise.function_name})" in sources
+
+
+def _contrast_on_white(hex_colour: str) -> float:
+    """WCAG 2 contrast ratio of a colour against white."""
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
+
+
+def test_every_feedback_colour_is_readable_on_white():
+    from speclab.exercises._grading.feedback import _COLOURS
+
+    assert min(_contrast_on_white(colour) for colour in _COLOURS.values()) >= 4.5
+

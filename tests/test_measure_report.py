@@ -145,3 +145,18 @@ def test_json_has_no_nan():
     m.pooled[0].alpha = float("nan")
     text = json.dumps(m.to_dict(), allow_nan=False)
     assert '"alpha": null' in text and json.loads(text)["pooled"][1]["measured"]["median"] == pytest.approx(2.0)
+
+
+def test_the_table_shows_four_columns_then_alpha_with_its_interval():
+    from speclab.real.measure.report import wilson_interval
+
+    m = crafted(growth3=1.05)
+    lines = m.table().splitlines()
+    header = next(line for line in lines if line.startswith("prompt"))
+    assert header.split() == ["prompt", "k", "speedup", "[min-max]", "tokens", "per", "pass"]
+    k2 = m.pooled[1]
+    assert k2.examined == 6 and k2.alpha_interval == wilson_interval(6, 6)
+    low, high = wilson_interval(6, 6)
+    assert 0.5 < low < 0.7 and high == pytest.approx(1.0)     # 6 of 6: Wilson's lower bound is 0.61
+    assert f"1.00 [{low:.2f}-{high:.2f}]" in m.table()
+    assert np.isnan(wilson_interval(0, 0)[0])

@@ -37,6 +37,15 @@ def test_speedup_vs_k_stars_the_optimal_k():
     assert star.get_xdata()[0] == sl.optimal_k(0.8, 0.05, k_max=12)
 
 
+def test_a_best_k_beyond_the_axis_is_marked_hollow_and_named():
+    fig = plots.plot_speedup_vs_k(alphas=(0.95,), c=0.1, k_max=12)
+    star = [l for l in fig.axes[0].lines if l.get_marker() == "*"][0]
+    best = sl.optimal_k(0.95, 0.1, k_max=256)
+    assert best == 15 and star.get_xdata()[0] == 12 and star.get_markerfacecolor() == "white"
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert any(f"best K = {best} ({sl.speedup(0.95, best, 0.1):.2f}x)" in t for t in labels), labels
+
+
 def test_optimal_k_curve_and_accepted_fraction():
     fig = plots.plot_optimal_k(cs=(0.1,))
     step = fig.axes[0].lines[0]
@@ -89,6 +98,18 @@ def test_benchmark_figures():
     np.testing.assert_allclose(dots[1].get_ydata(), values[:, 1])
     fig = plots.plot_policy_comparison(["a", "b"], [1.5, 2.0], [1.4, 1.9], [1.6, 2.1])
     assert [round(b.get_height(), 2) for b in fig.axes[0].patches] == [1.5, 2.0]
+
+
+def test_policy_bars_colour_losers_apart_and_label_above_the_error_bars():
+    from matplotlib.colors import to_hex
+
+    from speclab.plots.benchmark import LOSS, WIN
+
+    fig = plots.plot_policy_comparison(["slow", "fast"], [0.96, 1.8], [0.9, 1.7], [1.0, 1.9])
+    bars = fig.axes[0].patches
+    assert [to_hex(b.get_facecolor()) for b in bars] == [LOSS, WIN]
+    labels = {t.get_text(): t.xy[1] for t in fig.axes[0].texts}
+    assert labels == {"0.96x": 1.0, "1.80x": 1.9}           # each label sits on its bar's upper error
 
 
 def test_speedup_heatmap_diverges_at_one():

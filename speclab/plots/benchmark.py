@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import theory
+from . import _checks
 from ._axes import axes, baseline
 
 
@@ -17,8 +18,19 @@ def plot_grid_heatmap(values, agreements, ks, ax=None, title="", fmt="{:.2f}", c
     """
     from matplotlib.colors import TwoSlopeNorm
 
+    values = _checks.reals(values, "values", ndim=2, allow_nan=True)
+    agreements = _checks.reals(agreements, "agreements", low=0.0, high=1.0)
+    ks = _checks.whole(ks, "ks", maximum=10**6)
+    if values.shape != (agreements.size, len(ks)):
+        raise ValueError(f"values must have shape [len(agreements), len(ks)] = [{agreements.size}, {len(ks)}]; "
+                         f"got {values.shape}")
+    vmin, vmax, center = (None if v is None else _checks.number(v, name, -1e300, 1e300)
+                          for v, name in ((vmin, "vmin"), (vmax, "vmax"), (center, "center")))
+    low = np.nanmin(values) if vmin is None else vmin           # the colour scale's ends as matplotlib takes them
+    high = np.nanmax(values) if vmax is None else vmax
+    if low > high:
+        raise ValueError(f"vmin must be at most vmax (the values' largest when vmax is None); got {low:g} > {high:g}")
     fig, ax = axes(ax, figsize=(6.0, 4.0))
-    values = np.asarray(values, dtype=np.float64)
     if center is None:
         image = ax.imshow(values, cmap=cmap, aspect="auto", vmin=vmin, vmax=vmax, origin="lower")
     else:
@@ -50,8 +62,21 @@ def plot_speedup_vs_acceptance(x, ks, speedup, low, high, c, verify_growth=0.0, 
     pitfall, the accepted/drafted fraction with `theory_curves=False`); speedup, low, high:
     [A, K] simulated means and interval ends; c: the cost ratio the simulation used.
     """
+    speedup, low, high = (_checks.reals(a, name, ndim=2, low=0.0) for a, name in
+                          ((speedup, "speedup"), (low, "low"), (high, "high")))
+    _checks.same_size("speedup", speedup, "low", low)
+    _checks.same_size("speedup", speedup, "high", high)
+    ks = _checks.whole(ks, "ks")
+    if speedup.shape[1] != len(ks):
+        raise ValueError(f"speedup must have one column per k in ks ({len(ks)}); got shape {speedup.shape}")
+    x = _checks.reals(x, "x", ndim=min(max(_checks.as_real_array(x, "x").ndim, 1), 2), low=0.0, high=1.0,
+                      allow_nan=True)
+    if x.shape not in ((len(speedup),), speedup.shape):
+        raise ValueError(f"x must have shape [{len(speedup)}] or {list(speedup.shape)} like speedup; got {x.shape}")
+    c = _checks.number(c, "c", 0.0, 100.0)
+    verify_growth = _checks.number(verify_growth, "verify_growth", 0.0, 100.0)
+    theory_curves = _checks.as_flag(theory_curves, "theory_curves")
     fig, ax = axes(ax, figsize=(7.0, 4.5))
-    speedup, low, high = (np.asarray(a, dtype=np.float64) for a in (speedup, low, high))
     x = np.broadcast_to(np.asarray(x, dtype=np.float64).reshape(len(speedup), -1), speedup.shape)
     grid = np.linspace(0.0, 1.0, 201)
     for j, k in enumerate(ks):
@@ -71,15 +96,28 @@ def plot_speedup_vs_acceptance(x, ks, speedup, low, high, c, verify_growth=0.0, 
     return fig
 
 
+#: Bar colours: a policy faster than plain decoding, and one slower.
+WIN, LOSS = "#8fbc8f", "#c9a0a0"
+
+
 def plot_policy_comparison(names, speedups, lows, highs, ax=None, title="Fixed K vs adaptive K"):
     """Bars of simulated speedup per policy with their 95% intervals."""
+    speedups = _checks.reals(speedups, "speedups", low=0.0)
+    lows, highs = _checks.reals(lows, "lows", low=0.0), _checks.reals(highs, "highs", low=0.0)
+    _checks.same_size("speedups", speedups, "lows", lows)
+    _checks.same_size("speedups", speedups, "highs", highs)
+    if np.any(lows > speedups) or np.any(speedups > highs):
+        raise ValueError("lows, speedups and highs must be ordered: lows <= speedups <= highs")
+    names = _checks.labels(names, "names", speedups.size)
     fig, ax = axes(ax, figsize=(6.0, 3.5))
-    speedups = np.asarray(speedups, dtype=np.float64)
     errors = np.vstack([speedups - np.asarray(lows), np.asarray(highs) - speedups])
     x = np.arange(len(names))
-    ax.bar(x, speedups, yerr=errors, capsize=4, color="#8fbc8f")
-    for xi, s in zip(x, speedups):
-        ax.text(xi, s / 2, f"{s:.2f}x", ha="center", fontsize=8)
+    wins = speedups >= 1.0                              # green only for a policy that beats plain decoding
+    ax.bar(x, speedups, yerr=errors, capsize=4, color=np.where(wins, WIN, LOSS))
+    for xi, s, high in zip(x, speedups, np.asarray(highs)):
+        ax.annotate(f"{s:.2f}x", (xi, high), xytext=(0, 3), textcoords="offset points", ha="center",
+                    va="bottom", fontsize=8)
+    ax.set_ylim(0, max(np.max(highs) * 1.15, 1.1))     # room for the labels above the error bars
     baseline(ax)
     ax.set_xticks(x, list(names), fontsize=8)
     ax.set(ylabel="speedup (x)", title=title)

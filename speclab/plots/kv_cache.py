@@ -19,9 +19,13 @@ STYLE = {  # face colour, hatch
     CONTEXT: ("#cfd8dc", None),
     KEPT: ("#4caf50", None),
     CROPPED: ("#ffcdd2", "xx"),
-    NEVER_FED: ("white", ".."),
+    NEVER_FED: ("white", "."),
     FED_NEXT: ("#fff3e0", None),
 }
+
+
+#: The most drafts, and context positions, the picture draws (one cell each).
+MAX_PICTURED = 64
 
 
 def kv_rollback(k: int, n_accepted: int, context: int = 3) -> dict:
@@ -33,8 +37,8 @@ def kv_rollback(k: int, n_accepted: int, context: int = 3) -> dict:
     """
     from .._validate import as_count
 
-    k = as_count(k, "k", minimum=1)
-    context = as_count(context, "context", minimum=1)
+    k = as_count(k, "k", minimum=1, maximum=MAX_PICTURED)
+    context = as_count(context, "context", minimum=1, maximum=MAX_PICTURED)
     n = as_count(n_accepted, "n_accepted")
     if n > k:
         raise ValueError(f"n_accepted must lie in 0..k = 0..{k}; got {n}")
@@ -57,19 +61,19 @@ def plot_kv_rollback(k: int = 4, n_accepted: int = 1, context: int = 3, ax=None)
 
     rows = kv_rollback(k, n_accepted, context)
     width = context + k + 1
-    fig, ax = axes(ax, figsize=(0.75 * width + 3.2, 2.6))
+    fig, ax = axes(ax, figsize=(0.85 * width + 3.2, 2.9))
     for row, cells in enumerate(rows.values()):
         for col, label, status in cells:
             face, hatch = STYLE[status]
             ax.add_patch(Rectangle((col, row), 0.92, 0.8, facecolor=face, hatch=hatch,
                                    edgecolor="#e65100" if status == FED_NEXT else "0.4",
                                    linewidth=1.8 if status == FED_NEXT else 0.8))
-            ax.text(col + 0.46, row + 0.4, label, ha="center", va="center", fontsize=8,
-                    bbox=dict(facecolor="white", edgecolor="none", pad=1) if hatch else None)
+            ax.text(col + 0.46, row + 0.4, label, ha="center", va="center", fontsize=10,
+                    bbox=dict(facecolor="white", edgecolor="none", pad=2.5) if hatch else None)
     ax.set_xlim(0, width)
     ax.set_ylim(len(rows), 0)
     ax.set_yticks([r + 0.4 for r in range(len(rows))], list(rows))
-    ax.set_xticks([c + 0.46 for c in range(width)], [str(c + 1) for c in range(width)], fontsize=7)
+    ax.set_xticks([c + 0.46 for c in range(width)], [str(c + 1) for c in range(width)], fontsize=9)
     ax.set_xlabel("sequence position")
     ax.tick_params(length=0)
     ax.set_frame_on(False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import theory
+from . import _checks
 from ._axes import axes, baseline
 
 ALPHA_GRID = np.linspace(0.0, 1.0, 201)   # includes alpha = 1: the curves are continuous there
@@ -20,6 +21,10 @@ def plot_speedup_vs_alpha(ks=(1, 2, 4, 8), c=0.1, verify_growth=0.0, ax=None,
     `point` = (alpha, speedup) marks where the learner stands; `envelope` adds the best
     speedup over k (what choosing k optimally buys) as a dashed line.
     """
+    ks = _checks.whole(ks, "ks", maximum=MAX_PLOTTED_BEST_K)
+    c, verify_growth = _cost(c, verify_growth)
+    highlight_k = _checks.optional_count(highlight_k, "highlight_k")
+    point, envelope = _checks.point(point, "point"), _checks.as_flag(envelope, "envelope")
     fig, ax = axes(ax)
     for k in ks:
         faded = highlight_k is not None and k != highlight_k
@@ -41,19 +46,27 @@ def plot_speedup_vs_alpha(ks=(1, 2, 4, 8), c=0.1, verify_growth=0.0, ax=None,
 def plot_speedup_vs_k(alphas=(0.5, 0.7, 0.8, 0.9, 0.95), c=0.1, verify_growth=0.0, k_max=12,
                       ax=None, mark_k=None):
     """Speedup against k for several alphas, with each curve's best k starred."""
+    alphas = _checks.reals(alphas, "alphas", low=0.0, high=1.0)
+    c, verify_growth = _cost(c, verify_growth)
+    k_max = _checks.as_count(k_max, "k_max", 1, MAX_PLOTTED_BEST_K)
+    mark_k = _checks.optional_count(mark_k, "mark_k")
     fig, ax = axes(ax)
     for alpha in alphas:
         _curve_with_best_k(ax, alpha, c, verify_growth, k_max, label=f"alpha = {alpha:g}")
     if mark_k is not None:
         ax.axvline(mark_k, color="black", linewidth=1, alpha=0.5)
     baseline(ax)
-    ax.set(xlabel="drafts per round K", ylabel="speedup (x)", title=f"Speedup vs K (c = {c:g}; star = best K)")
+    ax.set(xlabel="drafts per round K", ylabel="speedup (x)", title=f"Speedup vs K (c = {c:g}; \u2605 = best K)")
     ax.legend(fontsize=8)
     return fig
 
 
 def plot_speedup_vs_cost(alphas=(0.5, 0.7, 0.85, 0.95), k=4, verify_growth=0.0, c_max=0.5, ax=None):
     """Speedup against the cost ratio c for several alphas at a fixed k."""
+    alphas = _checks.reals(alphas, "alphas", low=0.0, high=1.0)
+    k = _checks.as_count(k, "k", 0, MAX_PLOTTED_BEST_K)
+    verify_growth = _checks.number(verify_growth, "verify_growth", 0.0, MAX_PLOTTED_COST)
+    c_max = _checks.number(c_max, "c_max", 1e-9, MAX_PLOTTED_COST)
     fig, ax = axes(ax)
     cs = np.linspace(0.0, c_max, 101)
     for alpha in alphas:
@@ -67,6 +80,10 @@ def plot_speedup_vs_cost(alphas=(0.5, 0.7, 0.85, 0.95), k=4, verify_growth=0.0, 
 
 def plot_optimal_k(cs=(0.02, 0.05, 0.1, 0.2), verify_growth=0.0, k_max=32, ax=None, point=None):
     """The best k against alpha, one step curve per cost ratio c (0 = do not speculate)."""
+    cs = _checks.reals(cs, "cs", low=0.0, high=MAX_PLOTTED_COST)
+    verify_growth = _checks.number(verify_growth, "verify_growth", 0.0, MAX_PLOTTED_COST)
+    k_max = _checks.as_count(k_max, "k_max", 1, MAX_PLOTTED_BEST_K)
+    point = _checks.point(point, "point")
     fig, ax = axes(ax)
     alphas = np.linspace(0.0, 0.99, 199)
     for c in cs:
@@ -87,6 +104,7 @@ def plot_accepted_fraction(ks=(1, 2, 4, 8), ax=None):
 
     The diagonal is drawn first and thin, so the k = 1 curve that lies on it stays visible.
     """
+    ks = _checks.whole(ks, "ks", minimum=1, maximum=MAX_PLOTTED_BEST_K)
     fig, ax = axes(ax)
     ax.plot([0, 1], [0, 1], color="black", linewidth=5, alpha=0.18, label="alpha itself", zorder=1)
     for k in ks:
@@ -100,6 +118,10 @@ def plot_accepted_fraction(ks=(1, 2, 4, 8), ax=None):
 
 def plot_verify_growth(alpha=0.8, c=0.05, growths=(0.0, 0.02, 0.05, 0.1), k_max=16, ax=None):
     """Speedup against k when verifying k+1 tokens costs 1 + growth*k target steps."""
+    alpha = _checks.number(alpha, "alpha", 0.0, 1.0)
+    c = _checks.number(c, "c", 0.0, MAX_PLOTTED_COST)
+    growths = _checks.reals(growths, "growths", low=0.0, high=MAX_PLOTTED_COST)
+    k_max = _checks.as_count(k_max, "k_max", 1, MAX_PLOTTED_BEST_K)
     fig, ax = axes(ax)
     for growth in growths:
         _curve_with_best_k(ax, alpha, c, growth, k_max, label=f"growth = {growth:g}")
@@ -110,10 +132,31 @@ def plot_verify_growth(alpha=0.8, c=0.05, growths=(0.0, 0.02, 0.05, 0.1), k_max=
     return fig
 
 
+#: How far past a plot's last k a capped best k is searched (and named on the plot); also the
+#: largest k a figure draws.
+MAX_PLOTTED_BEST_K = 256
+
+#: The largest cost ratio c or verification growth a figure draws (beyond it every speedup is ~0).
+MAX_PLOTTED_COST = 100.0
+
+
+def _cost(c, verify_growth) -> tuple:
+    """c and verify_growth as numbers in [0, MAX_PLOTTED_COST]."""
+    return (_checks.number(c, "c", 0.0, MAX_PLOTTED_COST),
+            _checks.number(verify_growth, "verify_growth", 0.0, MAX_PLOTTED_COST))
+
+
 def _curve_with_best_k(ax, alpha, c, verify_growth, k_max, label):
     """Speedup for k = 0..k_max as one line, its best k starred in the line's colour."""
     ks = np.arange(0, k_max + 1)
     gains = theory.speedup(alpha, ks, c, verify_growth)
     line, = ax.plot(ks, gains, "o-", markersize=3, linewidth=1.5, label=label)
     best = theory.optimal_k(alpha, c, k_max=k_max, verify_growth=verify_growth)
+    beyond = theory.optimal_k(alpha, c, k_max=MAX_PLOTTED_BEST_K, verify_growth=verify_growth)
+    if beyond > k_max:       # the best k lies past the axis: a hollow star at the edge says so
+        ax.plot(k_max, gains[k_max], "*", markerfacecolor="white", color=line.get_color(), markersize=13, zorder=5)
+        ax.annotate(f"best K = {beyond} ({theory.speedup(alpha, beyond, c, verify_growth):.2f}x) \u2192",
+                    (k_max, gains[k_max]), xytext=(-2, -58), textcoords="offset points", ha="right",
+                    fontsize=8, color=line.get_color())
+        return
     ax.plot(best, gains[best], "*", color=line.get_color(), markersize=13, zorder=5)

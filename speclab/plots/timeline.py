@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..rounds import RoundRecord
+from ..simulator import CostModel
+from ._checks import MAX_ITEMS
 from ._axes import DRAFT, TARGET, axes
 
 
@@ -28,10 +30,10 @@ def timeline_segments(records, cost) -> dict:
     Speculative: per round, k draft steps of cost.draft_ms, then one target pass costing
     cost.round_ms(k) - k * draft_ms, which emits the round's tokens. Plain: one target step per token.
     """
-    records = list(records)
-    if not all(isinstance(r, RoundRecord) for r in records):
-        raise ValueError("records must be a list of speclab RoundRecord objects")
-    if not hasattr(cost, "round_ms"):
+    if not isinstance(records, (list, tuple)) or len(records) > MAX_ITEMS \
+            or not all(isinstance(r, RoundRecord) for r in records):
+        raise ValueError(f"records must be a list of at most {MAX_ITEMS:,} speclab RoundRecord objects")
+    if not isinstance(cost, CostModel):
         raise ValueError(f"cost must be a speclab CostModel; got {type(cost).__name__}")
     speculative, t = [], 0.0
     for rec in records:
@@ -51,7 +53,7 @@ def plot_timeline(records, cost, ax=None):
     decoding (k draft steps, then one target pass labelled with the tokens it emitted).
     """
     lanes = timeline_segments(records, cost)
-    fig, ax = axes(ax, figsize=(12.0, 2.6))
+    fig, ax = axes(ax, figsize=(10.0, 2.8))
     colours = {"draft": DRAFT, "target": TARGET}
     for row, name in enumerate(("speculative", "plain")):
         height = 0.6
@@ -63,9 +65,10 @@ def plot_timeline(records, cost, ax=None):
                         color="white", fontsize=8, fontweight="bold")
         end = lanes[name][-1].start + lanes[name][-1].duration if lanes[name] else 0.0
         n_tokens = sum(seg.tokens for seg in lanes[name])
-        ax.text(end, row + 0.42, f" {n_tokens} tokens in {end:.0f} ms", ha="left", va="bottom", fontsize=8)
+        # right-aligned at the lane's end, so the longest lane's label stays inside the axes
+        ax.text(end, row + 0.34, f"{n_tokens} tokens in {end:.0f} ms", ha="right", va="bottom", fontsize=9)
     ax.set_yticks([0, 1], ["speculative", "plain"])
-    ax.set_ylim(-0.6, 1.9)
+    ax.set_ylim(-0.6, 2.0)
     ax.set_xlabel("modelled time (ms)")
     ax.legend(handles=[_patch(DRAFT, f"draft step ({cost.draft_ms:g} ms)"),
                        _patch(TARGET, f"target pass ({cost.target_ms:g} ms; +n = tokens it emits)")],

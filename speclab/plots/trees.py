@@ -7,10 +7,22 @@ import numpy as np
 from ..theory import expected_tokens
 from ..trees.theory import best_tree, expected_tokens_tree, node_acceptance
 from ..trees.shape import ROOT, TreeShape
+from . import _checks
 from ._axes import BASELINE, DRAFT, TARGET, axes
 
 #: Node colours run from rarely accepted (light) to often accepted (dark).
 NODE_CMAP = "Greens"
+
+#: The most nodes a tree figure draws (one dot, label and mask row each).
+MAX_PICTURED_NODES = 256
+
+
+def _pictured(shape) -> TreeShape:
+    """`shape` itself when it is a TreeShape small enough to draw."""
+    shape = _checks.instance(shape, TreeShape, "shape", "a TreeShape (e.g. TreeShape.full((2, 2)))")
+    if len(shape) > MAX_PICTURED_NODES:
+        raise ValueError(f"shape must have at most {MAX_PICTURED_NODES} nodes to be drawn; got {len(shape):,}")
+    return shape
 
 
 def tree_layout(shape: TreeShape):
@@ -18,6 +30,7 @@ def tree_layout(shape: TreeShape):
 
     Leaves take consecutive rows in depth-first order; a parent sits at the mean of its children.
     """
+    shape = _pictured(shape)
     x = np.concatenate([[0], shape.depths]).astype(float)
     y = np.zeros(len(shape) + 1)
     next_row = [0.0]
@@ -38,6 +51,11 @@ def tree_layout(shape: TreeShape):
 
 def tree_edges(shape: TreeShape, x, y) -> list:
     """Line segments parent -> child, in the coordinates of `tree_layout`."""
+    shape = _pictured(shape)
+    x, y = _checks.reals(x, "x"), _checks.reals(y, "y")
+    if x.shape != (len(shape) + 1,) or y.shape != x.shape:
+        raise ValueError(f"x and y must hold one coordinate for the root and each node ({len(shape) + 1}); "
+                         f"got {x.size} and {y.size}")
     return [[(x[parent + 1], y[parent + 1]), (x[i + 1], y[i + 1])] for i, parent in enumerate(shape.parents)]
 
 
@@ -45,41 +63,52 @@ def plot_tree(shape: TreeShape, alpha: float = 0.7, tokens=None, ax=None):
     """Draw the tree, each node shaded by P(it is accepted) under i.i.d. alpha; returns the figure."""
     from matplotlib.collections import LineCollection
 
+    shape, alpha = _pictured(shape), _checks.number(alpha, "alpha", 0.0, 1.0)
+    if tokens is not None:
+        tokens = _checks.whole(tokens, "tokens", maximum=2**62) if len(shape) else []
+        if len(tokens) != len(shape):
+            raise ValueError(f"tokens must hold one token id per node ({len(shape)}); got {len(tokens)}")
     fig, ax = axes(ax, figsize=(6.0, 4.0))
     x, y = tree_layout(shape)
     probs = node_acceptance(shape, alpha) if len(shape) else np.zeros(0)
     ax.add_collection(LineCollection(tree_edges(shape, x, y), colors="0.6", linewidths=1.2, zorder=1))
-    ax.scatter(x[:1], y[:1], s=260, color=TARGET, zorder=2)
-    dots = ax.scatter(x[1:], y[1:], s=260, c=probs, cmap=NODE_CMAP, vmin=0, vmax=1, edgecolors="0.3", zorder=2)
+    ax.scatter(x[:1], y[:1], s=420, color=TARGET, zorder=2)
+    dots = ax.scatter(x[1:], y[1:], s=420, c=probs, cmap=NODE_CMAP, vmin=0, vmax=1, edgecolors="0.3", zorder=2)
     for i in range(len(shape)):
         label = str(tokens[i]) if tokens is not None else str(i)
-        ax.text(x[i + 1], y[i + 1], label, ha="center", va="center", fontsize=7, zorder=3)
+        ink = "white" if probs[i] > 0.55 else "black"         # readable on dark and light shades
+        ax.text(x[i + 1], y[i + 1], label, ha="center", va="center", fontsize=10, color=ink, zorder=3)
     fig.colorbar(dots, ax=ax, label="P(node accepted)", fraction=0.05)
     ax.set(xlabel="depth (draft tokens after the context)", yticks=[],
            title=f"{len(shape)} nodes, depth {shape.max_depth}: {expected_tokens_tree(shape, alpha):.2f} "
                  f"tokens per pass at alpha = {alpha:g}")
     ax.set_xlim(-0.5, max(shape.max_depth, 1) + 0.5)
+    ax.set_xticks(range(max(shape.max_depth, 1) + 1))      # depths are whole numbers
     ax.set_ylim(max(y) + 0.7, -0.7)
     return fig
 
 
 def plot_attention_mask(shape: TreeShape, ax=None):
     """The tree attention mask: row i may attend to column j (root first, then the nodes)."""
+    shape = _pictured(shape)
     fig, ax = axes(ax, figsize=(4.0, 4.0))
     mask = shape.attention_mask()
     ax.imshow(mask, cmap="Blues", vmin=0, vmax=1.3, interpolation="nearest")
     labels = ["root"] + [str(i) for i in range(len(shape))]
     ticks = np.arange(len(labels))
-    ax.set_xticks(ticks, labels, fontsize=7)
-    ax.set_yticks(ticks, labels, fontsize=7)
+    ax.set_xticks(ticks, labels, fontsize=9)
+    ax.set_yticks(ticks, labels, fontsize=9)
     ax.set(xlabel="attends to (key)", ylabel="node (query)", title="tree attention mask")
     return fig
 
 
 def plot_chain_vs_tree(n_nodes: int = 16, alphas=None, ax=None):
     """Tokens per target pass at a budget of n_nodes: a chain of n_nodes vs the best tree of n_nodes."""
+    n_nodes = _checks.as_count(n_nodes, "n_nodes", 1, MAX_PICTURED_NODES)
+    alphas = np.linspace(0.02, 0.98, 49) if alphas is None else _checks.reals(alphas, "alphas", low=0.0, high=1.0)
+    if alphas.size > 201:
+        raise ValueError(f"alphas must hold at most 201 values (one best tree is grown per alpha); got {alphas.size}")
     fig, ax = axes(ax, figsize=(6.5, 4.0))
-    alphas = np.linspace(0.02, 0.98, 49) if alphas is None else np.asarray(alphas, dtype=float)
     chain = expected_tokens(alphas, n_nodes)
     tree = np.array([expected_tokens_tree(best_tree(n_nodes, a), a) for a in alphas])
     ax.plot(alphas, chain, color=DRAFT, linewidth=2, label=f"chain of {n_nodes}")

@@ -91,11 +91,12 @@ Theorem 3.8 of Leviathan et al. (2023). Three consequences are worth saying out 
     code("round(sl.speedup(alpha=0.8, k=4, c=0.1), 3), round(sl.speedup(alpha=0.0, k=4, c=0.1), 3), sl.speedup(1.0, 4, 0.0)"),
     md("""
 The three pictures below are the classic trade-offs: speedup against $\\alpha$ for several $K$
-(left), against $K$ for several $\\alpha$ with each curve's best $K$ starred (middle), and against the
-cost ratio $c$ (right). The dashed line is plain decoding.
+(left), against $K$ for several $\\alpha$ with each curve's best $K$ starred (middle; a hollow star at
+the edge means the best $K$ lies beyond the axis, and its label names it), and against the cost
+ratio $c$ (right). The dashed line is plain decoding.
 """),
     code("""
-fig, axes = plt.subplots(1, 3, figsize=(16, 4.2))
+fig, axes = plt.subplots(1, 3, figsize=(11.5, 4), layout="constrained")
 plots.plot_speedup_vs_alpha(ks=(1, 2, 4, 6, 8), c=0.1, ax=axes[0])
 plots.plot_speedup_vs_k(alphas=(0.3, 0.5, 0.7, 0.85, 0.95), c=0.1, ax=axes[1])
 fig = plots.plot_speedup_vs_cost(alphas=(0.5, 0.7, 0.85, 0.95), k=4, ax=axes[2])

@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from speclab.exercises.ex6_breakeven_batch import ex6 as EX6  # noqa: E402
+from speclab.exercises import ex6 as EX6  # noqa: E402
 from tools.nbtools import IGNORE_OUTPUT, build, code, header_cells, md  # noqa: E402
 
 FILENAME = "06_why_verification_is_cheap.ipynb"
@@ -249,9 +249,9 @@ in the function (replace `raise NotImplementedError`), run its cell, then run th
 which compares your answer with `speclab.roofline.breakeven_batch` on eight cases (an H100 in
 fp16 and int4, an A100, an L4). Stuck? Uncomment `ex6.hint()`, then `hint(2)` and `hint(3)`.
 """),
-    code("from speclab.exercises.ex6_breakeven_batch import ex6\nex6"),
+    code("from speclab.exercises import ex6\nex6"),
     code(EX6.stub),
-    code("ex6.check(breakeven_batch)"),
+    code("ex6.check(breakeven_batch);   # the semicolon hides the returned True/False"),
     code("# ex6.hint()\n# ex6.hint(2)\n# ex6.solution()"),
     md("""
 ## Takeaways

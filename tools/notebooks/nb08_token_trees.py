@@ -1,4 +1,4 @@
-"""Build notebooks/08_beyond_the_draft_chain.ipynb: token trees, typical acceptance, temperature, metrics, methods."""
+"""Build notebooks/08_token_trees_and_typical_acceptance.ipynb: token trees (SpecInfer), typical acceptance."""
 
 import sys
 from pathlib import Path
@@ -7,26 +7,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tools.nbtools import IGNORE_OUTPUT, build, code, header_cells, md  # noqa: E402
 
-FILENAME = "08_beyond_the_draft_chain.ipynb"
+FILENAME = "08_token_trees_and_typical_acceptance.ipynb"
 
 HEADER = header_cells(
     FILENAME,
-    "08 · Beyond the draft chain: token trees, typical acceptance, temperature, and the numbers engines print",
+    "08 · Token trees and typical acceptance",
     """
 Everything so far verified **one chain** of $K$ drafts per round. The engines people deploy
 (vLLM, SGLang, TensorRT-LLM, Hugging Face) mostly run something richer: EAGLE and Medusa propose a
 **tree** of candidate continuations and verify all of them in one target pass. Some of them also
-offer a faster, *lossy* acceptance rule, and all of them print acceptance numbers that are not
-the $\\alpha$ of notebook 03.
+offer a faster, *lossy* acceptance rule.
 
 This notebook takes the course to what engines ship, with the same exactness as before:
 
 1. **Token trees**: SpecInfer's verification rule (lossless, tested like notebook 02's), the exact
    expected number of tokens a tree buys, and chain vs tree at the same verification budget.
 2. **Typical acceptance** (Medusa): how much faster it is, and how far its output is from the target's.
-3. **Temperature**: how sampling temperature moves $\\alpha$, on a synthetic pair and on a real model.
-4. **A metric dictionary**: turning the numbers an engine prints into $\\alpha$, and back.
-5. **A map of the methods**: what each drafts from, and whether it is lossless.
+
+Notebook 09 turns to the numbers engines print and how to act on them.
 """,
 )
 
@@ -38,10 +36,8 @@ import numpy as np
 import matplotlib.pyplot as plt
 from speclab import trees, widgets
 from speclab.lossless import lossless_report
-from speclab.plots import temperature as temperature_plots, trees as tree_plots, typical as typical_plots
-from speclab.temperature import alpha_at_temperatures, log_of
-from speclab.trees import simulate_tree, simulate_tree_iid
-from speclab.trees import TreeShape, verify_tree
+from speclab.plots import trees as tree_plots, typical as typical_plots
+from speclab.trees import TreeShape, simulate_tree, simulate_tree_iid
 from speclab.typical import typical_tradeoff, verify_typical
 """),
     md("""
@@ -146,15 +142,27 @@ for alpha in (0.3, 0.5, 0.6, 0.7, 0.8, 0.9):
 This is the qualitative finding of Medusa and EAGLE-2: **trees win when acceptance is moderate**.
 Around $\\alpha \\approx 0.5$ the best tree adds about one token per target pass to the chain; a
 wrong first guess is so likely that a second and third candidate pay off. At high acceptance the
-best tree *is* the chain: depth pays more than hedging. A tree also needs fewer draft passes
-(one per level, siblings share it): `trees.tree_speedup(shape, alpha, c)` charges
-$\\text{depth} \\cdot c + 1$ per round.
+best tree *is* the chain: depth pays more than hedging.
+
+Tokens per pass are not yet a speedup: drafting costs time too. `trees.tree_speedup(shape, alpha, c)`
+charges $\\text{depth} \\cdot c + 1$ per round: one draft pass per level of the tree, whatever the
+number of siblings on it. That assumes the draft scores a whole level in one pass for the price of
+one token (true for a memory-bound draft with a tree attention mask, as EAGLE-2 drafts; a draft
+that runs once per node would pay $N \\cdot c$). Nobody would run a chain of 16 at $\\alpha = 0.5$,
+so the fair comparison is the tree against the **best chain** within the same budget of 16 nodes:
 """),
     code("""
+def best_chain(budget, alpha, c):
+    \"\"\"The chain of length <= budget with the highest speedup, and that speedup.\"\"\"
+    lengths = range(1, budget + 1)
+    gains = [trees.tree_speedup(TreeShape.chain(k), alpha, c) for k in lengths]
+    return lengths[int(np.argmax(gains))], max(gains)
+
 for alpha in (0.5, 0.8):
-    best = trees.best_tree(16, alpha)
-    print(f"alpha {alpha}, c = 0.05: chain of 16 {trees.tree_speedup(TreeShape.chain(16), alpha, 0.05):.2f}x, "
-          f"best tree {trees.tree_speedup(best, alpha, 0.05):.2f}x")
+    k, chain_gain = best_chain(16, alpha, 0.05)
+    tree = trees.best_tree(16, alpha)
+    print(f"alpha {alpha}, c = 0.05: best chain (K = {k}) {chain_gain:.2f}x, "
+          f"best tree of 16 (depth {tree.max_depth}) {trees.tree_speedup(tree, alpha, 0.05):.2f}x")
 """),
     md("""
 **Your turn.** Fix the node budget and restrict the shape with the branching and depth sliders.
@@ -268,181 +276,34 @@ beside the lossless `RejectionSampler` (`vllm/model_executor/layers/`).
 """),
 ]
 
-TEMPERATURE = [
+
+CLOSING = [
     md("""
-## 6. Temperature moves alpha
-
-Sampling at temperature $T$ replaces $p$ by $p_T \\propto p^{1/T}$, and the draft is sampled at the
-same temperature. At $T = 0$ both collapse onto their most likely token: $\\alpha$ is the fraction
-of positions where the two argmaxes agree. Leviathan et al. (2023, Table 3) measure $\\alpha$ for
-each of their pairs at both $T = 0$ and $T = 1$: the temperature is part of the pair.
-`alpha_at_temperatures(p_log, q_log, temperatures)` computes $\\alpha(T)$ for any pair of
-log-probabilities; three synthetic pairs:
-"""),
-    code("""
-temperatures = np.round(np.arange(0, 2.01, 0.1), 2)
-synthetic = {}
-for agreement in (0.8, 0.6, 0.3):
-    p, q = sl.SyntheticPair(vocab_size=100, agreement=agreement, seed=0).distributions(200)
-    synthetic[f"synthetic, agreement {agreement}"] = alpha_at_temperatures(log_of(p), log_of(q), temperatures)
-fig = temperature_plots.plot_alpha_vs_temperature(synthetic, temperatures)
-"""),
-    md("""
-When the draft's argmax usually agrees with the target's, $\\alpha$ is highest at $T = 0$ and
-lower at $T = 1$. A weak draft whose argmax rarely agrees (agreement
-0.3) *gains* from temperature, and far above $T = 1$ both distributions flatten towards uniform,
-where any two agree. Greedy decoding is not automatically the best case: it is the best case
-for a draft that gets the top token right.
-
-Now a real pair: the offline SmolLM2-135M-Instruct target and its own first 27 of 30 layers as
-an early-exit drafter (notebook 05). `measure_temperature_pair` records $p$ and $q$ along the
-target's greedy answers to two course prompts; any drafter that reports $q$ plugs in.
-"""),
-    code("""
-from speclab.real import PROMPTS, EarlyExitDrafter, load_offline_model, measure_temperature_pair
-
-model, tokenizer = load_offline_model()   # shows progress bars while the weights load
-""", tags=(IGNORE_OUTPUT,)),
-    code("""
-real = measure_temperature_pair(model, EarlyExitDrafter(model, 27), tokenizer, max_new_tokens=16, progress=False,
-                                prompts=[PROMPTS["fix grammar"], PROMPTS["new code"]])
-real_alphas = real.alpha(temperatures)
-print(f"{real.drafter}: {real.positions} positions")
-for t in (0.0, 0.5, 1.0, 1.5):
-    print(f"  T = {t}: alpha = {real_alphas[list(temperatures).index(t)]:.2f}")
-"""),
-    code("""
-fig = temperature_plots.plot_alpha_vs_temperature({"SmolLM2, early exit 27/30": real_alphas,
-                                                   "synthetic, agreement 0.6": synthetic["synthetic, agreement 0.6"]},
-                                                  temperatures)
-"""),
-    md("""
-The real pair's $\\alpha$ falls steadily from $T = 0$ to $T = 1.5$: its early-exit draft
-usually agrees with the target on the top token. The slider below moves $T$ over the synthetic pair and the measured SmolLM2 pair; the right
-panel shows one synthetic position re-tempered, so you can watch the two distributions sharpen
-and flatten together.
-"""),
-    code("""
-pairs = {"synthetic, agreement 0.6": tuple(log_of(x) for x in sl.SyntheticPair(100, 0.6, 0).distributions(200)),
-         "SmolLM2, early exit 27/30": (real.p_log, real.q_log)}
-widgets.temperature_explorer(pairs, temperature=1.0)
-""", tags=(IGNORE_OUTPUT,)),
-]
-
-METHODS = [
-    md("""
-## 8. A map of the methods
-
-Every method below drafts somehow and verifies with the target. They differ in where the draft
-comes from, and whether verification keeps the target's distribution.
-
-| method | drafts from | extra training | verification | lossless? |
-|---|---|---|---|---|
-| draft model (Leviathan et al. 2023; Chen et al. 2023) | a smaller model with the same vocabulary | none (or distillation, notebook 07) | speculative sampling, one chain | yes |
-| prompt lookup (Saxena 2023; HF `prompt_lookup_num_tokens`) | n-gram matches in the prompt and the text so far | none | same rule, one-hot $q$ (notebook 05) | yes |
-| self-speculation: early exit / layer skipping (LayerSkip, Elhoushi et al. 2024; Draft & Verify, Zhang et al. 2024) | the target's own first layers, or the target with layers skipped | none (Draft & Verify) or a training recipe (LayerSkip) | speculative sampling | yes |
-| Medusa heads (Cai et al. 2024) | extra heads on the target's last hidden state, head $i$ guessing token $t+i$ | the heads (Medusa-1), or heads and target (Medusa-2) | token tree; typical acceptance by default when sampling | with rejection sampling yes; with typical acceptance **no** |
-| EAGLE, EAGLE-2 (Li et al. 2024) | a one-layer head that runs autoregressively on the target's features | the head | token tree (static in EAGLE, built best-first from the draft's confidence in EAGLE-2), SpecInfer's rule | yes |
-| SpecInfer (Miao et al. 2024) | several small models, merged into a token tree | boost-tuned small models | multi-step speculative sampling (section 2) | yes |
-| lookahead / Jacobi decoding (Santilli et al. 2023; Fu et al. 2024) | n-grams collected from parallel Jacobi iterations of the target itself | none | n-gram branches checked in the same pass | yes (exact greedy match; Fu et al. also give a sampling version) |
-
-Only typical acceptance in this table changes the output distribution, and it is a switch, not a
-property of Medusa's heads: Medusa's heads verified with SpecInfer's rule are lossless.
-
 ## Takeaways
 
 * A token tree scores many candidates in one target pass through a tree attention mask;
   SpecInfer's rule (try siblings in order against the updated residual) keeps it lossless.
 * The expected tokens per pass of any tree follow exactly from per-sibling acceptance rates; at
   the same node budget the best tree beats the chain by about a token per pass at moderate
-  $\\alpha$, and becomes the chain at high $\\alpha$.
+  $\\alpha$, and becomes the chain at high $\\alpha$. Against the best chain of the same budget the
+  gain in speedup is smaller than in tokens, and it assumes a draft that scores a level per pass.
 * Typical acceptance accepts more and is measurably biased; the bias depends on $\\epsilon$ and does
   not vanish in the range that makes it fast.
-* Temperature changes $\\alpha$: a draft that agrees on the top token does best at $T = 0$.
-* Engines print accepted/drafted and mean acceptance length, not $\\alpha$; convert before you plug
-  numbers into notebook 03's formulas.
 
-Next: notebook 09 holds the graded exercises, including the multi-draft rule that every tree
-node uses.
+Next: notebook 09 reads what engines print, fits it, and turns it into a configuration.
 
 ### Sources
 
 Leviathan, Kalman, Matias (2023), *Fast Inference from Transformers via Speculative Decoding*, ICML.
-Chen et al. (2023), *Accelerating Large Language Model Decoding with Speculative Sampling*.
 Miao et al. (2024), *SpecInfer: Accelerating Large Language Model Serving with Tree-based Speculative
 Inference and Verification*, ASPLOS. Cai et al. (2024), *Medusa: Simple LLM Inference Acceleration
-Framework with Multiple Decoding Heads*, ICML. Li et al. (2024), *EAGLE: Speculative Sampling Requires
-Rethinking Feature Uncertainty*, ICML, and *EAGLE-2: Faster Inference of Language Models with Dynamic
-Draft Trees*, EMNLP. Chen et al. (2024), *Sequoia: Scalable, Robust, and Hardware-aware Speculative
-Decoding*. Elhoushi et al. (2024), *LayerSkip: Enabling Early Exit Inference and Self-Speculative
-Decoding*, ACL. Zhang et al. (2024), *Draft & Verify: Lossless Large Language Model Acceleration via
-Self-Speculative Decoding*, ACL. Santilli et al. (2023), *Accelerating Transformer Inference for
-Translation via Parallel Decoding*, ACL. Fu et al. (2024), *Break the Sequential Dependency of LLM
-Inference Using Lookahead Decoding*, ICML. Saxena (2023), *Prompt Lookup Decoding*
-(github.com/apoorvumang/prompt-lookup-decoding).
+Framework with Multiple Decoding Heads*, ICML. Li et al. (2024), *EAGLE-2: Faster Inference of
+Language Models with Dynamic Draft Trees*, EMNLP. Chen et al. (2024), *Sequoia: Scalable, Robust, and
+Hardware-aware Speculative Decoding*.
 """),
 ]
 
-#: Section 7, the metric dictionary, calls speclab.metrics.
-METRICS = [
-    md("""
-## 7. A metric dictionary: what engines print, and the alpha behind it
-
-Engines do not print $\\alpha$. They count what happened, and each count is a different function
-of $\\alpha$ and $K$. Under the i.i.d. model of notebook 03 (`speclab.metrics`, each function's
-docstring names the engines that report it):
-
-| name | what it counts | under i.i.d. $\\alpha$ | reported as |
-|---|---|---|---|
-| $\\alpha$ | $\\mathbb{E}[\\sum_x \\min(p, q)]$, one tested draft | $\\alpha$ | papers (Leviathan et al.) |
-| mean acceptance length $\\tau$ | tokens per round, bonus included | $1 + \\alpha + \\dots + \\alpha^K$ | vLLM v1 "Mean acceptance length", EAGLE's $\\tau$ |
-| accepted / drafted | accepted drafts over drafted tokens | $(\\alpha + \\dots + \\alpha^K)/K$ | vLLM "Avg Draft acceptance rate" |
-| per-position acceptance | P(draft $i$ of a round is accepted) | $\\alpha^i$ | vLLM "Per-position acceptance rate" |
-| system efficiency | emitted tokens over $K+1$ per round | $\\tau/(K+1)$ | vLLM v0 "System efficiency" |
-
-Here is a line in the format vLLM v1 logs with `num_speculative_tokens = 4` (the numbers are
-illustrative, not a measurement): 5,000 rounds, 9,500 drafts accepted of 20,000.
-
-```
-SpecDecoding metrics: Mean acceptance length: 2.90, Accepted: 9500 tokens, Drafted: 20000 tokens,
-Per-position acceptance rate: 0.780, 0.540, 0.360, 0.220, Avg Draft acceptance rate: 47.5%
-```
-
-The mean acceptance length and $K$ fix the $\\alpha$ the i.i.d. model needs to explain them:
-"""),
-    code("""
-from speclab import metrics
-
-alpha = metrics.implied_alpha(2.90, 4)
-print(f"implied alpha: {alpha:.3f}")
-print(f"mean acceptance length back from it: {metrics.mean_acceptance_length(alpha, 4):.3f}")
-print(f"accepted / drafted: (2.90 - 1) / 4 = {(2.90 - 1) / 4:.3f} (bookkeeping, true for any acceptance pattern)")
-print("per-position rates it predicts:", np.round(metrics.per_position_acceptance(alpha, 4), 3),
-      "  (printed: 0.780 0.540 0.360 0.220)")
-print(f"system efficiency: {metrics.system_efficiency(alpha, 4):.3f}")
-"""),
-    md("""
-Two lessons. First, **2.90 tokens per round means an acceptance rate of 0.475 per drafted token
-and an $\\alpha$ of about 0.72**: three different numbers for one run. accepted/drafted is always
-$(\\tau - 1)/K$ (each round drafts $K$ and emits its accepted drafts plus one), but plugging 0.475
-into notebook 03's speedup formula as $\\alpha$ would predict far too little. Second, the printed
-per-position rates fall *faster* than the geometric $\\alpha^i$: the first draft is accepted
-more often than the i.i.d. model says and the fourth less. When later drafts are accepted less
-often than $\\alpha^i$, each extra draft buys less than the formula says, so a $K$ chosen from the
-i.i.d. formula is an upper guide: check it against the per-position rates.
-
-`metrics.fit` goes one step further: from the printed mean acceptance length and $K$ to the
-implied $\\alpha$, the best $K$ for a given draft cost, and the speedup to expect
-(`speclab fit --mean-acceptance-length 2.9 --k 4` on the command line):
-"""),
-    code("""
-fit = metrics.fit(2.90, 4, cost=0.05)
-print(f"alpha {fit.alpha:.3f}, best K {fit.best_k}, expected speedup {fit.speedup:.2f}x at c = 0.05")
-"""),
-]
-
-
-CELLS = HEADER + TREES + TYPICAL + TEMPERATURE + METRICS + METHODS
+CELLS = HEADER + TREES + TYPICAL + CLOSING
 
 if __name__ == "__main__":
     build(FILENAME, CELLS)

@@ -1,4 +1,4 @@
-"""Build notebooks/09_exercises.ipynb: four graded exercises, each a stub, a check, hints, a solution.
+"""Build notebooks/10_exercises.ipynb: four graded exercises, each a stub, a check, hints, a solution.
 
 Task texts and stubs come from `speclab.exercises`, so the notebook and the checker never drift.
 The stored outputs show the untouched state ("Not attempted yet"), which nbval compares.
@@ -14,7 +14,7 @@ from speclab.exercises.ex2_adaptive_k import STRETCH  # noqa: E402
 from tools.nbtools import build, code, header_cells, md  # noqa: E402
 from tools.notebooks.closing import closing_cells  # noqa: E402
 
-FILENAME = "09_exercises.ipynb"
+FILENAME = "10_exercises.ipynb"
 
 BLURB = """
 Four exercises that put the course to work: the acceptance rule itself, a policy that adapts the
@@ -92,12 +92,12 @@ def exercise_cells(exercise) -> list:
         motivation, *figure,
         md(f"**Your task.** {exercise.task}"),
         code(exercise.stub),
-        code(f"{exercise.name}.check({exercise.function_name})"),
+        code(f"{exercise.name}.check({exercise.function_name});   # the semicolon hides the returned True/False"),
         code(f"# {exercise.name}.hint()\n# {exercise.name}.hint(2)\n# {exercise.name}.solution()"),
     ]
 
 
-CELLS = header_cells(FILENAME, "09 · Exercises: write the rule, adapt K, verify many drafts, break even", BLURB) + [
+CELLS = header_cells(FILENAME, "10 · Exercises: write the rule, adapt K, verify many drafts, break even", BLURB) + [
     code("import numpy as np\nfrom speclab.exercises import ex1, ex2, ex3, ex4"),
 ]
 for _exercise in (ex1, ex2, ex3, ex4):

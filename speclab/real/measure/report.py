@@ -6,7 +6,7 @@ Definitions used throughout:
                    rejection. Pooled over prompts it weights each prompt by its examined drafts.
     speedup        tokens/s of the speculative runner / tokens/s of the same runner with k = 0,
                    a median over ABBA blocks of paired ratios, with [min-max] over blocks
-    formula        speclab.theory.speedup with one pooled alpha (i.i.d. acceptance, every round drafts k)
+    formula        speclab.theory.speedup with each k's pooled alpha (i.i.d. acceptance, every round drafts k)
     predicted      the replay prediction of speclab.real.measure.prediction (per prompt, then pooled)
 """
 
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, is_dataclass
+
+import numpy as np
 
 from ...interleave import Spread
 
@@ -38,6 +40,13 @@ class Row:
     explanation: str
     flags: list = field(default_factory=list)
     formula: float = float("nan")  # pooled rows only
+    examined: int = 0             # drafts alpha averages over (up to and including each round's first rejection)
+
+    @property
+    def alpha_interval(self) -> tuple:
+        """95% Wilson interval of alpha over the examined drafts (exact for greedy's 0/1 outcomes;
+        conservative under sampling, where each draft contributes sum min(p, q) in [0, 1])."""
+        return wilson_interval(round(self.alpha * self.examined) if self.examined else 0, self.examined)
 
     @property
     def tokens_per_round(self) -> float:
@@ -85,16 +94,19 @@ class PairMeasurement:
         return _jsonable(asdict(self) | {"flags": self.flags})
 
     def table(self) -> str:
-        """The cost model, the pooled rows, the per-prompt rows and the flags, as fixed-width text."""
+        """Two fixed-width tables: the speedups (four columns), then what explains them; and the flags."""
         growth = "  ".join(f"n={n}: {g:.2f}" for n, g in enumerate(self.pass_growth, 1) if n > 1)
-        lines = [f"drafter: {self.drafter}   alpha (pooled) = {self.alpha:.3f}   accepted/drafted = "
-                 f"{self.acceptance_rate:.3f}   c = {self.c:.4f}   target step t(1) = "
-                 f"{1000 * self.target_step_seconds:.1f} ms",
+        examined = sum(r.examined for r in self.pooled)
+        low, high = wilson_interval(round(self.alpha * examined) if examined else 0, examined)
+        lines = [f"drafter: {self.drafter}   c = {self.c:.4f}   target step t(1) = "
+                 f"{1000 * self.target_step_seconds:.1f} ms   verification t(n)/t(1): {growth}",
                  f"{self.blocks} ABBA blocks: every configuration ran {2 * self.blocks} times per prompt, "
-                 "interleaved; speedups are medians of paired ratios [min-max over blocks]",
-                 f"verification t(n)/t(1): {growth}", "", _HEADER]
-        lines += [_format_row(r) for r in self.pooled]
-        lines += [""] + [_format_row(r) for r in self.rows]
+                 "interleaved; a speedup is the median of paired ratios over the same runner with k = 0 "
+                 "[min-max over blocks]", ""]
+        rows = self.pooled + self.rows
+        lines += [_SUMMARY_HEADER] + [_summary_row(r) for r in rows]
+        lines += ["", f"why (alpha with its 95% Wilson interval; pooled accepted/drafted = "
+                  f"{self.acceptance_rate:.3f}, pooled alpha = {self.alpha:.3f} [{low:.2f}-{high:.2f}]):", _DIAGNOSIS_HEADER] + [_diagnosis_row(r) for r in rows]
         lines += ["", "flags (kept out of the recommendation):"] + [f"  {f}" for f in self.flags] if self.flags \
             else ["", "flags: none (no measurement contradicts itself)"]
         lines.append(f"recommended k = {self.recommended_k} (best measured median among rows without flags "
@@ -112,7 +124,10 @@ class PairMeasurement:
         ax.errorbar(self.ks, self.measured_speedup, yerr=[low, high], fmt="s-", capsize=3,
                     label=f"measured (median, min-max of {self.blocks} blocks)")
         ax.plot(self.ks, self.predicted_speedup, "o--", label="predicted: per-prompt replay")
-        ax.plot(self.ks, self.formula_speedup, ":", color="grey", label=f"formula, one alpha = {self.alpha:.2f}")
+        alphas = [r.alpha for r in self.pooled]
+        label = (f"formula, alpha = {self.alpha:.2f}" if np.ptp(alphas) < 0.005 else
+                 f"formula at each k's own alpha ({min(alphas):.2f}-{max(alphas):.2f})")
+        ax.plot(self.ks, self.formula_speedup, ":", color="grey", label=label)
         flagged = [(r.k, r.measured.median) for r in self.pooled if r.flags]
         if flagged:
             ax.plot(*zip(*flagged), "rx", ms=10, mew=2, label="contradicts itself (flagged)")
@@ -140,15 +155,32 @@ class PairMeasurement:
         return ax.figure
 
 
-_HEADER = (f"{'prompt':<16}{'k':>3}{'tok/round':>10}{'no-draft':>9}{'alpha':>7}{'formula':>8}"
-           f"{'predicted':>19}{'measured':>19}  gap explained by")
+_SUMMARY_HEADER = f"{'prompt':<18}{'k':>3}{'speedup [min-max]':>22}{'tokens per pass':>17}"
+_DIAGNOSIS_HEADER = (f"{'prompt':<18}{'k':>3}{'alpha [95%]':>18}{'no-draft':>9}{'formula':>9}"
+                     f"{'predicted':>20}  gap explained by")
 
 
-def _format_row(r: Row) -> str:
-    formula = f"{r.formula:>7.2f}x" if math.isfinite(r.formula) else f"{'':>8}"
+def _summary_row(r: Row) -> str:
     mark = "  [flagged]" if r.flags else ""
-    return (f"{r.prompt[:15]:<16}{r.k:>3}{r.tokens_per_round:>10.2f}{r.no_draft_rounds:>8.0%} {r.alpha:>6.2f}"
-            f"{formula}{_fmt(r.predicted):>19}{_fmt(r.measured):>19}  {r.explanation}{mark}")
+    return f"{r.prompt[:17]:<18}{r.k:>3}{_fmt(r.measured):>22}{r.tokens_per_round:>17.2f}{mark}"
+
+
+def _diagnosis_row(r: Row) -> str:
+    formula = f"{r.formula:>8.2f}x" if math.isfinite(r.formula) else f"{'':>9}"
+    low, high = r.alpha_interval
+    alpha = f"{r.alpha:.2f} [{low:.2f}-{high:.2f}]" if r.examined else "n/a"
+    return (f"{r.prompt[:17]:<18}{r.k:>3}{alpha:>18}{r.no_draft_rounds:>9.0%}{formula}"
+            f"{_fmt(r.predicted):>20}  {r.explanation}")
+
+
+def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple:
+    """The Wilson score interval of a rate successes/trials (scipy's); (nan, nan) with no trials."""
+    if trials <= 0:
+        return float("nan"), float("nan")
+    from scipy.stats import binomtest
+
+    ci = binomtest(int(successes), int(trials)).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
 
 
 def _fmt(s: Spread) -> str:
