@@ -21,7 +21,7 @@ rates, its c and the target's measured t(n)/t(1).
 
     python benchmarks/bench_trained_draft.py [--max-new-tokens 96] [--repeats 3] [--threads N]
 
-Goals (issue 8): >= 1.3x on every prompt (aiming for 1.6x); alpha >= 0.6 on held-out prompts.
+Goals: >= 1.3x on every prompt (aiming for 1.6x); alpha >= 0.6 on held-out prompts.
 """
 
 from __future__ import annotations

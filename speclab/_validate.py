@@ -108,6 +108,16 @@ def as_count_array(value, name: str, minimum: int = 0, maximum: int | None = Non
     return arr.astype(np.int64) if arr.dtype.kind in "iu" else floats.astype(np.int64)
 
 
+def as_flag(value, name: str, allow_none: bool = False):
+    """`value` as a bool (True/False, numpy's too); None too when `allow_none` (e.g. "decide for me")."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, (bool, np.bool_)):
+        allowed = "True, False or None" if allow_none else "True or False"
+        raise ArgumentTypeError(f"{name} must be {allowed}; got {short_repr(value)} ({type(value).__name__})")
+    return bool(value)
+
+
 # ----------------------------------------------------------------------------- arrays
 
 def as_probability_rows(value, name: str) -> np.ndarray:
@@ -121,6 +131,17 @@ def as_probability_rows(value, name: str) -> np.ndarray:
     if np.any(np.abs(sums - 1.0) > SUM_TOLERANCE):
         worst = float(sums.flat[np.argmax(np.abs(sums - 1.0))])
         raise ValueError(f"{name} rows must each sum to 1 (within {SUM_TOLERANCE:g}); one sums to {worst:.6g}")
+    return arr
+
+
+def as_logits(value, name: str) -> np.ndarray:
+    """`value` as float rows of logits or log-probabilities: no NaN, no +inf, a finite entry in every row."""
+    arr = as_real_array(value, name)
+    if arr.ndim == 0 or arr.shape[-1] == 0:
+        raise ValueError(f"{name} must hold rows of logits along its last axis; got shape {arr.shape}")
+    if np.any(np.isnan(arr) | (arr == np.inf)) or not np.all(np.isfinite(arr).any(axis=-1)):
+        raise ValueError(f"{name} must be logits or log-probabilities: no NaN or +inf, and a finite "
+                         "entry in every row")
     return arr
 
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_count, as_unit_interval
+from ._validate import as_count, as_nonnegative, as_unit_interval, check_memory, short_repr
+from .limits import MAX_IID_DRAWS, MAX_K, MAX_ROUNDS
 from .theory import expected_tokens
 from .verify import count_accepted
 
@@ -83,7 +84,7 @@ def bursty_alphas(alphas, k, weights=None) -> tuple:
     A round at alpha tests 1 + alpha + ... + alpha^(K-1) drafts and accepts alpha times that many.
     """
     alphas, weights = _check_regimes(alphas, weights)
-    k = as_count(k, "k", minimum=1)
+    k = as_count(k, "k", minimum=1, maximum=MAX_K)
     tested = expected_tokens(alphas, k - 1) if k > 1 else np.ones_like(alphas)
     return float(weights @ alphas), float(weights @ (alphas * tested) / (weights @ tested))
 
@@ -93,8 +94,11 @@ def simulate_bursty(alphas, k, weights=None, rounds: int = 100_000, seed: int = 
     tokens accepted i.i.d. with that regime's alpha, stopping at the first rejection.
     """
     alphas, weights = _check_regimes(alphas, weights)
-    k = as_count(k, "k", minimum=1)
-    rounds = as_count(rounds, "rounds", minimum=1)
+    k = as_count(k, "k", minimum=1, maximum=MAX_K)
+    rounds = as_count(rounds, "rounds", minimum=1, maximum=MAX_ROUNDS)
+    if rounds * k > MAX_IID_DRAWS:
+        raise ValueError(f"rounds * k must be at most {MAX_IID_DRAWS:,} acceptance draws; got {rounds:,} * {k:,}")
+    check_memory(17.0 * rounds * k + 48.0 * rounds, f"{rounds:,} bursty rounds of k = {k:,}", "rounds or k")
     rng = np.random.default_rng(as_count(seed, "seed"))
     regime = rng.choice(len(alphas), size=rounds, p=weights)
     # The same rule as speclab.verify with p(x)/q(x) replaced by the round's alpha.
@@ -110,12 +114,9 @@ def _check_regimes(alphas, weights):
         raise ValueError(f"alphas must be a non-empty 1-D list of probabilities; got shape {alphas.shape}")
     if weights is None:
         return alphas, np.full(alphas.size, 1.0 / alphas.size)
-    try:
-        weights = np.atleast_1d(np.asarray(weights, dtype=np.float64))
-    except (TypeError, ValueError):
-        raise ValueError(f"weights must be numbers, one per alpha; got {weights!r}") from None
-    if weights.shape != alphas.shape or not np.all(np.isfinite(weights)) or np.any(weights < 0) \
-            or weights.sum() <= 0:
+    weights = np.atleast_1d(as_nonnegative(weights, "weights"))
+    if weights.shape != alphas.shape or not np.any(weights > 0):
         raise ValueError(f"weights must be {alphas.size} non-negative numbers, not all zero, one per alpha; "
-                         f"got {weights.tolist()}")
+                         f"got {short_repr(weights.tolist())}")
+    weights = weights / weights.max()             # first to at most 1, so that the sum cannot overflow
     return alphas, weights / weights.sum()

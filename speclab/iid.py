@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._validate import as_count, as_nonnegative, as_unit_interval
+from ._validate import as_count, as_flag, as_nonnegative, as_unit_interval
 from .limits import MAX_IID_DRAWS, MAX_K, MAX_ROUNDS
 from .theory import expected_tokens, speedup
 from .verify import count_accepted
@@ -77,7 +77,8 @@ def simulate_iid(alpha, k, c, rounds: int = 100_000, seed: int = 0, verify_growt
     counts = np.zeros(k + 1, dtype=np.int64)
     chunk = max(1, _CHUNK_DRAWS // max(k, 1))
     starts = range(0, rounds, chunk)
-    show = len(starts) >= 8 if progress is None else bool(progress)
+    progress = as_flag(progress, "progress", allow_none=True)
+    show = len(starts) >= 8 if progress is None else progress
     for start in tqdm(starts, desc="simulate_iid", unit="chunk", disable=not show):
         size = min(chunk, rounds - start)
         r = rng.random((size, k))

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_count
+from ._validate import ArgumentTypeError, as_count, as_real_array, short_repr
+from .limits import MAX_BLOCKS, MAX_TIMED_RUNS
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,19 @@ class Spread:
 
 
 def spread(samples) -> Spread:
-    """Median (of the logs, so a ratio and its inverse summarise alike), min and max of positive samples."""
-    values = np.asarray(samples, dtype=np.float64).ravel()
-    if values.size == 0 or not np.all(values > 0):
-        return Spread(float("nan"), float("nan"), float("nan"), int(values.size))
-    return Spread(float(np.exp(np.median(np.log(values)))), float(values.min()), float(values.max()),
+    """Median (of the logs, so a ratio and its inverse summarise alike), min and max of samples.
+
+    Samples are timings or ratios of them: finite numbers >= 0. No samples give an all-NaN spread
+    (nothing was measured); a zero gives a zero median only if most samples are zero.
+    """
+    values = as_real_array(samples, "samples").ravel()
+    if not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise ValueError(f"samples must be timings or ratios: finite numbers >= 0; got {short_repr(samples)}")
+    if values.size == 0:
+        return Spread(float("nan"), float("nan"), float("nan"), 0)
+    with np.errstate(divide="ignore"):
+        logs = np.log(values)
+    return Spread(float(np.exp(np.median(logs))), float(values.min()), float(values.max()),
                   int(values.size))
 
 
@@ -87,6 +96,11 @@ class Interleaved:
 
 def abba_order(n_configs: int, blocks: int) -> list:
     """The run order: per block, indices 0..n-1 then n-1..0 (as (block, pass, index) triples)."""
+    n_configs = as_count(n_configs, "n_configs", minimum=1)
+    blocks = as_count(blocks, "blocks", minimum=1, maximum=MAX_BLOCKS)
+    if 2 * n_configs * blocks > MAX_TIMED_RUNS:
+        raise ValueError(f"2 * n_configs * blocks must be at most {MAX_TIMED_RUNS:,} timed runs; got 2 * "
+                         f"{n_configs:,} * {blocks:,}")
     order = []
     for block in range(blocks):
         forward = list(range(n_configs))
@@ -100,13 +114,23 @@ def run_interleaved(calls: dict, blocks: int, clock=time.perf_counter, progress=
     clock: a function returning seconds (injectable, so a test can make a clock that lies in a
     known way); progress: an object with `update()` (a tqdm bar), called after every run.
     """
-    if not calls:
-        raise ValueError("calls must name at least one configuration to time")
-    blocks = as_count(blocks, "blocks", minimum=1)
+    if not isinstance(calls, dict) or not calls:
+        raise ArgumentTypeError(f"calls must be a non-empty dict of key -> zero-argument function; "
+                                f"got {short_repr(calls)}")
+    not_callable = [key for key, call in calls.items() if not callable(call)]
+    if not_callable:
+        raise ArgumentTypeError(f"calls must map each key to a zero-argument function; {short_repr(not_callable[0])} "
+                                "maps to something else")
+    if not callable(clock):
+        raise ArgumentTypeError(f"clock must be a function returning seconds; got {short_repr(clock)}")
+    if progress is not None and not callable(getattr(progress, "update", None)):
+        raise ArgumentTypeError(f"progress must have an update() method (a tqdm bar) or be None; got {short_repr(progress)}")
+    order = abba_order(len(calls), blocks)
+    blocks = order[-1][0] + 1
     keys = list(calls)
     seconds = np.zeros((blocks, 2, len(keys)))
     results = {}
-    for block, pass_, i in abba_order(len(keys), blocks):
+    for block, pass_, i in order:
         start = clock()
         result = calls[keys[i]]()
         seconds[block, pass_, i] = clock() - start

@@ -39,6 +39,34 @@ MAX_NEW_TOKENS = 100_000
 #: `speclab plan --k-max`: the most rows the table prints.
 MAX_PLAN_K = 256
 
+#: Token trees: the most nodes in one tree (published trees hold tens to a few hundred;
+#: Sequoia's largest about a thousand). Tables per tree grow as nodes * widest node.
+MAX_TREE_NODES = 4096
+
+#: best_tree_tokens: the most tree nodes grown over all alphas together (nodes * alphas).
+MAX_TREE_GROWTH = 500_000
+
+#: simulate_tree / simulate_tree_iid: the most rounds, and the most node draws (rounds * nodes).
+MAX_TREE_ROUNDS = 100_000_000
+MAX_TREE_DRAWS = 200_000_000
+
+#: alpha_at_temperatures: the most probabilities tempered in one call (temperatures * positions * V).
+MAX_TEMPERED = 500_000_000
+
+#: run_interleaved / abba_order: the most blocks, and the most timed runs (2 * configurations * blocks).
+MAX_BLOCKS = 100_000
+MAX_TIMED_RUNS = 1_000_000
+
+#: CostModel: the longest step, in milliseconds (a year), so that sums over rounds stay finite.
+MAX_STEP_MS = 3.2e10
+
+#: CostModel: the largest verify_growth (a pass over k+1 tokens costs 1 + verify_growth * k steps).
+MAX_VERIFY_GROWTH = 1e6
+
+#: speclab.roofline: every positive quantity (params, bandwidth, peak FLOP/s, batch, bytes) lies in
+#: this range, so that no product or quotient of them overflows or underflows to a 0/0.
+ROOFLINE_RANGE = (1e-30, 1e30)
+
 
 def human_bytes(n: float) -> str:
     """A byte count as a short human string: 1.5 GiB, 300 MiB."""

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_nonnegative, as_unit_interval
+from ._validate import as_count, as_nonnegative, as_unit_interval, check_memory
+from .limits import MAX_K
 
 
 def tokens_per_pass(rates) -> float:
@@ -33,11 +34,20 @@ def speedups(rates, c, pass_costs) -> np.ndarray:
     """
     rates = _as_rates(rates)
     c = as_nonnegative(c, "c", scalar=True)
+    costs = _as_pass_costs(pass_costs)
+    k_max = costs.size - 1
+    with np.errstate(over="ignore"):                 # a huge c: drafting costs forever, speedup 0
+        return _chain_tokens(rates, k_max) / (costs / costs[0] + c * np.arange(k_max + 1))
+
+
+def _as_pass_costs(pass_costs) -> np.ndarray:
+    """t(n)/t(1) for n = 1, 2, ...: a non-empty flat list of positive numbers, at most MAX_K + 1 of them."""
     costs = np.atleast_1d(as_nonnegative(pass_costs, "pass_costs"))
     if costs.ndim != 1 or costs.size == 0 or np.any(costs == 0):
         raise ValueError("pass_costs must be a non-empty list of positive numbers t(n)/t(1), n = 1, 2, ...")
-    k_max = costs.size - 1
-    return _chain_tokens(rates, k_max) / (costs / costs[0] + c * np.arange(k_max + 1))
+    if costs.size > MAX_K + 1:
+        raise ValueError(f"pass_costs must hold at most {MAX_K + 1:,} costs (k up to {MAX_K:,}); got {costs.size:,}")
+    return costs
 
 
 def _chain_tokens(rates: np.ndarray, k_max: int) -> np.ndarray:
@@ -63,14 +73,17 @@ def tree_speedups(rates, c, pass_costs, first_hits) -> np.ndarray:
     hits = np.atleast_1d(as_unit_interval(first_hits, "first_hits"))
     if hits.ndim != 1 or hits.size == 0 or np.any(np.diff(hits) < 0):
         raise ValueError("first_hits must be a non-empty, non-decreasing list of probabilities h_1, h_2, ...")
-    costs = np.asarray(pass_costs, dtype=float) / float(pass_costs[0])
+    costs = _as_pass_costs(pass_costs)
+    costs = costs / costs[0]
     k_max = costs.size - 1
+    check_memory(3 * 8.0 * (k_max + 1) * hits.size, f"a plan table of {k_max + 1:,} k by {hits.size:,} hit rates",
+                 "pass_costs or first_hits")
     tokens = _chain_tokens(_as_rates(rates), k_max)
-    table = np.zeros((k_max + 1, hits.size))
+    k, m = np.arange(k_max + 1)[:, None], np.arange(hits.size)[None, :]
+    fits = (k >= 1) & (m >= 1) & (k + m <= k_max)                 # the pass can hold k + m + 1 tokens
+    with np.errstate(over="ignore"):
+        table = np.where(fits, (tokens[k] + hits[m] - hits[0]) / (costs[np.minimum(k + m, k_max)] + float(c) * k), 0.0)
     table[:, 0] = chain
-    for k in range(1, k_max + 1):
-        for m in range(1, min(hits.size, k_max - k + 1)):
-            table[k, m] = (tokens[k] + hits[m] - hits[0]) / (costs[k + m] + float(c) * k)
     return table
 
 
@@ -86,6 +99,8 @@ def best_plan(rates, c, pass_costs, first_hits=None) -> tuple:
     if first_hits is None:
         return k, 0
     table = tree_speedups(rates, c, pass_costs, first_hits)
+    if table.shape[1] < 2:                                        # one hit rate: no alternatives to add
+        return k, 0
     tree_k, m = np.unravel_index(int(np.argmax(table[:, 1:])), table[:, 1:].shape)
     best_tree = table[tree_k, m + 1]
     return (int(tree_k), int(m) + 1) if best_tree > TREE_MARGIN * max(table[k, 0], 1.0) else (k, 0)
@@ -94,9 +109,10 @@ def best_plan(rates, c, pass_costs, first_hits=None) -> tuple:
 def alternatives_for(k: int, rates, c, pass_costs, first_hits) -> int:
     """How many alternatives to add to a chain of k drafts: the best m for that k, when it beats
     the chain of k by TREE_MARGIN; 0 otherwise."""
-    if k <= 0:
-        return 0
+    k = as_count(k, "k", maximum=MAX_K)
     table = tree_speedups(rates, c, pass_costs, first_hits)
+    if k == 0:
+        return 0
     row = table[min(k, len(table) - 1)]
     m = int(np.argmax(row))
     return m if row[m] > TREE_MARGIN * row[0] else 0

@@ -43,7 +43,7 @@ def accepted_per_drafted(alpha, k):
 
 def per_position_acceptance(alpha, k) -> np.ndarray:
     """P(draft i accepted) = alpha^i for i = 1..k: a draft counts only if all before it did."""
-    alpha = float(as_unit_interval(alpha, "alpha"))
+    alpha = as_unit_interval(alpha, "alpha", scalar=True)
     k = as_count(k, "k", minimum=1, maximum=MAX_K)
     return alpha ** np.arange(1, k + 1)
 
@@ -65,14 +65,14 @@ def implied_alpha(mean_acceptance_length, k):
 def alpha_from_accepted_per_drafted(fraction, k):
     """The alpha whose accepted/drafted at this k is `fraction`: solve alpha + ... + alpha^k = k f."""
     k = as_whole_numbers(k, "k", minimum=1)
-    fraction = as_unit_interval(fraction, "accepted_per_drafted")
+    fraction = as_unit_interval(fraction, "fraction (accepted/drafted)")
     return theory.alpha_for_tokens(1.0 + k * fraction, k)
 
 
 def alpha_from_system_efficiency(efficiency, k):
     """The alpha whose system efficiency at this k is `efficiency` (at least 1 / (k + 1))."""
     k = as_whole_numbers(k, "k", minimum=1)
-    efficiency = _within(efficiency, "system_efficiency", 1.0 / (k + 1.0), 1.0, "[1 / (k + 1), 1]")
+    efficiency = _within(efficiency, "efficiency (system efficiency)", 1.0 / (k + 1.0), 1.0, "[1 / (k + 1), 1]")
     return theory.alpha_for_tokens(efficiency * (k + 1.0), k)
 
 
@@ -114,7 +114,13 @@ METRICS = {
 def convert(value, source: str, target: str, k):
     """Convert a reported metric to another at the same k, through the alpha it implies."""
     from_metric, to_metric = _metric(source, "source"), _metric(target, "target")
-    return theory._scalar(to_metric.from_alpha(from_metric.to_alpha(value, k), k))
+    try:
+        alpha = from_metric.to_alpha(value, k)
+    except ValueError as error:
+        if "k must" in str(error) or str(error).startswith("k "):
+            raise
+        raise type(error)(f"value (a {source}): {error}") from None
+    return theory._scalar(to_metric.from_alpha(alpha, k))
 
 
 def _metric(name, argument: str) -> Metric:
@@ -163,7 +169,11 @@ def _within(value, name: str, low, high, allowed: str) -> np.ndarray:
 
 
 def _scalar_arg(value, name: str):
-    if np.ndim(value) != 0:
+    try:
+        ndim = np.ndim(value)
+    except ValueError:                                  # a ragged list
+        raise ValueError(f"{name} must be a single number; got {short_repr(value)}") from None
+    if ndim != 0:
         raise ValueError(f"{name} must be a single number; got an array of shape {np.shape(value)}")
     return value
 

@@ -94,7 +94,7 @@ def as_policy(policy=None, k=None):
     if policy is None:
         return FixedK(4 if k is None else k)
     if isinstance(policy, (int, np.integer)) and not isinstance(policy, (bool, np.bool_)):
-        return FixedK(policy)
+        return FixedK(as_count(policy, "policy", minimum=0, maximum=MAX_K))
     if isinstance(policy, (FixedK, AdaptiveK, CheckedPolicy)):
         return policy
     if all(hasattr(policy, name) for name in ("start_k", "max_k", "next_k")):

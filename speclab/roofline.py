@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import theory
-from ._validate import as_count_array, as_nonnegative, as_unit_interval
+from ._validate import as_count_array, as_nonnegative, as_unit_interval, broadcast_shape, short_repr
+from .limits import MAX_K, ROOFLINE_RANGE
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,10 @@ def kv_cache_bytes(layers, kv_heads, head_dim, context, bytes_per_value=2.0):
     kv_heads = as_count_array(kv_heads, "kv_heads", minimum=1)
     head_dim = as_count_array(head_dim, "head_dim", minimum=1)
     context = as_count_array(context, "context")
-    return _scalar(2.0 * layers * kv_heads * head_dim * context * _positive(bytes_per_value, "bytes_per_value"))
+    bytes_per_value = _positive(bytes_per_value, "bytes_per_value")
+    broadcast_shape(layers=layers, kv_heads=kv_heads, head_dim=head_dim, context=context,
+                    bytes_per_value=bytes_per_value)
+    return _scalar(2.0 * layers * kv_heads * head_dim * context * bytes_per_value)
 
 
 def memory_seconds(params, bandwidth, batch=1, bytes_per_param=2.0, kv_bytes=0.0):
@@ -122,13 +126,17 @@ def ridge_point(bandwidth, peak_flops):
 
     H100 SXM: 989e12 / 3.35e12 = 295 FLOP/byte. Below it a step is memory-bound.
     """
-    return _scalar(_positive(peak_flops, "peak_flops") / _positive(bandwidth, "bandwidth"))
+    peak_flops, bandwidth = _positive(peak_flops, "peak_flops"), _positive(bandwidth, "bandwidth")
+    broadcast_shape(bandwidth=bandwidth, peak_flops=peak_flops)
+    return _scalar(peak_flops / bandwidth)
 
 
 def attainable_flops(intensity, bandwidth, peak_flops):
     """The roofline itself: min(peak, intensity * bandwidth) FLOP/s at a given intensity."""
     intensity = _positive(intensity, "intensity")
-    return _scalar(np.minimum(_positive(peak_flops, "peak_flops"), intensity * _positive(bandwidth, "bandwidth")))
+    peak_flops, bandwidth = _positive(peak_flops, "peak_flops"), _positive(bandwidth, "bandwidth")
+    broadcast_shape(intensity=intensity, bandwidth=bandwidth, peak_flops=peak_flops)
+    return _scalar(np.minimum(peak_flops, intensity * bandwidth))
 
 
 def ridge_tokens(bandwidth, peak_flops, bytes_per_param=2.0):
@@ -136,7 +144,9 @@ def ridge_tokens(bandwidth, peak_flops, bytes_per_param=2.0):
 
     ridge_point * bytes_per_param / 2: about 295 on an H100 SXM in fp16, whatever the model size.
     """
-    return _scalar(ridge_point(bandwidth, peak_flops) * _positive(bytes_per_param, "bytes_per_param") / 2.0)
+    ridge, bytes_per_param = ridge_point(bandwidth, peak_flops), _positive(bytes_per_param, "bytes_per_param")
+    broadcast_shape(bandwidth=np.asarray(ridge), bytes_per_param=bytes_per_param)
+    return _scalar(ridge * bytes_per_param / 2.0)
 
 
 # ----------------------------------------------------------------------------- verification and speedup
@@ -147,14 +157,14 @@ def verify_cost_ratio(params, bandwidth, peak_flops, k, batch=1, bytes_per_param
     1 while both are memory-bound; k+1 when both are compute-bound; batch * (k+1) / ridge tokens
     in between.
     """
-    k = as_count_array(k, "k")
-    m = _Model(params, bandwidth, peak_flops, 1, batch, bytes_per_param, kv_bytes)
+    k = as_count_array(k, "k", maximum=MAX_K)
+    m = _Model(params, bandwidth, peak_flops, 1, batch, bytes_per_param, kv_bytes, k=k)
     return _scalar(m.step(tokens=k + 1) / m.step())
 
 
 def verify_growth(params, bandwidth, peak_flops, k, batch=1, bytes_per_param=2.0, kv_bytes=0.0):
     """The same cost as `theory.speedup`'s verify_growth g: ratio = 1 + g * k, so g = (ratio - 1) / k."""
-    k = as_count_array(k, "k", minimum=1)
+    k = as_count_array(k, "k", minimum=1, maximum=MAX_K)
     ratio = verify_cost_ratio(params, bandwidth, peak_flops, k, batch, bytes_per_param, kv_bytes)
     return _scalar((ratio - 1.0) / k)
 
@@ -181,9 +191,11 @@ def breakeven_batch(alpha, k, c, params, bandwidth, peak_flops, bytes_per_param=
     inf when the KV cache keeps the pass memory-bound at every batch.
     """
     alpha = as_unit_interval(alpha, "alpha")
-    k = as_count_array(k, "k", minimum=1)
-    m = _Model(params, bandwidth, peak_flops, 1, 1, bytes_per_param, kv_bytes)
-    room = theory.expected_tokens(alpha, k) - k * as_nonnegative(c, "c")
+    k = as_count_array(k, "k", minimum=1, maximum=MAX_K)
+    c = as_nonnegative(c, "c")
+    m = _Model(params, bandwidth, peak_flops, 1, 1, bytes_per_param, kv_bytes, alpha=alpha, k=k, c=c)
+    with np.errstate(over="ignore"):            # a huge c: room -inf, speculation never pays (nan below)
+        room = theory.expected_tokens(alpha, k) - k * c
     denominator = 2.0 * m.params * m.bandwidth * (k + 1) - room * m.peak_flops * m.kv_bytes
     with np.errstate(divide="ignore", invalid="ignore"):
         batch = np.where(denominator > 0, room * m.peak_flops * m.weights() / np.where(denominator > 0,
@@ -196,14 +208,21 @@ def breakeven_batch(alpha, k, c, params, bandwidth, peak_flops, bytes_per_param=
 class _Model:
     """Validated, broadcastable inputs of one step, and its bytes, FLOPs and times."""
 
-    def __init__(self, params, bandwidth, peak_flops, tokens, batch, bytes_per_param=2.0, kv_bytes=0.0):
+    def __init__(self, params, bandwidth, peak_flops, tokens, batch, bytes_per_param=2.0, kv_bytes=0.0, **others):
+        """`others`: the caller's other array arguments (already checked), so that the shapes of all of
+        them are checked together, naming the ones that do not broadcast."""
         self.params = _positive(params, "params")
         self.bandwidth = _positive(bandwidth, "bandwidth")
         self.peak_flops = _positive(peak_flops, "peak_flops")
-        self.tokens = as_count_array(tokens, "tokens", minimum=1)
+        self.tokens = as_count_array(tokens, "tokens", minimum=1, maximum=MAX_K + 1)
         self.batch = _positive(batch, "batch")
         self.bytes_per_param = _positive(bytes_per_param, "bytes_per_param")
         self.kv_bytes = as_nonnegative(kv_bytes, "kv_bytes")
+        if np.any(self.kv_bytes > ROOFLINE_RANGE[1]):
+            raise ValueError(f"kv_bytes must lie in [0, {ROOFLINE_RANGE[1]:g}]; got {short_repr(kv_bytes)}")
+        named = {name: getattr(self, name) for name in ("params", "bandwidth", "peak_flops", "tokens", "batch",
+                                                         "bytes_per_param", "kv_bytes")}
+        broadcast_shape(**{name: value for name, value in {**named, **others}.items() if np.ndim(value)})
 
     def weights(self):
         return self.params * self.bytes_per_param
@@ -225,9 +244,11 @@ class _Model:
 
 
 def _positive(value, name: str) -> np.ndarray:
+    """A roofline quantity: every entry in ROOFLINE_RANGE, so that no product or quotient overflows."""
     arr = as_nonnegative(value, name)
-    if np.any(arr <= 0):
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
+    low, high = ROOFLINE_RANGE
+    if np.any((arr < low) | (arr > high)):
+        raise ValueError(f"{name} must be a number in [{low:g}, {high:g}]; got {short_repr(value)}")
     return arr
 
 

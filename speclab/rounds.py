@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from ._validate import as_count, as_unit_interval, as_whole_numbers
+
 ACCEPTED, REJECTED, SKIPPED, CORRECTION, BONUS = "accepted", "rejected", "skipped", "correction", "bonus"
 PLAIN = "plain"  # a round with no drafts (k = 0): one ordinary target step
 
@@ -23,11 +27,18 @@ class RoundRecord:
     alternatives: tuple = field(default=())  # other first-position candidates verified in the same pass
 
     def __post_init__(self):
-        object.__setattr__(self, "draft_tokens", tuple(int(t) for t in self.draft_tokens))
-        object.__setattr__(self, "accept_probs", tuple(float(a) for a in self.accept_probs))
-        object.__setattr__(self, "alternatives", tuple(int(t) for t in self.alternatives))
-        if not 0 <= self.n_accepted <= len(self.draft_tokens):
-            raise ValueError(f"n_accepted must lie in 0..{len(self.draft_tokens)}; got {self.n_accepted}")
+        object.__setattr__(self, "draft_tokens", _token_ids(self.draft_tokens, "draft_tokens"))
+        object.__setattr__(self, "alternatives", _token_ids(self.alternatives, "alternatives"))
+        probs = np.zeros(0) if _empty(self.accept_probs) else as_unit_interval(self.accept_probs, "accept_probs")
+        if probs.ndim != 1:
+            raise ValueError(f"accept_probs must be a flat list of probabilities, one per draft; got shape {probs.shape}")
+        object.__setattr__(self, "accept_probs", tuple(float(a) for a in probs))
+        n_accepted = as_count(self.n_accepted, "n_accepted")
+        if n_accepted > self.k:
+            raise ValueError(f"n_accepted must lie in 0..{self.k}, the number of draft_tokens; got {n_accepted}")
+        object.__setattr__(self, "n_accepted", n_accepted)
+        object.__setattr__(self, "next_token", as_count(self.next_token, "next_token"))
+        object.__setattr__(self, "position", as_count(self.position, "position"))
 
     @property
     def k(self) -> int:
@@ -68,3 +79,16 @@ class RoundRecord:
         n = self.n_accepted
         cells = [(t, ACCEPTED) for t in self.draft_tokens[:n]] + [(int(self.next_token), self.extra_status())]
         return cells + [(t, SKIPPED) for t in self.draft_tokens[n + 1:]]
+
+
+def _token_ids(value, name: str) -> tuple:
+    """A flat tuple of token ids (whole numbers >= 0); an empty list is no tokens."""
+    ids = np.zeros(0) if _empty(value) else as_whole_numbers(value, name)
+    if ids.ndim != 1:
+        raise ValueError(f"{name} must be a flat list of token ids; got shape {ids.shape}")
+    return tuple(int(t) for t in ids)
+
+
+def _empty(value) -> bool:
+    """An empty list, tuple or array (no numbers to check)."""
+    return isinstance(value, (list, tuple, np.ndarray)) and len(value) == 0

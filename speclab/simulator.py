@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._validate import ArgumentTypeError, as_count, as_nonnegative, check_memory
-from .limits import MAX_K, MAX_NUM_TOKENS, MAX_SIMULATED_TOKENS, MAX_TRIALS
+from ._validate import ArgumentTypeError, as_count, as_flag, as_nonnegative, check_memory
+from .limits import MAX_K, MAX_NUM_TOKENS, MAX_SIMULATED_TOKENS, MAX_STEP_MS, MAX_TRIALS, MAX_VERIFY_GROWTH
 from .policies import as_policy
 from .rounds import RoundRecord
 from .synthetic import SyntheticPair
@@ -41,10 +41,19 @@ class CostModel:
     verify_growth: float = 0.0
 
     def __post_init__(self):
-        as_nonnegative(self.draft_ms, "draft_ms", scalar=True)
-        as_nonnegative(self.verify_growth, "verify_growth", scalar=True)
-        if not as_nonnegative(self.target_ms, "target_ms", scalar=True) > 0:
-            raise ValueError(f"target_ms must be a finite number > 0; got {self.target_ms!r}")
+        # Steps of at most MAX_STEP_MS, a target step no shorter than the smallest normal float and
+        # c finite: so that c, a round's time and a sum over rounds never overflow to inf.
+        draft_ms = as_nonnegative(self.draft_ms, "draft_ms", scalar=True)
+        target_ms = as_nonnegative(self.target_ms, "target_ms", scalar=True)
+        growth = as_nonnegative(self.verify_growth, "verify_growth", scalar=True)
+        for name, value in (("draft_ms", draft_ms), ("target_ms", target_ms)):
+            if value > MAX_STEP_MS:
+                raise ValueError(f"{name} must be at most {MAX_STEP_MS:g} ms; got {value!r}")
+        if not target_ms >= np.finfo(np.float64).tiny or not math.isfinite(draft_ms / target_ms):
+            raise ValueError(f"target_ms must be a finite number > 0, large enough that draft_ms / target_ms is finite; "
+                             f"got target_ms={target_ms!r}, draft_ms={draft_ms!r}")
+        if growth > MAX_VERIFY_GROWTH:
+            raise ValueError(f"verify_growth must be at most {MAX_VERIFY_GROWTH:g}; got {growth!r}")
 
     @property
     def c(self) -> float:
@@ -135,13 +144,15 @@ def simulate(pair: SyntheticPair, num_tokens: int = 200, k: int = 4, trials: int
         raise ArgumentTypeError(f"pair must be a SyntheticPair; got {type(pair).__name__}")
     num_tokens, trials = check_simulation_size(num_tokens, trials)
     policy = as_policy(policy, k=as_count(k, "k", maximum=MAX_K))
+    keep_tokens = as_flag(keep_tokens, "keep_tokens")
     cost = CostModel() if cost is None else cost
     if not isinstance(cost, CostModel):
         raise ArgumentTypeError(f"cost must be a CostModel; got {type(cost).__name__}")
     rng = np.random.default_rng(as_count(seed, "seed"))
     check_memory(simulation_bytes(pair.vocab_size, num_tokens, trials, policy.max_k, bool(keep_tokens)),
                  f"simulating {trials:,} trials of {num_tokens:,} tokens", "trials, num_tokens or the vocabulary")
-    show = trials * num_tokens >= PROGRESS_TOKENS if progress is None else bool(progress)
+    progress = as_flag(progress, "progress", allow_none=True)
+    show = trials * num_tokens >= PROGRESS_TOKENS if progress is None else progress
     tables = _Tables(pair, num_tokens + 1)
     with tqdm(total=trials * num_tokens, desc="simulate", unit="tok", disable=not show) as bar:
         state = _run_trials(tables, num_tokens, trials, policy, cost, rng, keep_tokens, bar)

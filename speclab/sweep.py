@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._validate import ArgumentTypeError, as_count, as_count_array, as_unit_interval, check_memory
+from ._validate import ArgumentTypeError, as_count, as_count_array, as_flag, as_unit_interval, check_memory
 from .limits import MAX_K, MAX_SIMULATED_TOKENS, MAX_SWEEP_CELLS
 from .simulator import CostModel, SyntheticPair, check_simulation_size, simulate, simulation_bytes
 
@@ -34,6 +34,7 @@ def sweep(agreements, ks, num_tokens: int = 20, trials: int = 1000, cost: CostMo
     limits.MAX_SIMULATED_TOKENS simulated tokens in all, checked before the first cell runs.
     """
     agreements = np.atleast_1d(as_unit_interval(agreements, "agreements"))
+    progress = as_flag(progress, "progress")
     ks = np.atleast_1d(as_count_array(ks, "ks", maximum=MAX_K))
     if agreements.ndim != 1 or ks.ndim != 1 or agreements.size == 0:
         raise ValueError(f"agreements and ks must be non-empty 1-D lists; got shapes {agreements.shape} and {ks.shape}")

@@ -61,7 +61,8 @@ def optimal_k(alpha, c, k_max=32, verify_growth=0.0):
     check_memory(5 * 8 * (k_max + 1) * float(np.prod(shape)), f"optimal_k over k = 0..{k_max}",
                  "k_max or the size of alpha, c and verify_growth")
     ks = np.arange(k_max + 1).reshape((-1,) + (1,) * len(shape))
-    gains = _speedup(alpha, ks, c, growth)
+    with np.errstate(over="ignore"):             # k * c beyond float range: speedup 0, correctly
+        gains = _speedup(alpha, ks, c, growth)
     # k = 0 has speedup exactly 1; a k >= 1 must beat it by more than rounding to count.
     gains[1:] = np.where(gains[1:] > 1.0 + 1e-12, gains[1:], -np.inf)
     best = np.argmax(gains, axis=0)
@@ -78,7 +79,8 @@ def breakeven_alpha(c, k, verify_growth=0.0):
     k = as_whole_numbers(k, "k", minimum=1)
     growth = as_nonnegative(verify_growth, "verify_growth")
     broadcast_shape(c=c, k=k, verify_growth=growth)
-    return _scalar(_alpha_reaching(k * (c + growth), k))
+    with np.errstate(over="ignore"):             # k * c beyond float range: no alpha breaks even (nan)
+        return _scalar(_alpha_reaching(k * (c + growth), k))
 
 
 def alpha_for_tokens(tokens, k):
@@ -90,7 +92,8 @@ def alpha_for_tokens(tokens, k):
     tokens = as_nonnegative(tokens, "tokens")
     k = as_whole_numbers(k, "k", minimum=1)
     broadcast_shape(tokens=tokens, k=k)
-    return _scalar(_alpha_reaching(np.maximum(tokens - 1.0, 0.0), k))
+    with np.errstate(over="ignore"):             # tokens beyond float range: no alpha reaches them (nan)
+        return _scalar(_alpha_reaching(np.maximum(tokens - 1.0, 0.0), k))
 
 
 def _alpha_reaching(target, k):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_nonnegative, as_probability_rows, as_unit_interval
+from ._validate import as_nonnegative, as_probability_rows, as_unit_interval, broadcast_shape
 from .verify import Verification, _check_rng, _check_round, count_accepted, sample_categorical
 
 
@@ -53,21 +53,25 @@ def verify_typical(p, q, draft_tokens, rng: np.random.Generator, epsilon=0.09, d
 
 def typical_acceptance_rate(p, q, epsilon=0.09, delta=None):
     """P(a draft x ~ q passes the typical test) = sum_x q(x) [p(x) > threshold], per row."""
-    q = as_probability_rows(q, "q")
+    p, q = _pair_rows(p, q)
     out = (q * typical_mask(p, epsilon, delta)).sum(axis=-1)
     return float(out) if np.ndim(out) == 0 else out
 
 
 def typical_output_law(p, q, epsilon=0.09, delta=None) -> np.ndarray:
     """Exact law of the token typical acceptance emits at one position: q [x typical] + (1 - accepted) p."""
-    p, q = as_probability_rows(p, "p"), as_probability_rows(q, "q")
+    p, q = _pair_rows(p, q)
     kept = q * typical_mask(p, epsilon, delta)
     return kept + (1.0 - kept.sum(axis=-1, keepdims=True)) * p
 
 
 def total_variation(a, b):
     """Total variation distance 1/2 sum |a - b| along the last axis: the largest error in any event's probability."""
-    out = 0.5 * np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)).sum(axis=-1)
+    a, b = as_probability_rows(a, "a"), as_probability_rows(b, "b")
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"a and b must be distributions over the same vocabulary; got {a.shape[-1]} and {b.shape[-1]}")
+    broadcast_shape(a=a, b=b)
+    out = 0.5 * np.abs(a - b).sum(axis=-1)
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -101,6 +105,8 @@ def typical_tradeoff(p, q, epsilons, delta=None) -> TypicalTradeoff:
     if p.ndim < 2 or p.shape[:-2] != q.shape[:-2] or p.shape[-2] != q.shape[-2] + 1 or p.shape[-1] != q.shape[-1]:
         raise ValueError(f"p must be [..., k+1, V] and q [..., k, V]; got p {p.shape}, q {q.shape}")
     epsilons = np.atleast_1d(as_unit_interval(epsilons, "epsilons"))
+    if epsilons.ndim != 1 or epsilons.size == 0:
+        raise ValueError(f"epsilons must be a non-empty list of numbers in [0, 1]; got shape {epsilons.shape}")
     rows = [_sweep_point(p[..., :-1, :], q, e, delta) for e in epsilons]
     alpha = np.minimum(p[..., :-1, :], q).sum(axis=-1)
     return TypicalTradeoff(epsilons, *(np.array(col) for col in zip(*rows)),
@@ -120,7 +126,16 @@ def _tokens_per_round(rates) -> float:
     return float(np.mean(1.0 + np.cumprod(rates, axis=-1).sum(axis=-1)))
 
 
+def _pair_rows(p, q):
+    """p and q as probability rows over one vocabulary whose shapes broadcast together."""
+    p, q = as_probability_rows(p, "p"), as_probability_rows(q, "q")
+    if p.shape[-1] != q.shape[-1]:
+        raise ValueError(f"p and q must be distributions over the same vocabulary; got {p.shape[-1]} and {q.shape[-1]}")
+    broadcast_shape(p=p, q=q)
+    return p, q
+
+
 def _check_knobs(epsilon, delta):
-    epsilon = float(as_unit_interval(epsilon, "epsilon"))
-    delta = float(np.sqrt(epsilon)) if delta is None else float(as_nonnegative(delta, "delta"))
+    epsilon = as_unit_interval(epsilon, "epsilon", scalar=True)
+    delta = float(np.sqrt(epsilon)) if delta is None else as_nonnegative(delta, "delta", scalar=True)
     return epsilon, delta

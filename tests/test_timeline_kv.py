@@ -42,7 +42,7 @@ def test_timeline_figure_draws_every_call():
     bars = fig.axes[0].collections
     assert len(bars) == len(lanes["speculative"]) + len(lanes["plain"]) and len(lanes["plain"]) == 30
     labels = [t.get_text() for t in fig.axes[0].texts]
-    assert " 30 tokens in 1500 ms" in labels
+    assert "30 tokens in 1500 ms" in labels
     with pytest.raises(ValueError, match="records"):
         plots.timeline_segments([1, 2], cost)
 

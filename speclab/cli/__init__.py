@@ -1,11 +1,14 @@
-"""The `speclab` command: plan k from alpha and c, fit an engine's report, simulate, measure.
+"""The `speclab` command: its parser and dispatch; each subcommand lives in its own module.
 
-Bad arguments print one line, `speclab: error: ...`, and exit with status 2.
+`plan` (k from alpha and c), `fit` (what an engine's report implies), `simulate` (a synthetic
+pair), `measure` and `train_draft` (real models, with the real extra); `emit` prints the chosen k
+as an engine's configuration. Bad arguments print one line, `speclab: error: ...`, and exit 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 
@@ -17,65 +20,36 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 class _UsageError(Exception):
-    pass
+    """A bad command line, printed as one line."""
+
+
+#: subcommand -> its help line; each lives in the module of the same name (`real_model` for the real ones)
+COMMANDS = {"plan": "expected tokens and speedup per k, optimal k, break-even alpha",
+            "fit": "from an engine's counters or acceptance length: per-position alpha, best k, speedup",
+            "simulate": "Monte Carlo on a synthetic target/draft pair",
+            "measure": "measure alpha, c and speedup of a real draft/target pair",
+            "train-draft": "train (or load) the offline model's draft, print where it is"}
 
 
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
-    from . import fit, plan, simulate
+    from . import real_model
 
     parser = _OneLineParser(prog="speclab", description="Speculative decoding: plan, simulate, measure.")
     parser.add_argument("--version", action="version", version=f"speclab {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
-    plan.add_arguments(commands.add_parser(
-        "plan", help="expected tokens and speedup per k, optimal k, break-even alpha"))
-    fit.add_arguments(commands.add_parser(
-        "fit", help="from an engine's mean acceptance length: alpha, best k, speedup"))
-    simulate.add_arguments(commands.add_parser("simulate", help="Monte Carlo on a synthetic target/draft pair"))
-    _add_measure_arguments(commands.add_parser(
-        "measure", help="measure alpha, c and speedup of a real draft/target pair"))
-    _add_real_arguments(commands.add_parser(
-        "train-draft", help="train (or load) the offline model's draft, print where it is"),
-        "train_draft", "add_train_draft_arguments")
+    for name, help_line in COMMANDS.items():
+        sub = commands.add_parser(name, help=help_line)
+        if name in real_model.COMMANDS:
+            real_model.add_arguments(sub, name)
+        else:
+            importlib.import_module(f".{name}", __package__).add_arguments(sub)
     return parser
 
 
-def _add_measure_arguments(parser) -> None:
-    try:
-        from .measure import add_measure_arguments
-    except ImportError:
-        parser.add_argument("rest", nargs=argparse.REMAINDER)
-        return
-    add_measure_arguments(parser)
-
-
-def _add_real_arguments(parser, module: str, adder: str) -> None:
-    """Options of a real-model subcommand, or a catch-all when torch is not installed."""
-    import importlib
-
-    try:
-        getattr(importlib.import_module(f".{module}", __package__), adder)(parser)
-    except ImportError:
-        parser.add_argument("rest", nargs=argparse.REMAINDER)
-
-
-def run_train_draft(args) -> int:
-    try:
-        from .train_draft import run_train_draft as run
-    except ImportError as err:
-        raise ValueError(f"`speclab train-draft` needs the real-model extra: pip install 'speclab[real]' ({err})")
-    return run(args)
-
-
-def run_measure(args) -> int:
-    try:
-        from .measure import run_measure as run
-    except ImportError as err:
-        raise ValueError(f"`speclab measure` needs the real-model extra: pip install 'speclab[real]' ({err})")
-    return run(args)
-
-
 def main(argv=None) -> int:
+    from . import real_model
+
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -83,15 +57,9 @@ def main(argv=None) -> int:
             from ..engines import check_engine_method
 
             check_engine_method(args.emit, args.method)
-        from . import fit, plan, simulate
-
-        runner = {"plan": plan.run, "fit": fit.run, "simulate": simulate.run, "measure": run_measure,
-                  "train-draft": run_train_draft}[args.command]
-        return runner(args)
+        if args.command in real_model.COMMANDS:
+            return real_model.run(args.command, args)
+        return importlib.import_module(f".{args.command}", __package__).run(args)
     except (_UsageError, ValueError) as err:
         print(f"speclab: error: {err}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

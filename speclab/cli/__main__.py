@@ -1,3 +1,5 @@
+"""`python -m speclab.cli`: the same as the `speclab` command."""
+
 import sys
 
 from . import main

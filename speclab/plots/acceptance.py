@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import theory
 from ..verify import residual
+from . import _checks
 from ._axes import DRAFT, OVERLAP, RESIDUAL, TARGET, axes
 
 
@@ -18,8 +19,10 @@ def _order(p, labels):
 
 def plot_acceptance(p, q, ax=None, labels=None):
     """Bars of p and q per token; the green ticks mark min(p, q), whose total is alpha."""
+    p, q = _checks.distribution(p, "p"), _checks.distribution(q, "q")
+    _checks.same_size("p", p, "q", q)
+    labels = None if labels is None else _checks.labels(labels, "labels", p.size)
     fig, ax = axes(ax, figsize=(7.0, 3.5))
-    p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
     order, names = _order(p, labels)
     x = np.arange(len(order))
     ax.bar(x - 0.2, p[order], width=0.4, color=TARGET, label="p (target)")
@@ -36,8 +39,10 @@ def plot_acceptance(p, q, ax=None, labels=None):
 
 def plot_residual(p, q, ax=None, labels=None):
     """The residual norm(max(0, p - q)): where a rejected draft's replacement is drawn from."""
+    p, q = _checks.distribution(p, "p"), _checks.distribution(q, "q")
+    _checks.same_size("p", p, "q", q)
+    labels = None if labels is None else _checks.labels(labels, "labels", p.size)
     fig, ax = axes(ax, figsize=(7.0, 3.5))
-    p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
     order, names = _order(p, labels)
     x = np.arange(len(order))
     ax.bar(x, p[order], width=0.8, color=TARGET, alpha=0.25, label="p (for reference)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _checks
 from ._axes import DRAFT, TARGET, axes
 
 
@@ -14,9 +15,13 @@ def format_p_value(p_value) -> str:
 
 def plot_lossless(counts, p, ax=None, title="", p_value=None):
     """Observed token frequencies (bars) against the target p (dots), tokens sorted by p."""
+    counts = _checks.reals(counts, "counts", low=0.0)
+    p = _checks.distribution(p, "p")
+    _checks.same_size("counts", counts, "p", p)
+    if counts.sum() <= 0:
+        raise ValueError("counts must hold at least one emitted token (they sum to 0)")
+    p_value = None if p_value is None else _checks.number(p_value, "p_value", 0.0, 1.0)
     fig, ax = axes(ax, figsize=(5.0, 3.2))
-    counts = np.asarray(counts, dtype=np.float64)
-    p = np.asarray(p, dtype=np.float64)
     order = np.argsort(-p, kind="stable")
     x = np.arange(len(p))
     ax.bar(x, counts[order] / counts.sum(), color=DRAFT, alpha=0.8, label="emitted")

@@ -10,7 +10,19 @@ import math
 import numpy as np
 
 from .. import roofline as rl
+from ..limits import ROOFLINE_RANGE
+from . import _checks
 from ._axes import BASELINE, DRAFT, TARGET, axes, baseline
+
+#: The largest K the roofline figures draw.
+MAX_PICTURED_K = 256
+
+
+def _hardware(accelerator, params, bytes_per_param) -> tuple:
+    """An Accelerator, and params and bytes_per_param as numbers in the roofline's range."""
+    accelerator = _checks.instance(accelerator, rl.Accelerator, "accelerator", "a roofline.Accelerator (e.g. rl.H100_SXM)")
+    return (accelerator, _checks.number(params, "params", *ROOFLINE_RANGE),
+            _checks.number(bytes_per_param, "bytes_per_param", *ROOFLINE_RANGE))
 
 BATCHES = np.geomspace(1, 1024, 241)
 
@@ -21,6 +33,9 @@ def plot_roofline(accelerator=rl.H100_SXM, params=7e9, k=4, batches=(1, 32), byt
     For each batch size, a circle marks the plain step (1 token per sequence) and a square the
     verification pass (k+1 tokens); both sit far left of the ridge at small batches.
     """
+    accelerator, params, bytes_per_param = _hardware(accelerator, params, bytes_per_param)
+    k = _checks.as_count(k, "k", 1, MAX_PICTURED_K)
+    batches = _checks.whole(batches, "batches", minimum=1, maximum=10**9)
     fig, ax = axes(ax, figsize=(6.5, 4.2))
     bw, peak = accelerator.bandwidth, accelerator.peak_flops
     intensity = np.geomspace(0.1, 1e5, 400)
@@ -45,6 +60,11 @@ def plot_roofline(accelerator=rl.H100_SXM, params=7e9, k=4, batches=(1, 32), byt
 def plot_batch_speedup(alphas=(0.6, 0.8, 0.9), k=4, c=0.05, params=7e9, accelerator=rl.H100_SXM,
                        bytes_per_param=2.0, kv_bytes=0.0, ax=None):
     """Speedup against batch size, one curve per alpha, each break-even batch marked."""
+    accelerator, params, bytes_per_param = _hardware(accelerator, params, bytes_per_param)
+    alphas = _checks.reals(alphas, "alphas", low=0.0, high=1.0)
+    k = _checks.as_count(k, "k", 1, MAX_PICTURED_K)
+    c = _checks.number(c, "c", 0.0, 100.0)
+    kv_bytes = _checks.number(kv_bytes, "kv_bytes", 0.0, ROOFLINE_RANGE[1])
     fig, ax = axes(ax, figsize=(6.5, 4.2))
     hw = (params, accelerator.bandwidth, accelerator.peak_flops)
     for i, alpha in enumerate(alphas):
@@ -70,7 +90,8 @@ def plot_verify_cost(measured_seconds, params, accelerator=rl.H100_SXM, bytes_pe
     `measured_seconds[i]` is the time of a pass over i+1 tokens (as `target_pass_seconds` returns);
     the modelled curve is the roofline's for the same model on `accelerator`, batch 1.
     """
-    measured = np.asarray(measured_seconds, dtype=float)
+    accelerator, params, bytes_per_param = _hardware(accelerator, params, bytes_per_param)
+    measured = _checks.reals(measured_seconds, "measured_seconds", low=0.0)
     if measured.ndim != 1 or measured.size < 2 or not np.all(measured > 0):
         raise ValueError("measured_seconds must be a 1-D array of at least 2 positive timings")
     fig, ax = axes(ax, figsize=(6.5, 4.2))

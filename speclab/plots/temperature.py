@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from . import _checks
 from ._axes import axes
 
@@ -16,7 +14,7 @@ def plot_alpha_vs_temperature(curves: dict, temperatures, ax=None, colours=None)
     temperatures = _checks.reals(temperatures, "temperatures", low=0.0)
     curves = _checks.instance(curves, dict, "curves", "a dict {label: alphas at the temperatures}")
     for label, alphas in curves.items():
-        alphas = _checks.reals(alphas, f"curves[{label!r}]", low=0.0, high=1.0)
+        alphas = _checks.reals(alphas, f"curves[{label!r}]", low=0.0, high=1.0 + 1e-9)   # sums may round past 1
         if alphas.shape != temperatures.shape:
             raise ValueError(f"curves[{label!r}] must hold one alpha per entry of temperatures ({temperatures.size}); "
                              f"got {alphas.size}")

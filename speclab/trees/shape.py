@@ -7,7 +7,8 @@ from functools import cached_property
 
 import numpy as np
 
-from .._validate import as_count
+from .._validate import as_count, as_whole_numbers, check_memory, short_repr
+from ..limits import MAX_TREE_NODES
 
 ROOT = -1
 
@@ -19,23 +20,29 @@ class TreeShape:
     parents: tuple
 
     def __post_init__(self):
-        parents = tuple(int(x) for x in np.asarray(self.parents, dtype=np.int64).ravel())
-        for i, parent in enumerate(parents):
-            if not ROOT <= parent < i:
-                raise ValueError(f"parents[{i}] must lie in -1..{i - 1} (parents come before children); "
-                                 f"got {parent}")
-        object.__setattr__(self, "parents", parents)
+        parents = as_whole_numbers(self.parents, "parents", minimum=ROOT)
+        if parents.ndim > 1:
+            raise ValueError(f"parents must be a flat list of node indices; got shape {parents.shape}")
+        parents = parents.ravel()
+        if parents.size > MAX_TREE_NODES:
+            raise ValueError(f"parents must describe at most {MAX_TREE_NODES:,} nodes; got {parents.size:,}")
+        bad = np.flatnonzero((parents < ROOT) | (parents >= np.arange(parents.size)))
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(f"parents[{i}] must lie in -1..{i - 1} (parents come before children); "
+                             f"got {parents[i]:g}")
+        object.__setattr__(self, "parents", tuple(int(x) for x in parents))
 
     @classmethod
     def chain(cls, k: int) -> "TreeShape":
         """k drafts in a row: the classic single draft chain."""
-        k = as_count(k, "k")
+        k = as_count(k, "k", maximum=MAX_TREE_NODES)
         return cls(tuple(range(-1, k - 1)))
 
     @classmethod
     def full(cls, branching) -> "TreeShape":
         """Every node at depth d has branching[d] children (depth 0 is the root): (3, 2) has 3 + 6 nodes."""
-        branching = [as_count(b, "branching", minimum=1) for b in np.atleast_1d(branching)]
+        branching = full_branching(branching)
         parents, level = [], [ROOT]
         for width in branching:
             nxt = []
@@ -91,6 +98,7 @@ class TreeShape:
 
     def path(self, node: int) -> list:
         """Nodes from the root's child down to `node` (empty for the root, ROOT)."""
+        node = as_count(node, "node", minimum=ROOT, maximum=len(self) - 1)
         out = []
         while node != ROOT:
             out.append(int(node))
@@ -103,11 +111,28 @@ class TreeShape:
         Each node sees the root, its ancestors and itself: the mask that lets one target pass
         score every candidate path at once (SpecInfer's tree attention, also Medusa's).
         """
+        check_memory((len(self) + 1) ** 2, f"the attention mask of {len(self):,} nodes", "the number of nodes")
         mask = np.eye(len(self) + 1, dtype=bool)
         mask[:, 0] = True
-        for i in range(len(self)):
-            mask[i + 1, [n + 1 for n in self.path(i)]] = True
+        for i, parent in enumerate(self.parents):          # a node sees what its parent sees, and itself
+            mask[i + 1] |= mask[parent + 1]
         return mask
 
     def __repr__(self) -> str:
         return f"TreeShape(nodes={len(self)}, depth={self.max_depth})"
+
+
+def full_branching(branching) -> list:
+    """`branching` as whole numbers >= 1 whose full tree holds at most MAX_TREE_NODES nodes."""
+    branching = as_whole_numbers(branching, "branching", minimum=1)
+    if branching.ndim > 1:
+        raise ValueError(f"branching must be a flat list of children per level; got shape {branching.shape}")
+    widths, level, total = [], 1, 0
+    for b in branching.ravel():
+        level *= int(b)
+        total += level
+        if total > MAX_TREE_NODES:
+            raise ValueError(f"branching {short_repr(branching.tolist())} makes a tree of more than "
+                             f"{MAX_TREE_NODES:,} nodes; use fewer levels or children")
+        widths.append(int(b))
+    return widths

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_count
+from .._validate import as_count, check_memory
+from ..limits import MAX_NUM_TOKENS, MAX_TREE_DRAWS, MAX_TREE_ROUNDS
 from ..synthetic import SyntheticPair
 from .shape import ROOT, TreeShape
 from .verification import decide_tree
 from ..verify import cumulative_table, sample_categorical, sample_from_table
 
-_CHUNK = 8192  # rounds per vectorized batch (bounds memory)
+_CHUNK = 8192          # rounds per vectorized batch (bounds memory)
+_BATCH_VALUES = 2**21  # at most this many numbers per row-by-node or row-by-vocabulary batch array
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,15 @@ def simulate_tree(pair: SyntheticPair, shape: TreeShape, rounds: int = 100_000, 
     if not isinstance(pair, SyntheticPair):
         raise ValueError(f"pair must be a SyntheticPair; got {type(pair).__name__}")
     shape, rounds, starts, rng = _check(shape, rounds, starts, seed)
+    check_memory(8.0 * (shape.max_depth + 1) * pair.vocab_size + 4 * 8.0 * (starts + shape.max_depth) * pair.vocab_size,
+                 f"a tree of depth {shape.max_depth} on a vocabulary of {pair.vocab_size:,} at {starts:,} starts",
+                 "starts, the tree's depth or the pair's vocab_size")
     p_all, q_all = pair.distributions(starts + shape.max_depth)
     depth = shape.max_depth
     accepted = np.zeros(depth + 1, dtype=np.int64)
     emitted = np.zeros((depth + 1, pair.vocab_size), dtype=np.int64)
     ancestors = _ancestor_table(shape)
-    for start, size in _batches(rounds, starts):
+    for start, size in _batches(rounds, starts, len(shape) + 1 + pair.vocab_size):
         # The target row of the root and of each node (after its path), the draft row of each node.
         p_rows = p_all[start + np.concatenate([[0], shape.depths])]
         q_rows = q_all[start + shape.depths - 1]
@@ -81,7 +86,7 @@ def simulate_tree_iid(shape: TreeShape, alpha=None, rates=None, rounds: int = 10
     if rates.ndim != 2:
         raise ValueError("simulate_tree_iid takes one alpha (a number) or one rates table [depth, siblings]")
     accepted = np.zeros(shape.max_depth + 1, dtype=np.int64)
-    for _, size in _batches(rounds, 1):
+    for _, size in _batches(rounds, 1, len(shape) + 1):
         node = np.full(size, ROOT, dtype=np.int64)
         walking = np.ones(size, dtype=bool)
         while walking.any():
@@ -102,9 +107,9 @@ def simulate_tree_iid(shape: TreeShape, alpha=None, rates=None, rounds: int = 10
 def _ancestor_table(shape: TreeShape) -> np.ndarray:
     """[N+1, max_depth]: row u+1 lists node u's path (root's child first), padded with 0."""
     table = np.zeros((len(shape) + 1, max(shape.max_depth, 1)), dtype=np.int64)
-    for i in range(len(shape)):
-        path = shape.path(i)
-        table[i + 1, : len(path)] = path
+    for i, (parent, depth) in enumerate(zip(shape.parents, shape.depths)):
+        table[i + 1] = table[parent + 1]                  # the parent's path, then the node itself
+        table[i + 1, depth - 1] = i
     return table
 
 
@@ -115,12 +120,16 @@ def _count_outputs(emitted, tokens, paths, n, extra) -> None:
     np.add.at(emitted, (n, extra), 1)
 
 
-def _batches(rounds: int, starts: int):
-    """(start position, batch size) pairs covering `rounds`, round r at start r mod starts."""
-    per_start = np.bincount(np.arange(rounds) % starts, minlength=starts)
-    for start, total in enumerate(per_start):
-        for offset in range(0, int(total), _CHUNK):
-            yield start, int(min(_CHUNK, total - offset))
+def _batches(rounds: int, starts: int, width: int):
+    """(start position, batch size) pairs covering `rounds`, round r at start r mod starts.
+
+    A batch holds at most _CHUNK rounds, and fewer when each round needs `width` numbers per array.
+    """
+    chunk = max(1, min(_CHUNK, _BATCH_VALUES // width))
+    for start in range(min(starts, rounds)):
+        total = rounds // starts + (start < rounds % starts)
+        for offset in range(0, total, chunk):
+            yield start, min(chunk, total - offset)
 
 
 def _check(shape, rounds, starts, seed):
@@ -128,6 +137,10 @@ def _check(shape, rounds, starts, seed):
         raise ValueError(f"shape must be a TreeShape (e.g. TreeShape.full((2, 2))); got {type(shape).__name__}")
     if len(shape) == 0:
         raise ValueError("shape must have at least one node")
-    return (shape, as_count(rounds, "rounds", minimum=1), as_count(starts, "starts", minimum=1),
+    rounds = as_count(rounds, "rounds", minimum=1, maximum=MAX_TREE_ROUNDS)
+    if rounds * len(shape) > MAX_TREE_DRAWS:
+        raise ValueError(f"rounds * nodes must be at most {MAX_TREE_DRAWS:,} node draws; got {rounds:,} * "
+                         f"{len(shape):,}: reduce rounds or the tree")
+    return (shape, rounds, as_count(starts, "starts", minimum=1, maximum=MAX_NUM_TOKENS),
             np.random.default_rng(as_count(seed, "seed")))
 

@@ -17,8 +17,10 @@ import heapq
 
 import numpy as np
 
-from .._validate import as_count, as_nonnegative, as_probability_rows, as_unit_interval
-from .shape import ROOT, TreeShape
+from .._validate import (as_count, as_nonnegative, as_probability_rows, as_unit_interval, broadcast_shape,
+                         check_memory)
+from ..limits import MAX_TREE_GROWTH, MAX_TREE_NODES
+from .shape import ROOT, TreeShape, full_branching
 from ..verify import residual
 
 
@@ -29,8 +31,15 @@ def node_acceptance(shape: TreeShape, alpha=None, rates=None) -> np.ndarray:
     sibling at depth d + 1 and must cover the tree's depth and widest node.
     """
     rates = _as_rates(shape, alpha, rates)
-    reach_and_win = _rank_factors(rates)                 # a_j * prod_{i<j} (1 - a_i)
-    probs = np.zeros(rates.shape[:-2] + (len(shape),))
+    lead = rates.shape[:-2]
+    check_memory(8.0 * np.prod(lead, dtype=np.float64) * (len(shape) + 2 * rates.shape[-1]),
+                 f"the acceptance of {len(shape):,} nodes at {np.prod(lead, dtype=np.float64):,.0f} alphas",
+                 "the size of alpha (or rates) or the number of nodes")
+    if alpha is not None:       # i.i.d.: every depth has the same row; work out one and view it at each depth
+        reach_and_win = np.broadcast_to(_rank_factors(rates[..., :1, :]), rates.shape)
+    else:
+        reach_and_win = _rank_factors(rates)             # a_j * prod_{i<j} (1 - a_i)
+    probs = np.zeros(lead + (len(shape),))
     for i, (parent, depth, rank) in enumerate(zip(shape.parents, shape.depths, shape.ranks)):
         above = 1.0 if parent == ROOT else probs[..., parent]
         probs[..., i] = above * reach_and_win[..., depth - 1, rank]
@@ -55,7 +64,8 @@ def tree_speedup(shape: TreeShape, alpha, c):
     it), then verified in one target pass; a chain of k is the case depth = k (Leviathan Thm 3.8).
     """
     c = as_nonnegative(c, "c")
-    return expected_tokens_tree(shape, alpha) / (shape.max_depth * c + 1.0)
+    with np.errstate(over="ignore"):                 # a huge c: a pass that costs forever, speedup 0
+        return expected_tokens_tree(shape, alpha) / (shape.max_depth * c + 1.0)
 
 
 def full_tree_accepted(branching, alpha):
@@ -64,7 +74,7 @@ def full_tree_accepted(branching, alpha):
     At each level some child is accepted with probability 1 - (1 - alpha)^b, whichever path got there.
     """
     alpha = as_unit_interval(alpha, "alpha")
-    branching = [as_count(b, "branching", minimum=1) for b in np.atleast_1d(branching)]
+    branching = full_branching(branching)
     level = np.ones_like(alpha)
     total = np.zeros_like(alpha)
     for width in branching:
@@ -81,7 +91,12 @@ def sibling_rates(p, q, width: int) -> np.ndarray:
     """
     target = as_probability_rows(p, "p")
     q = as_probability_rows(q, "q")
-    width = as_count(width, "width", minimum=1)
+    width = as_count(width, "width", minimum=1, maximum=MAX_TREE_NODES)
+    if target.shape[-1] != q.shape[-1]:
+        raise ValueError(f"p and q must have the same vocabulary size; got {target.shape[-1]} and {q.shape[-1]}")
+    shape = broadcast_shape(p=target, q=q)
+    check_memory(8.0 * np.prod(shape, dtype=np.float64) * 4 + 8.0 * np.prod(shape[:-1], dtype=np.float64) * width,
+                 f"sibling rates of {width:,} siblings", "width or the size of p and q")
     rates = []
     for _ in range(width):
         rates.append(np.minimum(target, q).sum(axis=-1))
@@ -97,13 +112,21 @@ def best_tree(n_nodes: int, alpha=None, rates=None, max_children=None, max_depth
     accepted no more often than its parent and a later sibling no more often than an earlier one
     (true under i.i.d. alpha). max_children / max_depth restrict the shape (1 / n: a chain).
     """
-    n_nodes = as_count(n_nodes, "n_nodes")
-    max_children = n_nodes if max_children is None else as_count(max_children, "max_children", minimum=1)
-    max_depth = n_nodes if max_depth is None else as_count(max_depth, "max_depth", minimum=1)
+    n_nodes = as_count(n_nodes, "n_nodes", maximum=MAX_TREE_NODES)
+    max_children = min(n_nodes, as_count(max_children, "max_children", minimum=1)) if max_children is not None \
+        else n_nodes
+    max_depth = min(n_nodes, as_count(max_depth, "max_depth", minimum=1)) if max_depth is not None else n_nodes
+    if (alpha is None) == (rates is None):
+        raise ValueError("give exactly one of alpha (i.i.d. acceptance) or rates [depth, siblings]")
     if rates is None:
-        alpha = float(as_unit_interval(alpha, "alpha"))
-        rates = np.full((max(max_depth, 1), max(max_children, 1)), alpha)
-    factors = _rank_factors(_check_rates(rates))
+        alpha = as_unit_interval(alpha, "alpha", scalar=True)
+        # Under i.i.d. alpha every depth has the same row of factors: one row, seen at every depth.
+        row = _rank_factors(np.full((1, max(max_children, 1)), alpha))
+        factors = np.broadcast_to(row, (max(max_depth, 1), row.shape[1]))
+    else:
+        factors = _rank_factors(_check_rates(rates))
+        if factors.ndim != 2:
+            raise ValueError(f"rates must be one table [depth, siblings] for best_tree; got shape {factors.shape}")
     depth_cap = min(max_depth, factors.shape[0])
     width_cap = min(max_children, factors.shape[1])
     parents, order = [], 0
@@ -131,8 +154,12 @@ def best_tree_tokens(max_nodes: int, alpha) -> np.ndarray:
     max_nodes holds the best tree of every smaller budget as its first nodes: entry n is 1 plus
     the running sum of their P(accepted). One growth per alpha instead of one per budget.
     """
-    max_nodes = as_count(max_nodes, "max_nodes")
+    max_nodes = as_count(max_nodes, "max_nodes", maximum=MAX_TREE_NODES)
     alpha = as_unit_interval(alpha, "alpha")
+    if alpha.size * (max_nodes + 1) > MAX_TREE_GROWTH:
+        raise ValueError(f"best_tree_tokens grows one tree per alpha: alpha's {alpha.size:,} values * "
+                         f"(max_nodes + 1) = {alpha.size * (max_nodes + 1):,} nodes, more than {MAX_TREE_GROWTH:,}; "
+                         "reduce max_nodes or the size of alpha")
     rows = [np.cumsum(np.concatenate([[1.0], node_acceptance(best_tree(max_nodes, a), a)])) for a in alpha.ravel()]
     return np.reshape(rows, alpha.shape + (max_nodes + 1,))
 

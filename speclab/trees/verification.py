@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_probability_rows
+from .._validate import as_probability_rows, as_whole_numbers
 from ..verify import _check_rng, residual, sample_categorical
 from .shape import ROOT, TreeShape
 
@@ -97,9 +97,9 @@ def _check_tree_round(p, q, tokens, shape):
     n = len(shape)
     p = as_probability_rows(p, "p")
     q = as_probability_rows(q, "q") if n else np.zeros((0, p.shape[-1]))
-    tokens = np.asarray(tokens)
-    if tokens.ndim != 1 or (tokens.size and tokens.dtype.kind not in "iu"):
-        raise ValueError(f"tokens must be a 1-D array of token ids; got {tokens!r}")
+    tokens = as_whole_numbers(tokens, "tokens") if not _empty(tokens) else np.zeros(0)
+    if tokens.ndim != 1:
+        raise ValueError(f"tokens must be a 1-D array of token ids; got shape {tokens.shape}")
     tokens = tokens.astype(np.int64)
     if p.shape[:1] != (n + 1,) or p.ndim != 2 or q.shape != (n, p.shape[1]) or tokens.shape != (n,):
         raise ValueError(f"shapes must be p [N+1, V], q [N, V], tokens [N] with N = {n} nodes; got "
@@ -109,3 +109,8 @@ def _check_tree_round(p, q, tokens, shape):
     if n and np.any(q[np.arange(n), tokens] <= 0):
         raise ValueError("tokens must have q > 0: each node's token is a sample from its q row")
     return p, q, tokens
+
+
+def _empty(value) -> bool:
+    """An empty list, tuple or array: no token ids (a tree of no nodes)."""
+    return isinstance(value, (list, tuple, np.ndarray)) and len(value) == 0

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import roofline as rl
 from .. import theory
-from .._validate import as_nonnegative
+from .._validate import as_nonnegative, in_ranges
 from ..plots._axes import BASELINE, DRAFT, TARGET
 from ._frames import _SLIDER, Explorer, GlyphLabels, fmt, readout
 
@@ -146,6 +146,10 @@ def roofline_explorer(params_b: float = 7.0, bandwidth_tbs: float = rl.H100_SXM.
     `c` (draft step over plain target step) and `kv_bytes` (KV cache bytes read per sequence per
     step) are fixed for the explorer's life.
     """
+    params_b, bandwidth_tbs, peak_tflops, bytes_per_param, k, batch, alpha = in_ranges(
+        params_b=(params_b, 0.1, 400.0), bandwidth_tbs=(bandwidth_tbs, 0.05, 8.0), peak_tflops=(peak_tflops, 10.0, 2500.0),
+        bytes_per_param=(bytes_per_param, 0.5, 4.0), k=(k, 1, 8), batch=(batch, 1, 1024), alpha=(alpha, 0.0, 0.99))
+    c, kv_bytes = in_ranges(c=(c, 0.0, 10.0), kv_bytes=(kv_bytes, 0.0, 1e15))
     controls = {
         "params_b": widgets.FloatLogSlider(value=params_b, base=10, min=-1, max=math.log10(400), step=0.01,
                                            readout_format=".3g", description="model size (B params)",

@@ -6,8 +6,13 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..plots._axes import DRAFT, TARGET
+from .._validate import ArgumentTypeError, as_logits, in_ranges, short_repr
 from ..temperature import alpha_at_temperatures, log_of, tempered
 from ._frames import _SLIDER, BarSeries, Explorer, fmt, readout
+
+#: The most probabilities (vocab_size * positions) of the default synthetic pairs.
+MAX_EXPLORER_PROBS = 2_000_000
+
 
 class TemperatureExplorer(Explorer):
     """Temperature in; alpha(T) for each pair (curves precomputed on the slider's grid) and p_T, q_T bars out."""
@@ -76,6 +81,12 @@ def temperature_explorer(pairs: dict | None = None, temperature: float = 1.0, vo
     """
     from ..synthetic import SyntheticPair
 
+    temperature, vocab_size, positions = in_ranges(temperature=(temperature, 0.0, 2.0),
+                                                   vocab_size=(vocab_size, 2, 100_000), positions=(positions, 1, 10_000))
+    if vocab_size * positions > MAX_EXPLORER_PROBS:
+        raise ValueError(f"vocab_size * positions must be at most {MAX_EXPLORER_PROBS:,} (the curves are computed "
+                         f"when the explorer opens); got {vocab_size:,} * {positions:,}")
+    pairs = None if pairs is None else _check_pairs(pairs)
     synthetic = {a: SyntheticPair(vocab_size=vocab_size, agreement=a, seed=0).distributions(positions)
                  for a in (0.6, 0.3)}
     default = {f"synthetic, agreement {a}": (log_of(p), log_of(q)) for a, (p, q) in synthetic.items()}
@@ -84,3 +95,19 @@ def temperature_explorer(pairs: dict | None = None, temperature: float = 1.0, vo
     controls = {"temperature": widgets.FloatSlider(value=temperature, min=0.0, max=2.0, step=0.05,
                                                    description="temperature T", **_SLIDER)}
     return TemperatureExplorer(controls, pairs, example)
+
+
+def _check_pairs(pairs) -> dict:
+    """{label: (p_log, q_log)}: a non-empty dict of pairs of equal-shape logit arrays [positions, V]."""
+    if not isinstance(pairs, dict) or not pairs:
+        raise ArgumentTypeError(f"pairs must be a non-empty dict {{label: (p_log, q_log)}}; got {short_repr(pairs)}")
+    checked = {}
+    for label, pair in pairs.items():
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ArgumentTypeError(f"pairs[{label!r}] must be a pair (p_log, q_log); got {short_repr(pair)}")
+        p_log, q_log = (np.atleast_2d(as_logits(x, f"pairs[{label!r}]")) for x in pair)
+        if p_log.shape != q_log.shape or p_log.ndim != 2:
+            raise ValueError(f"pairs[{label!r}] must hold p_log and q_log of one shape [positions, V]; "
+                             f"got {p_log.shape} and {q_log.shape}")
+        checked[str(label)] = (p_log, q_log)
+    return checked

@@ -12,6 +12,7 @@ import ipywidgets as widgets
 import matplotlib
 import numpy as np
 
+from .._validate import in_ranges
 from ..trees import theory as tree_theory
 from ..plots._axes import BASELINE, DRAFT, TARGET
 from ..plots.trees import NODE_CMAP, tree_edges, tree_layout
@@ -128,6 +129,8 @@ def _unit_squares(mask) -> np.ndarray:
 
 def tree_explorer(alpha: float = 0.6, nodes: int = 16, branching: int = 4, depth: int = 16) -> TreeExplorer:
     """Sliders for alpha, the node budget, the branching factor and the depth of a token tree."""
+    alpha, nodes, branching, depth = in_ranges(alpha=(alpha, 0.0, 1.0), nodes=(nodes, 1, TreeExplorer.max_nodes),
+                                               branching=(branching, 1, 8), depth=(depth, 1, TreeExplorer.max_nodes))
     controls = {
         "alpha": widgets.FloatSlider(value=alpha, min=0.0, max=1.0, step=0.01, description="alpha (acceptance)",
                                      **_SLIDER),

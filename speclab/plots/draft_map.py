@@ -1,0 +1,69 @@
+"""Where each draft sits on the theory's map: speedup at the best k over (alpha, c), with iso-speedup lines.
+
+The background is what notebook 03's formula promises at each (alpha, c) once k is chosen well,
+with the target's measured cost of a pass over n tokens, t(n)/t(1), in place of a straight line:
+
+    speedup(alpha, c) = max over k of  (1 + alpha + ... + alpha^k) / (t(k+1)/t(1) + k c)
+
+A draft is a point: its measured alpha and c. Beside it, the speedup the map predicts there and
+the one measured over the strongest plain decoding, so a learner sees at once why a cheap draft
+that is rarely right, or an accurate one that costs too much, lands where it does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import theory
+from ._axes import axes
+
+#: Iso-speedup lines drawn on the map.
+LEVELS = (1.0, 1.25, 1.5, 2.0, 3.0)
+
+
+def best_speedup_grid(alphas, cs, pass_costs) -> np.ndarray:
+    """max over k of expected tokens / (t(k+1)/t(1) + k c), for every alpha (rows) and c (columns).
+
+    pass_costs: t(n)/t(1) for n = 1..K+1; k runs over 0..K (k = 0 is plain decoding, speedup 1).
+    """
+    alphas = np.asarray(alphas, dtype=float)[:, None, None]
+    cs = np.asarray(cs, dtype=float)[None, :, None]
+    costs = np.asarray(pass_costs, dtype=float)
+    if costs.ndim != 1 or costs.size < 1 or not np.all(np.isfinite(costs)) or np.any(costs <= 0):
+        raise ValueError(f"pass_costs must be positive finite t(n)/t(1), n = 1, 2, ...; got {pass_costs!r}")
+    ks = np.arange(costs.size)[None, None, :]
+    tokens = theory.expected_tokens(np.clip(alphas, 0.0, 1.0), ks)
+    return (tokens / (costs[None, None, :] / costs[0] + cs * ks)).max(axis=-1)
+
+
+def plot_draft_map(drafts, pass_costs, c_max: float = 0.6, ax=None):
+    """Every draft as a point on the (alpha, c) map; drafts: records with name, alpha, alpha_low,
+    alpha_high, c, predicted and measured (speedups at the draft's best k). Returns the figure."""
+    fig, ax = axes(ax, figsize=(7.5, 5.0))
+    alphas, cs = np.linspace(0.0, 1.0, 101), np.linspace(0.0, c_max, 81)
+    grid = best_speedup_grid(alphas, cs, pass_costs)
+    shade = ax.pcolormesh(cs, alphas, grid, cmap="Greens", vmin=1.0, vmax=max(3.0, float(grid.max())),
+                          shading="auto")
+    lines = ax.contour(cs, alphas, grid, levels=[v for v in LEVELS if v <= grid.max()], colors="0.35",
+                       linewidths=0.9)
+    ax.clabel(lines, fmt=lambda v: f"{v:g}x", fontsize=8)
+    fig.colorbar(shade, ax=ax, label="speedup at the best k (theory, measured t(n)/t(1))")
+    for i, d in enumerate(drafts):
+        alpha, c = _get(d, "alpha"), min(_get(d, "c"), c_max)
+        low, high = _get(d, "alpha_low"), _get(d, "alpha_high")
+        ax.errorbar([c], [alpha], yerr=[[alpha - low], [high - alpha]], fmt="o", color=f"C{i}", capsize=3,
+                    markersize=7, markeredgecolor="black", label=_label(d))
+    ax.set(xlabel="c = draft step / target step", ylabel="alpha (95% interval)", xlim=(0, c_max), ylim=(0, 1),
+           title="Which draft? Each one on the speedup map")
+    ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
+    return fig
+
+
+def _get(record, name: str) -> float:
+    value = record[name] if isinstance(record, dict) else getattr(record, name)
+    return float(value)
+
+
+def _label(d) -> str:
+    name = d["name"] if isinstance(d, dict) else d.name
+    return f"{name}: measured {_get(d, 'measured'):.2f}x, map {_get(d, 'predicted'):.2f}x"
