@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# Colab's widget stack (ipywidgets 7.7.1, classic Notebook 6.5), for the tests that run on it.
+CLASSIC       := .venv-classic
+CLASSIC_STAMP := $(CLASSIC)/.installed
 
-.PHONY: lab test bench install notebooks
+.PHONY: lab test bench install notebooks classic classic-notebook
 
 install: $(STAMP)
 
@@ -21,8 +24,24 @@ $(STAMP): pyproject.toml requirements.txt requirements-dev.txt
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# A failed build of .venv-classic does not stop the run: its two tests then fail, saying so.
 test: $(STAMP)
+	-@$(MAKE) --no-print-directory classic
 	$(PY) -m pytest
+
+classic: $(CLASSIC_STAMP)
+
+# No real-model extra here (no torch): the widget stack and the explorers only.
+$(CLASSIC_STAMP): pyproject.toml requirements-classic.txt
+	rm -f $(CLASSIC_STAMP)
+	test -x $(CLASSIC)/bin/python || $(PYTHON) -m venv $(CLASSIC)
+	$(CLASSIC)/bin/python -m pip install -q --no-deps -r requirements-classic.txt
+	touch $(CLASSIC_STAMP)
+
+# The course in the classic Notebook with ipywidgets 7.7.1, to see what a Colab learner sees
+# (the notebooks without real models; those need `make lab`).
+classic-notebook: $(CLASSIC_STAMP)
+	$(CLASSIC)/bin/jupyter notebook notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_core.py

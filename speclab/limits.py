@@ -1,4 +1,4 @@
-"""The documented size bounds of the public API, in one place (the README lists the same).
+"""The documented size bounds of the public API, in one place (docs/errors-and-limits.md lists the same).
 
 Every entry point checks its sizes against these bounds, and against an estimate of the memory
 it would allocate, before it allocates anything; a call beyond them raises one ValueError that

@@ -73,10 +73,11 @@ def test_title_cell_has_colab_and_binder_badges(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_install_cell_then_import(path):
-    """Cell 2 installs speclab in Colab only (from nbtools.REPOSITORY); cell 3 imports it as sl."""
+    """Cell 2 installs speclab in Colab only (from nbtools.REPOSITORY), with the real-model extra only
+    where the notebook uses it; cell 3 imports it as sl."""
     cells = read(path).cells
     install, imports = cells[1], cells[2]
-    assert install.cell_type == "code" and install.source == nbtools.install_source()
+    assert install.cell_type == "code" and install.source == nbtools.install_source(**nbtools.install_needs(cells))
     assert 'if "google.colab" in sys.modules:' in install.source
     assert not install.get("outputs"), "outside Colab the install cell must do nothing (no output)"
     assert imports.cell_type == "code" and imports.source.strip() == "import speclab as sl"

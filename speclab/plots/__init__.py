@@ -2,7 +2,12 @@
 
 One idea per module: `speedup` (the closed-form curves), `acceptance` (p, q and the residual),
 `lossless` (emitted tokens against p), `benchmark` (simulated grids and bands), `timeline`
-(draft steps and target passes along modelled time), `kv_cache` (what each cache holds after a round).
+(draft steps and target passes along modelled time), `kv_cache` (what each cache holds after a
+round), `training` (a draft's training curve); and, imported from their modules, `trees` (a tree,
+its mask, chain against tree), `typical` (typical acceptance's speed against its bias),
+`temperature` (alpha against temperature), `roofline` (a step on the roofline, batch size),
+`engine_fit` (an engine's per-position acceptance against the i.i.d. curve) and `draft_map`
+(every draft on the (alpha, c) speedup map).
 """
 
 from .acceptance import plot_acceptance, plot_residual

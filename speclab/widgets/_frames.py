@@ -6,7 +6,9 @@ Each factory returns an `Explorer`, an ipywidgets VBox with:
   .values    {name: number}      the raw numbers behind the readouts, from the last frame
   .figure    the matplotlib Figure; .png its last frame as PNG bytes (what the page shows)
 The figure is shown as a PNG image in an Output widget, so the explorers run unchanged in Colab,
-JupyterLab and Binder with the inline backend (no ipympl, no widget extension).
+JupyterLab and Binder with the inline backend (no ipympl, no widget extension), on ipywidgets 7.7.1
+(Colab's) as on 8.x. Displayed, an explorer's output holds its current frame as `image/png` beside
+the widget view (`Explorer.mimebundle`): GitHub's preview and nbviewer show that picture.
 
 Writing an explorer (subclass `Explorer`):
   compute(**controls) -> values   pure: theory / simulator calls only, no drawing
@@ -63,6 +65,8 @@ STYLE = {"font.size": 12, "axes.titlesize": 12.5, "axes.labelsize": 12, "xtick.l
 #: zlib level of the frame PNG: 1 is about twice as fast to encode as the default 6, for files
 #: about a tenth larger on these flat-coloured figures (benchmarks/bench_widgets.py measures it).
 PNG_COMPRESS_LEVEL = 1
+#: The mime type under which a front end with a widget manager shows a widget (ipywidgets 7 and 8).
+WIDGET_VIEW_MIMETYPE = "application/vnd.jupyter.widget-view+json"
 
 
 class Explorer(widgets.VBox):
@@ -189,6 +193,36 @@ class Explorer(widgets.VBox):
                         "render": rendered - refreshed, "encode": encoded - rendered,
                         "show": time.perf_counter() - encoded, "full_redraw": full}
 
+    # ------------------------------------------------------------------ display
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs) -> dict:
+        """The widget view for a live front end, the current frame as a PNG for a static one.
+
+        A front end with a widget manager ranks the widget view first and shows the sliders (the
+        browser tests check JupyterLab 4 and the classic Notebook 6.5); GitHub's preview and
+        nbviewer cannot show a widget without a kernel and fall back to the picture, as does a
+        front end without the widget extension."""
+        return self.mimebundle()
+
+    def _ipython_display_(self, **kwargs) -> None:
+        """Show `mimebundle()`: ipywidgets 7 displays widgets through this hook, which IPython
+        prefers to `_repr_mimebundle_` (the hook of ipywidgets 8), so both take one path."""
+        from IPython.display import display
+
+        bundle = self.mimebundle()
+        display(bundle, raw=True)
+        if WIDGET_VIEW_MIMETYPE in bundle and hasattr(self, "_handle_displayed"):
+            self._handle_displayed(**kwargs)          # ipywidgets 7's on_displayed callbacks
+
+    def mimebundle(self) -> dict:
+        """What the notebook stores for this explorer: the widget view (while the widget is open),
+        the current frame as a PNG and a line of text naming the settings. The PNG is re-encoded at
+        zlib's default level: a sixth smaller than a frame's, for about 20 ms once per display."""
+        data = {"text/plain": f"{type(self).__name__}({_arguments(self.settings())})",
+                "image/png": base64.b64encode(encode_png(self.figure.canvas, compress_level=6)).decode("ascii")}
+        if self.comm is not None and self._view_name is not None:
+            data[WIDGET_VIEW_MIMETYPE] = {"version_major": 2, "version_minor": 0, "model_id": self.model_id}
+        return data
+
     def _render(self) -> bool:
         """Restore the static background (redrawing it first if anything static changed), then draw
         the registered artists over it; returns whether the background was redrawn."""
@@ -283,6 +317,11 @@ def _side_titles(artist) -> list:
         return []
     return [title for title in (getattr(ax, "_left_title", None), getattr(ax, "_right_title", None))
             if title is not None and not title.get_animated()]
+
+
+def _arguments(settings: dict) -> str:
+    """Settings as call arguments, `alpha=0.8, k=4`: the explorer's plain-text form."""
+    return ", ".join(f"{name}={value!r}" for name, value in settings.items())
 
 
 def _from_page(control) -> bool:

@@ -285,8 +285,9 @@ CLOSING = [
   SpecInfer's rule (try siblings in order against the updated residual) keeps it lossless.
 * The expected tokens per pass of any tree follow exactly from per-sibling acceptance rates; at
   the same node budget the best tree beats the chain by about a token per pass at moderate
-  $\\alpha$, and becomes the chain at high $\\alpha$. Against the best chain of the same budget the
-  gain in speedup is smaller than in tokens, and it assumes a draft that scores a level per pass.
+  $\\alpha$, and becomes the chain at high $\\alpha$. Set against the best chain within the same
+  budget (not a chain of the whole budget), the best tree still wins in speedup at moderate and
+  high $\\alpha$, provided the draft scores a whole level of the tree in one pass.
 * Typical acceptance accepts more and is measurably biased; the bias depends on $\\epsilon$ and does
   not vanish in the range that makes it fast.
 
