@@ -22,6 +22,8 @@ _HOME = {
     "FeatureDrafter": "drafters.feature", "FeatureHead": "drafters.feature_head", "TrainingRecord": "training.fit",
     "train_draft": "training.fit", "load_offline_draft": "training.store", "load_draft": "training.store",
     "save_draft": "training.store", "OPEN_ENDED_PROMPTS": "training.prompts",
+    "SuffixDrafter": "drafters.suffix", "QuantizedCopyDrafter": "drafters.quantized",
+    "quantized_copy": "drafters.quantized",
 }
 
 __all__ = sorted(_HOME)
