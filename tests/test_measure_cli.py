@@ -25,14 +25,21 @@ def bad_arguments(tmp_path):
         (["--prompts", str(tmp_path / "missing.txt")], "does not exist"),
         (["--prompts", str(tmp_path)], "not a folder"),
         (["--device", "bogus"], "--device must be cpu, cuda, cuda:N or mps"),
-        (["--repeats", "0"], "--repeats must be a whole number >= 1"),
-        (["--max-new-tokens", "0"], "--max-new-tokens must be a whole number >= 1"),
+        (["--repeats", "0"], "--repeats must be a whole number in 1..1000"),
+        (["--max-new-tokens", "0"], "--max-new-tokens must be a whole number in 1.."),
         (["--temperature", "-1"], "--temperature must be a finite number >= 0"),
         (["--temperature", "nan"], "--temperature must be a finite number >= 0"),
-        (["--ks", "0,2"], "--ks must be comma-separated whole numbers >= 1"),
+        (["--ks", "0,2"], "--ks must be comma-separated whole numbers in 1..64"),
         (["--draft", "early-exit:x"], "early-exit needs a layer count"),
-        (["--seed", "-3"], "--seed must be a whole number >= 0"),
+        (["--seed", "-3"], "--seed must be a whole number in 0.."),
         (["--repeats", "two"], "invalid int value"),
+        (["--ks", "20000"], "--ks must be comma-separated whole numbers in 1..64"),
+        (["--ks", "1,2,65"], "--ks must be comma-separated whole numbers in 1..64"),
+        (["--max-new-tokens", "1000000"], "--max-new-tokens must be a whole number in 1..100,000"),
+        (["--repeats", "100000"], "--repeats must be a whole number in 1..1000"),
+        (["--seed", str(2**70)], "--seed must be a whole number in 0.."),
+        (["--device", "cuda:x"], "--device must be cpu, cuda, cuda:N or mps"),
+        (["--draft", ""], "--draft must be"),
     ] + cuda
 
 
@@ -41,6 +48,45 @@ def test_every_bad_argument_is_one_line_and_status_2(nothing_loads, tmp_path, ca
         assert main(["measure", *argv]) == 2, argv
         err = capsys.readouterr().err
         assert words in err and err.count("\n") == 1 and err.startswith("speclab: error:"), (argv, err)
+
+
+@pytest.mark.parametrize("text", ["---\n---\n", "\n  \n---\n\n---", "---", ""])
+def test_a_prompts_file_of_separators_only_is_refused(nothing_loads, tmp_path, capsys, text):
+    empty = tmp_path / "prompts.txt"
+    empty.write_text(text)
+    assert main(["measure", "--prompts", str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert "--prompts file" in err and "holds no prompt" in err and err.count("\n") == 1
+
+
+def test_prompts_are_split_at_separator_lines_only(tmp_path):
+    from speclab.real.prompts import read_prompts
+
+    path = tmp_path / "p.txt"
+    path.write_text("---\nfirst\n--- \nsecond\nstill second ---\n---\n\n---\nthird")
+    assert read_prompts(path) == ["first", "second\nstill second ---", "third"]
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--ks", "63"], "--ks must be <= 62: the target holds 64 positions"),
+    (["--max-new-tokens", "65"], "--max-new-tokens must be <= 64"),
+    (["--draft", "early-exit:5"], "--draft early-exit:L needs L in 1..4"),
+])
+def test_what_the_targets_config_rules_out_is_refused_before_loading(nothing_loads, monkeypatch, capsys, argv,
+                                                                     words):
+    monkeypatch.setattr(real, "target_config", lambda name: {"max_position_embeddings": 64, "num_hidden_layers": 4})
+    assert main(["measure", *argv]) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1, err
+
+
+def test_the_offline_targets_config_is_read_without_loading(monkeypatch, tmp_path):
+    from speclab.real import offline
+
+    monkeypatch.setattr(offline, "cached_model_dir", lambda: tmp_path)
+    assert real.target_config("smollm2") is None                  # not cached: the load reports it
+    (tmp_path / "config.json").write_text('{"max_position_embeddings": 8192, "num_hidden_layers": 30}')
+    assert real.target_config("smollm2")["num_hidden_layers"] == 30
 
 
 def test_unreadable_prompts_file_is_one_line(monkeypatch, tmp_path, capsys):

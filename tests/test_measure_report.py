@@ -153,10 +153,54 @@ def test_the_table_shows_four_columns_then_alpha_with_its_interval():
     m = crafted(growth3=1.05)
     lines = m.table().splitlines()
     header = next(line for line in lines if line.startswith("prompt"))
-    assert header.split() == ["prompt", "k", "speedup", "[min-max]", "tokens", "per", "pass"]
+    assert header.split() == ["prompt", "k", "speedup", "[min-max]", "tokens", "per", "pass", "over", "stock"]
     k2 = m.pooled[1]
     assert k2.examined == 6 and k2.alpha_interval == wilson_interval(6, 6)
     low, high = wilson_interval(6, 6)
     assert 0.5 < low < 0.7 and high == pytest.approx(1.0)     # 6 of 6: Wilson's lower bound is 0.61
     assert f"1.00 [{low:.2f}-{high:.2f}]" in m.table()
     assert np.isnan(wilson_interval(0, 0)[0])
+
+
+def crafted_with_two_row(two_row_seconds, spec_seconds=0.5):
+    """As `crafted`, plus two-row plain decoding timed: 10 tokens in `two_row_seconds` per run."""
+    from speclab.real.baselines import BaselineResult
+    from speclab.real.measure.pair import TWO_ROW
+
+    base = result([RoundRecord((), 0, 1)] * 10, 10)
+    k2 = result([RoundRecord((5, 6), 2, 1)] * 3 + [RoundRecord((), 0, 1)], 10)
+    two = BaselineResult("two-row", list(range(10)), two_row_seconds)
+    seconds = np.array([[[1.0, two_row_seconds, spec_seconds]] * 2] * 3)           # [block, pass, key]
+    timed = Interleaved([(0, 0), (0, TWO_ROW), (0, 2)], seconds, {(0, 0): base, (0, TWO_ROW): two, (0, 2): k2})
+    one = spread([0.08] * 6)
+    passes = PassTimes(seconds=[one, spread([0.07] * 6), spread([0.08] * 6)],
+                       growth=[spread([1.0] * 3), spread([0.875] * 3), spread([1.0] * 3)],
+                       draft_seconds=spread([1e-4] * 6), c=spread([1e-4 / 0.08] * 3), blocks=3)
+    return _summarize(object(), [2], ["repeat"], timed, passes, [0.05], 10, 0.0)
+
+
+def test_the_headline_is_the_faster_plain_decoding_and_the_split_multiplies_out():
+    m = crafted_with_two_row(0.8)                 # two-row plain: 1.25x the stock kernel's tokens/s
+    k2 = m.pooled[0]
+    assert m.baseline == "plain decoding, two-row kernel" and m.kernel_gain.median == pytest.approx(1.25)
+    assert k2.measured_stock.median == pytest.approx(2.0) and k2.measured.median == pytest.approx(1.6)
+    assert m.kernel_gain.median * k2.measured.median == pytest.approx(k2.measured_stock.median)
+    assert "over the strongest plain decoding measured: plain decoding, two-row kernel" in m.table()
+    assert m.baseline_tokens_per_second == pytest.approx(10 / 0.8)
+
+
+def test_a_slower_two_row_kernel_leaves_the_stock_one_as_headline():
+    m = crafted_with_two_row(1.25)
+    assert m.baseline == "plain decoding, stock kernel" and m.two_row_gain.median == pytest.approx(0.8)
+    assert m.kernel_gain.median == 1.0
+    assert m.pooled[0].measured.median == pytest.approx(2.0) == m.pooled[0].measured_stock.median
+
+
+def test_a_speedup_above_tokens_per_pass_over_the_two_row_baseline_is_flagged():
+    # k = 2 emits 2.5 tokens per pass; over two-row plain decoding (0.8 s a run) a 0.25 s run is 3.2x,
+    # more than 2.5 tokens per pass of the same kind can give: flagged. At 0.5 s (1.6x) it is not.
+    assert not crafted_with_two_row(0.8).pooled[0].flags
+    impossible = crafted_with_two_row(0.8, spec_seconds=0.25)
+    assert impossible.pooled[0].measured.median == pytest.approx(3.2)
+    assert any("above the" in flag for flag in impossible.pooled[0].flags)
+    assert impossible.recommended_k == 0

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from real_fixtures import hf_greedy, random_prompt, tiny_gpt2, torch
+from real_fixtures import hf_greedy, random_prompt, tiny_gpt2, torch, transformers
 
 from speclab.real import EarlyExitDrafter, PromptLookupDrafter, Sampling, SpeculativeDecoder, truncated_model
 from speclab.cli import measure as measure_cli
@@ -129,6 +129,9 @@ def test_measure_pair_on_a_tiny_pair():
     assert all(s > 0 for s in result.measured_speedup + result.predicted_speedup)
     json.dumps(result.to_dict(), allow_nan=False)
     assert "recommended k" in result.table() and "[" in result.table()
+    assert result.baseline in ("plain decoding, stock kernel", "plain decoding, two-row kernel")
+    assert [r.measured_stock.median for r in result.pooled] == pytest.approx(
+        [r.measured.median * result.kernel_gain.median for r in result.pooled])
 
 
 class ForwardCountingClock:
@@ -169,6 +172,9 @@ def test_a_lockstep_neighbour_cannot_bias_the_measurement():
         assert measured == pytest.approx((1 + 6) / (out.target_forwards + 0.1 * out.draft_forwards))
     assert [g.median for g in result.pass_growth] == pytest.approx([1.0, 1.0, 1.0])
     assert result.c == pytest.approx(0.1)
+    # two-row plain decoding makes as many forward passes as the stock kernel: no kernel gain here,
+    # so the stock kernel stays the headline baseline
+    assert result.kernel_gain.median == pytest.approx(1.0) and result.baseline == "plain decoding, stock kernel"
 
 
 def test_self_drafting_measures_alpha_one():
@@ -210,6 +216,22 @@ def test_measure_bad_arguments(kwargs, name):
     args = {"prompts": [[1, 2, 3]], **kwargs}
     with pytest.raises(ValueError, match=name):
         measure_pair(target, PromptLookupDrafter(), progress=False, **args)
+
+
+def test_measure_pair_bounds_ks_and_lengths_by_the_models_positions():
+    torch.manual_seed(0)
+    config = transformers.GPT2Config(vocab_size=64, n_positions=32, n_embd=32, n_layer=1, n_head=2, pad_token_id=0)
+    short = transformers.GPT2LMHeadModel(config).eval()
+    prompts = [random_prompt(1, 10)]
+    for kwargs, words in [(dict(ks=(22,)), "ks must be <= 21: passes over k \\+ 1 tokens"),
+                          (dict(ks=(100,)), "ks must be a whole number >= 1 and <= 64"),
+                          (dict(ks=(20000,)), "ks must be a whole number >= 1 and <= 64"),
+                          (dict(ks="1,2"), "ks must be a list"),
+                          (dict(max_new_tokens=24), "max_new_tokens must be <= 23"),
+                          (dict(prompts=[random_prompt(2, 33)]), "prompts: a prompt of 33 tokens")]:
+        with pytest.raises(ValueError, match=words):
+            measure_pair(short, PromptLookupDrafter(), **{"prompts": prompts, "max_new_tokens": 4, "progress": False,
+                                                          **kwargs})
 
 
 # ----------------------------------------------------------------------------- loaders and CLI logic

@@ -285,3 +285,39 @@ def test_measured_alternatives_follow_the_hit_rates_and_costs(target, trained):
     assert steep.alternatives_for(1) == 0 and sized.alternatives_for(0) == 0
     with pytest.raises(ValueError, match="alternatives"):
         FeatureDrafter(target, drafter.head, drafter.vocab, alternatives=99)
+
+
+@pytest.mark.parametrize("vocab", [None, "abc", [1.7, 2.2], [True, False], [[1, 2]], [3, 3], [], {1: 2}])
+def test_a_bad_vocabulary_is_named(target, trained, vocab):
+    drafter, _ = trained
+    with pytest.raises(ValueError, match="vocab must be a non-empty list of distinct token ids in 0..63"):
+        FeatureDrafter(target, drafter.head, vocab)
+
+
+@pytest.mark.parametrize("kwargs, name", [(dict(rates=[0.5, 1.5]), "rates"), (dict(c=-1.0), "c must be"),
+                                          (dict(pass_costs=[1.0, float("nan")]), "pass_costs"),
+                                          (dict(first_hits="high"), "first_hits"), (dict(rates=[]), "rates")])
+def test_bad_measured_figures_are_named(target, trained, kwargs, name):
+    drafter, _ = trained
+    with pytest.raises(ValueError, match=name):
+        FeatureDrafter(target, drafter.head, drafter.vocab, **kwargs)
+
+
+def test_a_target_that_is_not_a_model_is_named(trained):
+    drafter, _ = trained
+    with pytest.raises(TypeError, match="target must be a causal language model"):
+        FeatureDrafter("smollm2", drafter.head, drafter.vocab)
+
+
+@pytest.mark.parametrize("temperature", [1e39, 1e300])
+def test_a_huge_temperature_samples_the_uniform_limit(target, trained, temperature):
+    """The draft scores only its vocabulary (-inf elsewhere); at a temperature beyond float32 its q is
+    uniform over that vocabulary and p uniform over all tokens, so every draft is accepted with
+    probability min(1, p/q) = |vocab| / V, and the run is the uniform limit, not an error."""
+    drafter, _ = trained
+    out = SpeculativeDecoder(target, drafter).generate(random_prompt(1030, 8), 40, k=2, temperature=temperature,
+                                                       seed=4)
+    assert len(out.token_ids) == 40 and out.n_drafted > 0
+    expected = len(drafter.vocab) / 64
+    firsts = [r.accept_probs[0] for r in out.rounds if r.k and len(r.accept_probs)]
+    assert firsts and all(a == pytest.approx(expected) for a in firsts)

@@ -12,6 +12,10 @@ import math
 from pathlib import Path
 
 OFFLINE_NAMES = ("smollm2", "offline")
+#: The most ABBA blocks `speclab measure` runs (each runs every configuration twice per prompt).
+MAX_REPEATS = 1000
+#: The largest --seed (seeds of runs are seed + prompt index, and torch takes 64-bit seeds).
+MAX_SEED = 2**62
 
 
 def add_measure_arguments(parser) -> None:
@@ -31,64 +35,101 @@ def add_measure_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print the measurement as JSON")
 
 
-def parse_ks(text: str) -> list:
-    """'1,2,4' -> [1, 2, 4], with one clear error for anything else."""
+def parse_ks(text: str, most: int | None = None) -> list:
+    """'1,2,4' -> [1, 2, 4], each k in 1..most, with one clear error for anything else."""
     try:
         ks = [int(part) for part in str(text).split(",") if part.strip()]
     except ValueError:
         ks = []
-    if not ks or min(ks) < 1:
-        raise ValueError(f"--ks must be comma-separated whole numbers >= 1, e.g. 1,2,4,8; got {text!r}")
+    if not ks or min(ks) < 1 or (most is not None and max(ks) > most):
+        bound = f"in 1..{most}" if most is not None else ">= 1"
+        raise ValueError(f"--ks must be comma-separated whole numbers {bound}, e.g. 1,2,4,8; got {text!r}")
     return ks
 
 
 def check_arguments(args) -> None:
-    """Every argument checked before anything is loaded: one ValueError naming the bad one."""
-    parse_ks(args.ks)
+    """Every argument checked before a model is loaded: one ValueError naming the bad one."""
+    from ..limits import MAX_NEW_TOKENS
+
+    try:
+        from ..real._checks import MAX_MEASURED_K
+    except ImportError as err:
+        raise ValueError(f"`speclab measure` needs the real-model extra: pip install 'speclab[real]' ({err})")
+    ks = parse_ks(args.ks, MAX_MEASURED_K)
     if args.prompts is not None:
         path = Path(args.prompts)
         if not path.exists():
             raise ValueError(f"--prompts file {args.prompts!s} does not exist")
         if not path.is_file():
             raise ValueError(f"--prompts must be a text file, not a folder; got {args.prompts!s}")
-    if args.max_new_tokens < 1:
-        raise ValueError(f"--max-new-tokens must be a whole number >= 1; got {args.max_new_tokens}")
-    if args.repeats < 1:
-        raise ValueError(f"--repeats must be a whole number >= 1 (ABBA blocks); got {args.repeats}")
+    if not 1 <= args.max_new_tokens <= MAX_NEW_TOKENS:
+        raise ValueError(f"--max-new-tokens must be a whole number in 1..{MAX_NEW_TOKENS:,}; "
+                         f"got {args.max_new_tokens}")
+    if not 1 <= args.repeats <= MAX_REPEATS:
+        raise ValueError(f"--repeats must be a whole number in 1..{MAX_REPEATS} (ABBA blocks); got {args.repeats}")
     if not (math.isfinite(args.temperature) and args.temperature >= 0):
         raise ValueError(f"--temperature must be a finite number >= 0 (0 = greedy); got {args.temperature}")
-    if args.seed < 0:
-        raise ValueError(f"--seed must be a whole number >= 0; got {args.seed}")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ValueError(f"--seed must be a whole number in 0..{MAX_SEED}; got {args.seed}")
     check_draft_spec(args.draft)
-    if args.device is not None:
-        check_device(args.device)
+    check_device(args.device)
+    check_against_config(target_config(args.target), args, ks)
 
 
 def check_draft_spec(spec: str) -> None:
     """'early-exit' needs a positive layer count; anything else is a drafter or a hub name."""
+    if not spec.strip():
+        raise ValueError("--draft must be 'prompt-lookup', 'early-exit:L' or a hub model name; got ''")
     if spec.startswith("early-exit"):
         _, _, layers = spec.partition(":")
         if not layers.isdigit() or int(layers) < 1:
             raise ValueError(f"--draft early-exit needs a layer count >= 1, e.g. early-exit:8; got {spec!r}")
 
 
-def check_device(name: str) -> None:
-    """A device torch knows and this machine has (cpu, cuda[:N] with CUDA present, mps when available)."""
-    import torch
+def check_device(name) -> None:
+    """None, or a device torch knows and this machine has (cpu, cuda[:N] with CUDA present, mps when available)."""
+    from ..real._checks import check_device as check
 
+    check(name, "--device")
+
+
+def target_config(name: str):
+    """The target's config as a dict, read without loading weights (None when not on this machine):
+    the offline model's cached config.json, or a hub model's config from the local Hugging Face cache."""
+    if name.lower() in OFFLINE_NAMES:
+        from ..real.offline import cached_model_dir
+
+        try:
+            return json.loads((cached_model_dir() / "config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
     try:
-        device = torch.device(name)
-    except (RuntimeError, ValueError):
-        raise ValueError(f"--device must be cpu, cuda, cuda:N or mps; got {name!r}") from None
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(f"--device {name} asked for, but this machine has no CUDA GPU (use --device cpu)")
-        if device.index is not None and device.index >= torch.cuda.device_count():
-            raise ValueError(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA device(s)")
-    elif device.type == "mps" and not torch.backends.mps.is_available():
-        raise ValueError(f"--device {name} asked for, but MPS is not available here (use --device cpu)")
-    elif device.type not in ("cpu", "cuda", "mps"):
-        raise ValueError(f"--device must be cpu, cuda, cuda:N or mps; got {name!r}")
+        from transformers import AutoConfig
+
+        return AutoConfig.from_pretrained(name, local_files_only=True).to_dict()
+    except Exception:                                # not cached here: the load reports it
+        return None
+
+
+def check_against_config(config, args, ks: list) -> None:
+    """What the target's config already rules out: passes over k + 1 tokens after a prompt of at
+    least one token, and new tokens, must fit its positions; early exit needs that many layers."""
+    if not config:
+        return
+    limit = config.get("max_position_embeddings") or config.get("n_positions")
+    if isinstance(limit, int) and limit > 0:
+        if max(ks) + 2 > limit:
+            raise ValueError(f"--ks must be <= {limit - 2}: the target holds {limit} positions and a pass over "
+                             f"k + 1 tokens follows the prompt; got {max(ks)}")
+        if args.max_new_tokens > limit:
+            raise ValueError(f"--max-new-tokens must be <= {limit}: the target holds {limit} positions, and a "
+                             f"prompt of L tokens leaves room for {limit} + 1 - L new ones; "
+                             f"got {args.max_new_tokens}")
+    layers = config.get("num_hidden_layers") or config.get("n_layer")
+    if args.draft.startswith("early-exit") and isinstance(layers, int):
+        if int(args.draft.partition(":")[2]) > layers:
+            raise ValueError(f"--draft early-exit:L needs L in 1..{layers} (the target's layers); "
+                             f"got {args.draft!r}")
 
 
 def load_target(name: str, device=None):
@@ -118,12 +159,13 @@ def make_drafter(spec: str, target, device=None):
 def run_measure(args) -> int:
     """Check every argument, load the pair, measure it, print a table (or JSON); 0 on success."""
     check_arguments(args)                          # before torch, a model or a prompt is loaded
+    from ..real._checks import MAX_MEASURED_K
     from ..real.measure.pair import measure_pair
     from ..real.prompts import read_prompts
 
-    ks = parse_ks(args.ks)
+    ks = parse_ks(args.ks, MAX_MEASURED_K)
     try:
-        prompts = read_prompts(args.prompts) if args.prompts else None
+        prompts = read_prompts(args.prompts, "--prompts file") if args.prompts else None
     except (OSError, UnicodeDecodeError) as error:
         raise ValueError(f"--prompts file {args.prompts!s} cannot be read as text ({error})") from None
     try:

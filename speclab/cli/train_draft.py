@@ -1,11 +1,15 @@
 """`speclab train-draft`: train (or load) the offline SmolLM2's draft and print where it lives.
 
     speclab train-draft                  # the cached draft, trained first if there is none
-    speclab train-draft --force --seed 1 # train a fresh one and overwrite the cache
-Arguments are checked before anything heavy is imported or loaded.
+    speclab train-draft --force --seed 1 # train a fresh one and replace the cached draft
+    speclab train-draft --out my.draft   # keep it elsewhere (only a draft file is ever replaced)
+Arguments, the device and the output path are checked before a model is loaded.
 """
 
 from __future__ import annotations
+
+#: The largest --seed (torch generators take 64-bit seeds).
+MAX_SEED = 2**63 - 1
 
 
 def add_train_draft_arguments(parser) -> None:
@@ -13,38 +17,44 @@ def add_train_draft_arguments(parser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
     parser.add_argument("--epochs", type=int, default=5, help="passes over the self-generated text (default 5)")
     parser.add_argument("--force", action="store_true", help="train even when a cached draft exists")
-    parser.add_argument("--out", default=None, help="where to save the draft (default: the speclab cache)")
-    parser.add_argument("--device", default=None, help="e.g. cuda; default: the CPU")
+    parser.add_argument("--out", default=None,
+                        help="draft file to write (default: the speclab cache); an existing file must be a draft")
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:N or mps; default: the CPU")
 
 
 def check_train_draft_arguments(args) -> None:
     """One ValueError naming the bad option (the CLI turns it into one line and exit status 2)."""
-    if args.seed < 0:
-        raise ValueError(f"--seed must be a whole number >= 0; got {args.seed}")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ValueError(f"--seed must be a whole number in 0..{MAX_SEED}; got {args.seed}")
     if not 1 <= args.epochs <= 50:
         raise ValueError(f"--epochs must lie in 1..50; got {args.epochs}")
-    if args.device is not None and args.device.split(":")[0] not in ("cpu", "cuda", "mps"):
-        raise ValueError(f"--device must be cpu, cuda, cuda:N or mps; got {args.device!r}")
+    from ..real._checks import check_device
+    from ..real.training.store import check_draft_path
+
+    check_device(args.device, "--device")
+    if args.out is not None:
+        check_draft_path(args.out, "--out")
 
 
 def run_train_draft(args) -> int:
     check_train_draft_arguments(args)
-    from pathlib import Path
-
-    from ..real.training.store import default_draft_path, load_offline_draft
     from ..real.offline import load_offline_model
+    from ..real.training.store import check_draft_path, default_draft_path, load_offline_draft
 
-    target, tokenizer = load_offline_model(device=args.device)
-    path = Path(args.out) if args.out else default_draft_path(target)
-    if args.force and path.is_file():
-        path.unlink()
-    drafter, record = load_offline_draft(target, tokenizer, path=path, seed=args.seed, epochs=args.epochs)
+    try:
+        target, tokenizer = load_offline_model(device=args.device)
+    except (ImportError, OSError) as error:          # no wheel, unreadable cache: one line
+        raise ValueError(str(error)) from None
+    path = check_draft_path(args.out if args.out is not None else default_draft_path(target), "--out")
+    drafter, record = load_offline_draft(target, tokenizer, path=path, seed=args.seed, epochs=args.epochs,
+                                         force=args.force)
     k = drafter.default_policy().start_k
+    c = "n/a" if drafter.c is None else f"{drafter.c:.3f}"
     print(f"draft for SmolLM2-135M-Instruct: {path}")
     print(f"trained in {record['generate_seconds'] + record['train_seconds']:.0f} s "
           f"(writing text {record['generate_seconds']:.0f} s, fitting {record['train_seconds']:.0f} s) "
           f"on {record['n_tokens']} self-generated tokens; held-out greedy agreement per depth "
           + ", ".join(f"{a:.2f}" for a in record["heldout_acceptance"][-1])
-          + f"; c = {drafter.c:.3f}; default k = {k}, with {drafter.alternatives_for(k)} runner(s)-up for "
+          + f"; c = {c}; default k = {k}, with {drafter.alternatives_for(k)} runner(s)-up for "
           "the first draft under greedy decoding")
     return 0

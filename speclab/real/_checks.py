@@ -89,20 +89,59 @@ def _as_tensor(x) -> torch.Tensor:
                             f"got {short_repr(x)} ({type(x).__name__})")
 
 
-def check_length(model, prompt_length: int, max_new_tokens) -> int:
-    """Prompt plus new tokens must fit the model's positions (GPT-2: 1024), or its embedding fails.
+#: measure_pair / `speclab measure`: the largest k measured (it times target passes over 1..k+1 tokens).
+MAX_MEASURED_K = 64
 
-    A prompt that alone fills the model is the prompt's fault, not max_new_tokens'.
+
+def position_limit(model):
+    """How many positions the model embeds (GPT-2: 1024; SmolLM2: 8192), or None if it names no limit."""
+    config = model.config
+    limit = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
+    return int(limit) if isinstance(limit, numbers.Integral) and limit > 0 else None
+
+
+def check_length(model, prompt_length: int, max_new_tokens) -> int:
+    """The prompt and every new token but the last must fit the model's positions (GPT-2: 1024).
+
+    The last new token is sampled from the logits at the position before it and never read
+    back, so a prompt of L tokens leaves room for limit + 1 - L new ones: a prompt that fills
+    the model still gets one. A prompt longer than the model is the prompt's fault, not max_new_tokens'.
     """
     max_new_tokens = as_count(max_new_tokens, "max_new_tokens", maximum=MAX_NEW_TOKENS)
-    limit = getattr(model.config, "max_position_embeddings", None) or getattr(model.config, "n_positions", None)
-    if limit and prompt_length + max_new_tokens > limit:
-        if prompt_length >= limit:
-            raise ValueError(f"prompt_or_input_ids is too long: {prompt_length} tokens, and the model holds "
-                             f"{limit} positions; pass at most {limit - 1} tokens to leave room for new ones")
-        raise ValueError(f"max_new_tokens must be <= {limit - prompt_length}: the model holds {limit} positions "
-                         f"and the prompt takes {prompt_length}; got {max_new_tokens}")
+    limit = position_limit(model)
+    if limit and prompt_length > limit:
+        raise ValueError(f"prompt_or_input_ids is too long: {prompt_length} tokens, and the model holds "
+                         f"{limit} positions; pass at most {limit} tokens")
+    if limit and prompt_length + max_new_tokens > limit + 1:
+        raise ValueError(f"max_new_tokens must be <= {limit + 1 - prompt_length}: the model holds {limit} "
+                         f"positions, the prompt takes {prompt_length}, and every new token but the last is "
+                         f"read back; got {max_new_tokens}")
     return max_new_tokens
+
+
+def check_device(device, name: str = "device"):
+    """None (where the model already is), or a device torch knows and this machine has:
+    cpu, cuda / cuda:N with a CUDA GPU present, mps where available. Returns a torch.device or None."""
+    if device is None:
+        return None
+    allowed = f"{name} must be cpu, cuda, cuda:N or mps"
+    if not isinstance(device, (str, torch.device)):
+        raise ArgumentTypeError(f"{allowed}; got {short_repr(device)} ({type(device).__name__})")
+    try:
+        found = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise ValueError(f"{allowed}; got {device!r}") from None
+    if found.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"{name} {device} asked for, but this machine has no CUDA GPU (use cpu)")
+        if found.index is not None and found.index >= torch.cuda.device_count():
+            raise ValueError(f"{name} {device}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    elif found.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise ValueError(f"{name} {device} asked for, but MPS is not available here (use cpu)")
+    elif found.type != "cpu":
+        raise ValueError(f"{allowed}; got {device!r}")
+    return found
 
 
 def check_draft(draft, k: int, vocab_size: int, greedy: bool = True):
@@ -145,10 +184,12 @@ def _check_alternatives(alternatives, tokens: list, vocab_size: int, greedy: boo
 
 
 def vocab_size(model) -> int:
-    """The width of a model's logits: its output embedding rows, else config.vocab_size."""
+    """The width of a model's logits: its head's out_features (any head, quantized ones included,
+    whose `weight` is a method, not a tensor), else config.vocab_size."""
     head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
-    if head is not None and getattr(head, "weight", None) is not None:
-        return int(head.weight.shape[0])
+    width = getattr(head, "out_features", None)
+    if isinstance(width, numbers.Integral):
+        return int(width)
     return int(model.config.vocab_size)
 
 

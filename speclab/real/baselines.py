@@ -17,7 +17,9 @@ from dataclasses import dataclass
 import torch
 
 from ..policies import FixedK
-from ._checks import as_input_ids
+from .._validate import as_count
+from ..limits import MAX_K
+from ._checks import as_input_ids, check_length, check_model, check_seed, vocab_size
 from .drafters.base import Draft
 from .kv_cache import synchronize
 from .sampling import Sampling
@@ -66,24 +68,39 @@ class DummyDrafter:
         pass
 
 
-def two_row_autoregressive(target, input_ids, max_new_tokens: int, tokenizer=None) -> BaselineResult:
-    """Greedy plain decoding whose passes read two rows: the next token and a dummy one.
+def two_row_autoregressive(target, input_ids, max_new_tokens: int, tokenizer=None, *, temperature: float = 0.0,
+                           top_k=None, top_p=None, seed=None) -> BaselineResult:
+    """Plain decoding whose passes read two rows: the next token and a dummy one.
 
-    The output is the target's greedy output (a dummy that happens to be right is simply kept).
+    The output is the target's own (greedy: its greedy output, a dummy that happens to be right is
+    simply kept; sampling: the dummy is a one-hot draft, accepted with probability p(dummy) by the
+    lossless rule, so the text is distributed as the target's samples).
     """
     from .decoder import SpeculativeDecoder
-    from ._checks import vocab_size
 
+    check_model(target, "target")
     dummy = DummyDrafter(vocab_size(target) - 1)
-    out = SpeculativeDecoder(target, dummy, tokenizer).generate(input_ids, max_new_tokens, policy=FixedK(1))
+    out = SpeculativeDecoder(target, dummy, tokenizer).generate(
+        input_ids, max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p, seed=seed, policy=FixedK(1))
     return BaselineResult("two-row autoregressive", out.token_ids, out.seconds)
 
 
 def hf_generate(target, input_ids, max_new_tokens: int, temperature: float = 0.0, top_k=None, top_p=None,
                 seed=None, assistant_model=None, prompt_lookup_num_tokens=None, name=None) -> BaselineResult:
-    """Hugging Face `generate` on one sequence; returns only the new tokens."""
+    """Hugging Face `generate` on one sequence (the target in eval mode); returns only the new tokens."""
+    from .decoder import eval_mode
+
+    check_model(target, "target")
+    if assistant_model is not None:
+        check_model(assistant_model, "assistant_model")
+    if prompt_lookup_num_tokens is not None:
+        prompt_lookup_num_tokens = as_count(prompt_lookup_num_tokens, "prompt_lookup_num_tokens", minimum=1,
+                                            maximum=MAX_K)
     sampling = Sampling(temperature, top_k, top_p)
-    ids = torch.tensor([as_input_ids(input_ids, None)], device=target.device)
+    prompt = as_input_ids(input_ids, None, vocab_size(target))
+    max_new_tokens = check_length(target, len(prompt), max_new_tokens)
+    seed = check_seed(seed)
+    ids = torch.tensor([prompt], device=target.device)
     kwargs = dict(max_new_tokens=max_new_tokens, attention_mask=torch.ones_like(ids),
                   do_sample=not sampling.greedy, pad_token_id=_pad_id(target))
     if not sampling.greedy:
@@ -96,7 +113,7 @@ def hf_generate(target, input_ids, max_new_tokens: int, temperature: float = 0.0
         torch.manual_seed(seed)  # HF generate samples from torch's global generator; there is no other way in
     synchronize(target.device)
     start = time.perf_counter()
-    with torch.inference_mode():
+    with torch.inference_mode(), eval_mode(target, *([assistant_model] if assistant_model is not None else [])):
         out = target.generate(ids, **kwargs)
     synchronize(target.device)
     label = name or ("hf assisted" if assistant_model is not None else

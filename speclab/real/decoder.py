@@ -13,6 +13,7 @@ processed (temperature / top-k / top-p) distributions, so the output has the tar
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 
@@ -51,6 +52,26 @@ def as_drafter(target, drafter):
     if isinstance(drafter, DraftModelDrafter):
         check_same_vocab(target, drafter.model)
     return drafter
+
+
+def drafter_modules(drafter) -> list:
+    """The torch modules a drafter runs (a draft model, a feature head), for eval_mode."""
+    found = (getattr(drafter, name, None) for name in ("model", "head", "target"))
+    return [m for m in found if isinstance(m, torch.nn.Module)]
+
+
+@contextlib.contextmanager
+def eval_mode(*modules):
+    """Run `modules` in eval mode (dropout off, so greedy decoding is deterministic), then give
+    every submodule back the training flag the caller left it with."""
+    saved = [(m, m.training) for module in modules for m in module.modules()]
+    for module in modules:
+        module.eval()
+    try:
+        yield
+    finally:
+        for m, training in saved:
+            m.training = training
 
 
 def pass_rows(last: int, draft: Draft):
@@ -112,7 +133,7 @@ class SpeculativeDecoder:
             policy = as_policy(policy, None if k is None else as_count(k, "k", maximum=MAX_K))
         sampling = Sampling(temperature, top_k, top_p)
         rng = np.random.default_rng(check_seed(seed))
-        with torch.inference_mode():
+        with torch.inference_mode(), eval_mode(self.target, *drafter_modules(self.drafter)):
             return self._run(prompt, max_new_tokens, policy, sampling, rng)
 
     # ------------------------------------------------------------------ the loop

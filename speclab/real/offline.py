@@ -51,9 +51,19 @@ def is_cached() -> bool:
 
 
 def load_offline_model(device=None, dtype=None, progress: bool = True):
-    """(model, tokenizer) for SmolLM2-135M-Instruct, from the safetensors cache (built on first use)."""
+    """(model, tokenizer) for SmolLM2-135M-Instruct, from the safetensors cache (built on first use).
+
+    device: None (the CPU), cpu, cuda, cuda:N or mps; dtype: None (float32), a torch.dtype or its
+    name ('bfloat16'). Both are checked before anything is loaded.
+    """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from ._checks import check_device
+
+    check_device(device, "device")
+    dtype = _as_dtype(dtype)
+    if not isinstance(progress, bool):
+        raise ValueError(f"progress must be True or False; got {progress!r}")
     folder = cached_model_dir()
     if not is_cached():
         dequantize_to(folder, progress=progress)
@@ -63,6 +73,19 @@ def load_offline_model(device=None, dtype=None, progress: bool = True):
     if device is not None:
         model = model.to(device)
     return model.eval(), tokenizer
+
+
+def _as_dtype(dtype):
+    """None, or a floating torch.dtype given as itself or by name ('float16', 'bfloat16', 'float32')."""
+    import torch
+
+    if dtype is None:
+        return None
+    found = getattr(torch, dtype, None) if isinstance(dtype, str) else dtype
+    if not isinstance(found, torch.dtype) or not found.is_floating_point:
+        raise ValueError(f"dtype must be None or a floating torch dtype such as torch.bfloat16 or 'float16'; "
+                         f"got {dtype!r}")
+    return found
 
 
 def dequantize_to(folder: Path, progress: bool = True) -> Path:

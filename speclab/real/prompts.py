@@ -43,11 +43,21 @@ def chat_input_ids(tokenizer, text: str) -> list:
     return tokenizer(text).input_ids
 
 
-def read_prompts(path) -> list:
-    """Prompts from a text file: blocks separated by a line holding only '---' (or one per file)."""
+def read_prompts(path, name: str = "prompts file") -> list:
+    """Prompts from a text file: blocks separated by lines holding only '---' (or one per file).
+
+    A file of separators and blank lines only holds no prompt: ValueError.
+    """
     with open(path, encoding="utf-8") as handle:
-        blocks = [block.strip() for block in handle.read().split("\n---\n")]
+        lines = handle.read().splitlines()
+    blocks, current = [], []
+    for line in lines + ["---"]:
+        if line.strip() == "---":
+            blocks.append("\n".join(current).strip())
+            current = []
+        else:
+            current.append(line)
     blocks = [b for b in blocks if b]
     if not blocks:
-        raise ValueError(f"prompts file {path!s} holds no prompt (separate prompts with a line '---')")
+        raise ValueError(f"{name} {path!s} holds no prompt (write prompts separated by lines '---')")
     return blocks

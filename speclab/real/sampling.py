@@ -48,16 +48,22 @@ class Sampling:
 
 
 def _divide_by_temperature(logits: torch.Tensor, temperature: float) -> torch.Tensor:
-    """logits / temperature in float32, as Hugging Face's warper does it.
+    """logits / temperature in float32, as Hugging Face's warper does it, at every finite temperature.
 
     A temperature so small that the quotient overflows (1e-40: a logit of 5 becomes 5e40) would
     give inf - inf = NaN in the softmax. Then the logits are first shifted so that each row's
     largest is 0 (softmax does not change under a shift) and divided in float64: every other
     entry goes to a large negative number or -inf, which is the limit the distribution approaches
     as the temperature falls to 0 (all mass on the argmax, shared equally by tied maxima).
+    A temperature too large for float32 (1e39) divides finite logits to 0 (the uniform limit, as
+    Hugging Face gives the target); a masked -inf logit stays -inf (-inf / inf would be NaN), so a
+    draft that scores only some tokens tends to the uniform distribution over those tokens.
     """
     scores = logits.float() / temperature
-    if not (torch.isinf(scores) & torch.isfinite(logits)).any():
+    masked = torch.isinf(logits)
+    if masked.any():
+        scores = torch.where(masked, logits.float(), scores)
+    if not (torch.isinf(scores) & ~masked).any():
         return scores
     wide = logits.double()
     return (wide - wide.amax(dim=-1, keepdim=True)) / temperature

@@ -11,6 +11,7 @@ import copy
 import torch
 
 from ..._validate import as_count
+from .._checks import check_model
 from .draft_model import DraftModelDrafter
 
 
@@ -26,6 +27,7 @@ def _decoder_layers(model):
 
 def truncated_model(model, n_layers: int):
     """A view of `model` that runs only its first n_layers blocks; weights are shared, not copied."""
+    check_model(model, "target")
     total = model.config.num_hidden_layers
     n_layers = as_count(n_layers, "n_layers", minimum=1)
     if n_layers > total:

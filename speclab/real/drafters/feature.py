@@ -11,20 +11,53 @@ true features only; entries built from predicted features are cropped after ever
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import torch
 
 from ...measured_k import alternatives_for, best_plan
 from ...policies import FixedK
 from ...verify import sample_categorical
-from ..._validate import as_count
-from .._checks import MAX_ALTERNATIVES
+from ..._validate import ArgumentTypeError, as_count, as_nonnegative, as_unit_interval, short_repr
+from .._checks import MAX_ALTERNATIVES, check_model
 from .base import EMPTY, Draft
 from .feature_head import FeatureHead, HeadCache
 from ..row_kernel import bias_free_linears, column_products
 
 #: The k used when the draft's acceptance or costs were never measured.
 UNMEASURED_K = 2
+
+
+def as_vocab(vocab, size: int) -> torch.Tensor:
+    """The restricted vocabulary as a 1-D long tensor of distinct token ids in 0..size - 1."""
+    message = f"vocab must be a non-empty list of distinct token ids in 0..{size - 1}; got {short_repr(vocab)}"
+    if isinstance(vocab, torch.Tensor):
+        array = vocab.detach().cpu().numpy()
+    elif isinstance(vocab, (list, tuple, np.ndarray)):
+        try:
+            array = np.asarray(vocab)
+        except (TypeError, ValueError):
+            raise ArgumentTypeError(message) from None
+    else:
+        raise ArgumentTypeError(f"{message} ({type(vocab).__name__})")
+    if array.dtype.kind not in "iu" and not (array.dtype == object and all(
+            isinstance(t, numbers.Integral) and not isinstance(t, bool) for t in array.ravel())):
+        raise ArgumentTypeError(message)
+    if array.ndim != 1 or array.size == 0 or array.min() < 0 or array.max() >= size \
+            or len(np.unique(array)) != array.size:
+        raise ValueError(message)
+    return torch.as_tensor(array.astype(np.int64))
+
+
+def _optional_list(values, name: str, check) -> list | None:
+    """None, or a non-empty list of floats that pass `check` (a speclab._validate helper)."""
+    if values is None:
+        return None
+    array = check(values, name)
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(f"{name} must be None or a non-empty list of numbers; got {short_repr(values)}")
+    return [float(x) for x in array]
 
 
 class FeatureDrafter:
@@ -35,26 +68,24 @@ class FeatureDrafter:
 
     def __init__(self, target, head: FeatureHead, vocab, rates=None, c: float | None = None, pass_costs=None,
                  first_hits=None, alternatives: int | None = None):
+        check_model(target, "target")
         width = int(target.get_input_embeddings().weight.shape[1])
         if not isinstance(head, FeatureHead) or head.hidden != width:
             raise ValueError(f"head must be a FeatureHead of hidden size {width} (the target's), trained for this "
-                             f"target by speclab.real.train_draft; got {head!r}")
+                             f"target by speclab.real.train_draft; got {short_repr(head)}")
         self.target = target
-        self.head = head.eval()
         device = next(target.parameters()).device
+        self.full_size = int(target.get_output_embeddings().weight.shape[0])
+        self.vocab = as_vocab(vocab, self.full_size).to(device)
+        self.head = head.eval()
         self.head.to(device)
         self._head_linears = bias_free_linears(self.head)
-        self.vocab = torch.as_tensor(vocab, dtype=torch.long, device=device)
-        size = int(target.get_output_embeddings().weight.shape[0])
-        if self.vocab.ndim != 1 or len(self.vocab) == 0 or int(self.vocab.min()) < 0 or int(self.vocab.max()) >= size:
-            raise ValueError(f"vocab must be a non-empty list of token ids in 0..{size - 1}")
         self.embed = target.get_input_embeddings()
         self.rows = target.get_output_embeddings().weight.detach()[self.vocab]
-        self.full_size = int(target.get_output_embeddings().weight.shape[0])
-        self.rates = None if rates is None else [float(r) for r in rates]   # held-out acceptance per depth
-        self.c = c                                                            # draft step / target step
-        self.pass_costs = None if pass_costs is None else [float(x) for x in pass_costs]  # t(n)/t(1), n = 1..
-        self.first_hits = None if first_hits is None else [float(h) for h in first_hits]  # P(top-j hit), depth 1
+        self.rates = _optional_list(rates, "rates", as_unit_interval)       # held-out acceptance per depth
+        self.c = None if c is None else as_nonnegative(c, "c", scalar=True)  # draft step / target step
+        self.pass_costs = _optional_list(pass_costs, "pass_costs", as_nonnegative)   # t(n)/t(1), n = 1..
+        self.first_hits = _optional_list(first_hits, "first_hits", as_unit_interval)  # P(top-j hit), depth 1
         self.alternatives = None if alternatives is None else as_count(alternatives, "alternatives",
                                                                        maximum=MAX_ALTERNATIVES)
         self._cache, self._features, self._eos, self._forwards = HeadCache(), [], frozenset(), 0

@@ -1,8 +1,11 @@
 """Measure a draft/target pair on a noisy machine and set the theory beside what happened.
 
 1. cost model: target passes over 1..max(k)+1 tokens and one draft step, interleaved (timing.py)
-2. runs: on every prompt, the target alone (the runner with k = 0) and the runner at each k,
-   all interleaved in ABBA blocks (speclab.interleave), so every speedup is a paired ratio
+2. runs: on every prompt, plain decoding twice (the runner with k = 0 on the stock kernel, and
+   two-row passes that get the multi-core kernel verification gets) and the runner at each k, all
+   interleaved in ABBA blocks (speclab.interleave), so every speedup is a paired ratio; the
+   headline baseline is the faster plain decoding, the stock one a second column, and the split
+   kernel gain x drafting gain = speedup over the stock kernel is reported
 3. per prompt and pooled: tokens per round, rounds without drafts, alpha, the replay prediction
    and the one-alpha formula beside the measured median and its spread (prediction.py)
 4. guards: a row that contradicts itself is flagged and never recommended
@@ -16,12 +19,12 @@ import numpy as np
 import torch
 
 from ..._validate import as_count
-from ...interleave import run_interleaved, spread
+from ...interleave import Spread, run_interleaved, spread
 from ...measured_k import best_k
 from ...policies import FixedK
 from . import prediction
-from .._checks import as_input_ids
-from ..baselines import autoregressive
+from .._checks import MAX_MEASURED_K, as_input_ids, position_limit
+from ..baselines import autoregressive, two_row_autoregressive
 from ..decoder import SpeculativeDecoder
 from .report import PairMeasurement, Row
 from ..prompts import PROMPTS, chat_input_ids
@@ -31,34 +34,44 @@ from .timing import pass_times, prefill_seconds
 
 def measure_pair(target, drafter, tokenizer=None, prompts=None, ks=(1, 2, 4, 8), max_new_tokens: int = 64,
                  temperature: float = 0.0, top_k=None, top_p=None, seed: int = 0, repeats: int = 3,
-                 progress: bool = True, clock=time.perf_counter) -> PairMeasurement:
+                 progress: bool = True, clock=time.perf_counter, baseline: str = "fastest") -> PairMeasurement:
     """Measure alpha, c and t(n), predict the speedup per k and prompt, and measure it, interleaved.
 
     prompts: strings (chat-formatted when the tokenizer has a template) or token-id lists;
     default: the four prompts of speclab.real.prompts.
     repeats: ABBA blocks; each runs the baseline and every k twice on every prompt.
     clock: the timer (seconds); injectable for tests.
+    baseline: "fastest" times both plain decodings and states every speedup over the faster one
+    (on a CPU the two-row kernel; on a GPU usually the stock one); "stock" times the stock one only.
     """
     from tqdm.auto import tqdm
 
     ks = _check_ks(ks)
+    if baseline not in BASELINES:
+        raise ValueError(f"baseline must be one of {', '.join(BASELINES)}; got {baseline!r}")
+    plain = [STOCK, TWO_ROW] if baseline == "fastest" else [STOCK]
     max_new_tokens = as_count(max_new_tokens, "max_new_tokens", minimum=1)
     blocks = as_count(repeats, "repeats", minimum=1)
     sampling = Sampling(temperature, top_k, top_p)
     decoder = SpeculativeDecoder(target, drafter, tokenizer)
-    inputs, labels = _prompt_ids(prompts, tokenizer)
-    bar = tqdm(total=1 + 2 * blocks * len(inputs) * (len(ks) + 1), desc="measuring pair", disable=not progress)
+    inputs, labels = _prompt_ids(prompts, tokenizer, decoder.vocab_size)
+    _check_room(target, inputs, ks, max_new_tokens)
+    bar = tqdm(total=1 + 2 * blocks * len(inputs) * (len(ks) + len(plain)), desc="measuring pair",
+               disable=not progress)
     passes = pass_times(target, decoder.drafter, inputs[0], max(ks) + 1, sampling, max(blocks, 3), clock)
     prefill = prefill_seconds(target, inputs, clock=clock)
     bar.update()
 
     def run(ids, k, j):
-        if k == 0:
+        if k == STOCK:
             return lambda: autoregressive(target, ids, max_new_tokens, temperature, top_k, top_p, seed + j)
+        if k == TWO_ROW:
+            return lambda: two_row_autoregressive(target, ids, max_new_tokens, temperature=temperature,
+                                                  top_k=top_k, top_p=top_p, seed=seed + j)
         return lambda: decoder.generate(ids, max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
                                         seed=seed + j, policy=FixedK(k))
 
-    calls = {(j, k): run(ids, k, j) for j, ids in enumerate(inputs) for k in [0] + ks}
+    calls = {(j, k): run(ids, k, j) for j, ids in enumerate(inputs) for k in plain + ks}
     calls[(0, 0)]()                                              # warm-up, untimed
     timed = run_interleaved(calls, blocks, clock=clock, progress=bar)
     bar.close()
@@ -70,17 +83,23 @@ def _summarize(drafter, ks, labels, timed, passes, prefill, max_new_tokens, temp
     n = len(labels)
     t1 = passes.seconds[0].median
     extra = [(g.median - 1.0) * t1 for g in passes.growth]
-    base = [_Run(timed, (j, 0)) for j in range(n)]
+    stock = [_Run(timed, (j, STOCK)) for j in range(n)]
+    two_row = [_Run(timed, (j, TWO_ROW)) for j in range(n)] if (0, TWO_ROW) in timed.results else None
+    two_row_gain = _paired_rate_ratio(two_row, stock) if two_row else Spread(*[float("nan")] * 3, 0)
+    headline, name = (two_row, TWO_ROW_NAME) if two_row and two_row_gain.median > 1.0 else (stock, STOCK_NAME)
+    kernel_gain = two_row_gain if headline is two_row else spread([1.0] * timed.blocks)
+    # a pass of the headline's kind costs t(2)/t(1) one-token passes when it reads two rows
+    headline_pass = passes.growth[1].median if headline is two_row else 1.0
     rows, pooled = [], []
     for k in ks:
         runs = [_Run(timed, (j, k)) for j in range(n)]
         replays = [[prediction.replay(r.draft_counts, r.alpha, b.step(blk, prefill[j]), extra,
                                       passes.draft_seconds.median, prefill[j]) for blk in range(timed.blocks)]
-                   for j, (r, b) in enumerate(zip(runs, base))]
-        growth = passes.growth[k].median
+                   for j, (r, b) in enumerate(zip(runs, stock))]
+        growth = passes.growth[k].median / headline_pass
         for j in range(n):
-            rows.append(_row(labels[j], k, [runs[j]], [base[j]], [replays[j]], [prefill[j]], growth))
-        row = _row("all prompts", k, runs, base, replays, prefill, growth)
+            rows.append(_row(labels[j], k, [runs[j]], [headline[j]], [stock[j]], [replays[j]], [prefill[j]], growth))
+        row = _row("all prompts", k, runs, headline, stock, replays, prefill, growth)
         alpha = _pooled_alpha(runs)
         row.formula = prediction.formula_speedup(alpha, k, passes.c.median, growth)
         pooled.append(row)
@@ -95,11 +114,12 @@ def _summarize(drafter, ks, labels, timed, passes, prefill, max_new_tokens, temp
         target_pass_seconds=[s.median for s in passes.seconds], pass_growth=list(passes.growth),
         verify_growth=growth_k, formula_speedup=[r.formula for r in pooled],
         predicted_speedup=[r.predicted.median for r in pooled], measured_speedup=[r.measured.median for r in pooled],
-        pooled=pooled, rows=rows,
+        pooled=pooled, rows=rows, baseline=name, kernel_gain=kernel_gain, two_row_gain=two_row_gain,
+        measured_stock_speedup=[r.measured_stock.median for r in pooled],
         predicted_k=best_k([alpha if np.isfinite(alpha) else 0.0], max(passes.c.median, 0.0),
                            [g.median for g in passes.growth[: max(ks) + 1]]),
         recommended_k=_recommend(ks, pooled, rows),
-        baseline_tokens_per_second=sum(len(b.out.token_ids) for b in base) / sum(np.median(b.seconds) for b in base),
+        baseline_tokens_per_second=sum(b.tokens for b in headline) / sum(np.median(b.seconds) for b in headline),
         n_prompts=n, max_new_tokens=max_new_tokens, temperature=temperature)
 
 
@@ -128,18 +148,25 @@ class _Run:
         return max(self.seconds[block] - prefill, 0.0) / self.tokens
 
 
-def _row(label, k, runs, base, replays, prefill, growth) -> Row:
-    """A Row over one or several prompts: pooled counts, paired speedups, predictions, gap, guards."""
+def _paired_rate_ratio(runs, base):
+    """Per block, pooled tokens/s of `runs` over pooled tokens/s of `base` (a paired ratio), as a Spread."""
+    blocks = len(runs[0].seconds)
+    tokens, base_tokens = sum(r.tokens for r in runs), sum(b.tokens for b in base)
+    return spread([(tokens / sum(r.seconds[i] for r in runs)) / (base_tokens / sum(b.seconds[i] for b in base))
+                   for i in range(blocks)])
+
+
+def _row(label, k, runs, base, stock, replays, prefill, growth) -> Row:
+    """A Row over one or several prompts: pooled counts, paired speedups over the headline baseline
+    `base` and over the stock plain decoding, predictions, gap, guards (growth: the verification
+    pass over one of the headline baseline's passes)."""
     tokens = sum(r.tokens for r in runs)
     rounds = sum(len(r.draft_counts) for r in runs)
     no_draft = sum(d == 0 for r in runs for d in r.draft_counts)
-    base_tokens = sum(b.tokens for b in base)
     blocks = len(runs[0].seconds)
-    measured = [(tokens / sum(r.seconds[b] for r in runs)) / (base_tokens / sum(s.seconds[b] for s in base))
-                for b in range(blocks)]
     predicted = [prediction.predicted_speedup([rep[b] for rep in replays], [s.tokens for s in base],
                                               [s.seconds[b] for s in base]) for b in range(blocks)]
-    m, p = spread(measured), spread(predicted)
+    m, p = _paired_rate_ratio(runs, base), spread(predicted)
     predicted_tokens = sum(float(np.median([rep[b].tokens for b in range(blocks)])) for rep in replays)
     token_ratio = tokens / predicted_tokens
     spec_seconds = sum(float(np.median(r.seconds)) - f for r, f in zip(runs, prefill))
@@ -151,9 +178,17 @@ def _row(label, k, runs, base, replays, prefill, growth) -> Row:
                                    prediction.growth_floor(torch.get_num_threads()))
     return Row(prompt=label, k=k, tokens=tokens, rounds=rounds, no_draft_rounds=no_draft / rounds,
                drafted=sum(r.out.n_drafted for r in runs), accepted=accepted, alpha=_pooled_alpha(runs),
-               predicted=p, measured=m, predicted_tokens=predicted_tokens, token_ratio=token_ratio,
+               examined=sum(getattr(r.out, "alpha_count", 0) for r in runs),
+               predicted=p, measured=m, measured_stock=_paired_rate_ratio(runs, stock),
+               predicted_tokens=predicted_tokens, token_ratio=token_ratio,
                time_ratio=time_ratio,
                explanation=prediction.explain_gap(m.low, m.high, p.median, token_ratio, time_ratio), flags=flags)
+
+
+#: Keys of the two plain decodings among the timed configurations (k >= 1 are speculative runs).
+STOCK, TWO_ROW = 0, -1
+STOCK_NAME, TWO_ROW_NAME = "plain decoding, stock kernel", "plain decoding, two-row kernel"
+BASELINES = ("fastest", "stock")
 
 
 def _pooled_alpha(runs) -> float:
@@ -170,20 +205,41 @@ def _recommend(ks, pooled, rows) -> int:
 
 
 def _check_ks(ks) -> list:
-    ks = [as_count(k, "ks", minimum=1) for k in (ks if np.ndim(ks) else [ks])]
+    """ks as a sorted list of distinct whole numbers in 1..MAX_MEASURED_K (passes over 1..k+1 tokens are timed)."""
+    if isinstance(ks, (str, bytes, dict, set)) or (np.ndim(ks) == 0 and not isinstance(ks, (int, np.integer))):
+        raise ValueError(f"ks must be a list of whole numbers in 1..{MAX_MEASURED_K}, e.g. (1, 2, 4, 8); got {ks!r}")
+    ks = [as_count(k, "ks", minimum=1, maximum=MAX_MEASURED_K) for k in (ks if np.ndim(ks) else [ks])]
     if not ks:
         raise ValueError("ks must list at least one k >= 1, e.g. (1, 2, 4, 8)")
     return sorted(set(ks))
 
 
-def _prompt_ids(prompts, tokenizer) -> tuple:
+def _check_room(target, inputs: list, ks: list, max_new_tokens: int) -> None:
+    """Every prompt and its new tokens (all but the last are read back), and the timed passes over
+    k + 1 tokens after the first prompt, must fit the target's positions."""
+    limit = position_limit(target)
+    if not limit:
+        return
+    longest = max(len(ids) for ids in inputs)
+    if longest > limit:
+        raise ValueError(f"prompts: a prompt of {longest} tokens does not fit the target's {limit} positions")
+    if longest + max_new_tokens > limit + 1:
+        raise ValueError(f"max_new_tokens must be <= {limit + 1 - longest}: the target holds {limit} positions and "
+                         f"the longest prompt takes {longest}; got {max_new_tokens}")
+    if len(inputs[0]) + max(ks) + 1 > limit:
+        raise ValueError(f"ks must be <= {limit - 1 - len(inputs[0])}: passes over k + 1 tokens after the first "
+                         f"prompt ({len(inputs[0])} tokens) are timed, within the target's {limit} positions; "
+                         f"got {max(ks)}")
+
+
+def _prompt_ids(prompts, tokenizer, vocab_size=None) -> tuple:
     """Token ids per prompt (strings through the chat template when there is one) and a short label each."""
     if prompts is None:
         if tokenizer is None:
             raise ValueError("prompts must be given as token ids when no tokenizer is passed")
         prompts = list(PROMPTS.values())
-    if isinstance(prompts, str) or not len(prompts):
-        raise ValueError("prompts must be a non-empty list of strings or token-id lists")
+    if isinstance(prompts, str) or not isinstance(prompts, (list, tuple)) or not prompts:
+        raise ValueError(f"prompts must be a non-empty list of strings or token-id lists; got {prompts!r:.80}")
     names = {text: name for name, text in PROMPTS.items()}
     ids, labels = [], []
     for i, prompt in enumerate(prompts):
@@ -191,6 +247,6 @@ def _prompt_ids(prompts, tokenizer) -> tuple:
             ids.append(chat_input_ids(tokenizer, prompt))
             labels.append(names.get(prompt, prompt[:15]))
         else:
-            ids.append(as_input_ids(prompt, tokenizer))
+            ids.append(as_input_ids(prompt, tokenizer, vocab_size))
             labels.append(names.get(prompt, f"prompt {i + 1}") if isinstance(prompt, str) else f"prompt {i + 1}")
     return ids, labels

@@ -4,8 +4,12 @@ Definitions used throughout:
     alpha          accepted / examined drafts (greedy) or the mean of sum_x min(p, q) over the
                    examined draft positions (sampling); examined = up to and including the first
                    rejection. Pooled over prompts it weights each prompt by its examined drafts.
-    speedup        tokens/s of the speculative runner / tokens/s of the same runner with k = 0,
-                   a median over ABBA blocks of paired ratios, with [min-max] over blocks
+    speedup        tokens/s of the speculative runner / tokens/s of the strongest plain decoding
+                   measured (on a CPU: two-row passes through the kernel verification uses), a
+                   median over ABBA blocks of paired ratios, with [min-max] over blocks
+    over stock     the same over plain decoding on the stock kernel (the runner with k = 0)
+    kernel gain    strongest plain over stock plain (1 when the stock one is the strongest):
+                   speedup over stock = kernel gain x speedup
     formula        speclab.theory.speedup with each k's pooled alpha (i.i.d. acceptance, every round drafts k)
     predicted      the replay prediction of speclab.real.measure.prediction (per prompt, then pooled)
 """
@@ -41,6 +45,7 @@ class Row:
     flags: list = field(default_factory=list)
     formula: float = float("nan")  # pooled rows only
     examined: int = 0             # drafts alpha averages over (up to and including each round's first rejection)
+    measured_stock: Spread | None = None   # paired speedup over plain decoding on the stock kernel
 
     @property
     def alpha_interval(self) -> tuple:
@@ -83,6 +88,10 @@ class PairMeasurement:
     n_prompts: int
     max_new_tokens: int
     temperature: float
+    baseline: str = "plain decoding, stock kernel"   # the headline baseline: the faster plain decoding timed
+    kernel_gain: Spread = field(default_factory=lambda: Spread(1.0, 1.0, 1.0, 1))   # headline over stock plain
+    measured_stock_speedup: list = field(default_factory=list)   # per k, over stock plain (median)
+    two_row_gain: Spread = field(default_factory=lambda: Spread(float("nan"), float("nan"), float("nan"), 0))
 
     @property
     def flags(self) -> list:
@@ -101,8 +110,10 @@ class PairMeasurement:
         lines = [f"drafter: {self.drafter}   c = {self.c:.4f}   target step t(1) = "
                  f"{1000 * self.target_step_seconds:.1f} ms   verification t(n)/t(1): {growth}",
                  f"{self.blocks} ABBA blocks: every configuration ran {2 * self.blocks} times per prompt, "
-                 "interleaved; a speedup is the median of paired ratios over the same runner with k = 0 "
-                 "[min-max over blocks]", ""]
+                 "interleaved; a speedup is the median of paired ratios [min-max over blocks]",
+                 f"speedups are over the strongest plain decoding measured: {self.baseline} "
+                 f"(two-row plain decoding ran at {_fmt(self.two_row_gain)} the stock kernel's tokens/s); "
+                 f"over the stock kernel = kernel gain {self.kernel_gain.median:.2f}x x the speedup below", ""]
         rows = self.pooled + self.rows
         lines += [_SUMMARY_HEADER] + [_summary_row(r) for r in rows]
         lines += ["", f"why (alpha with its 95% Wilson interval; pooled accepted/drafted = "
@@ -132,7 +143,7 @@ class PairMeasurement:
         if flagged:
             ax.plot(*zip(*flagged), "rx", ms=10, mew=2, label="contradicts itself (flagged)")
         ax.axhline(1.0, color="grey", lw=0.8)
-        ax.set(xlabel="k (most drafts per round)", ylabel="speedup over the target alone", title=self.drafter)
+        ax.set(xlabel="k (most drafts per round)", ylabel=f"speedup over {self.baseline}", title=self.drafter)
         ax.legend(fontsize=8)
         return ax.figure
 
@@ -155,14 +166,15 @@ class PairMeasurement:
         return ax.figure
 
 
-_SUMMARY_HEADER = f"{'prompt':<18}{'k':>3}{'speedup [min-max]':>22}{'tokens per pass':>17}"
+_SUMMARY_HEADER = f"{'prompt':<18}{'k':>3}{'speedup [min-max]':>22}{'tokens per pass':>17}{'over stock':>12}"
 _DIAGNOSIS_HEADER = (f"{'prompt':<18}{'k':>3}{'alpha [95%]':>18}{'no-draft':>9}{'formula':>9}"
                      f"{'predicted':>20}  gap explained by")
 
 
 def _summary_row(r: Row) -> str:
     mark = "  [flagged]" if r.flags else ""
-    return f"{r.prompt[:17]:<18}{r.k:>3}{_fmt(r.measured):>22}{r.tokens_per_round:>17.2f}{mark}"
+    stock = f"{r.measured_stock.median:.2f}x" if r.measured_stock is not None else "n/a"
+    return f"{r.prompt[:17]:<18}{r.k:>3}{_fmt(r.measured):>22}{r.tokens_per_round:>17.2f}{stock:>12}{mark}"
 
 
 def _diagnosis_row(r: Row) -> str:

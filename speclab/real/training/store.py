@@ -1,44 +1,79 @@
 """Saving and loading a trained draft, tied to its target by a fingerprint and guarded by a checksum.
 
 A draft only makes sense for the target it was distilled from, so the file records the target's
-fingerprint and `load_draft` refuses any other target. The file starts with the SHA-256 of its
-payload: a truncated or altered file is detected and (by load_offline_draft) retrained, never used.
+fingerprint (its architecture and a sample of its weights, never the folder it was loaded from)
+and `load_draft` refuses any other target. The file starts with a header line naming the format
+and the SHA-256 of the payload: a truncated or altered draft is detected and (by
+load_offline_draft) retrained, never used. The package only ever replaces a file that is a
+draft: anything else at the path is refused before any work, and a draft is written to a
+temporary file in the same folder first and moved into place in one step (os.replace).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import json
 import os
+import re
 import tempfile
 import warnings
 from pathlib import Path
 
 import torch
 
+from ..._validate import ArgumentTypeError, short_repr
+from .._checks import check_model
 from ..drafters.feature_head import FeatureHead
 from ..offline import cache_dir
 from ..drafters.feature import FeatureDrafter
 
-FORMAT = "speclab-feature-draft-4"   # a new version retrains drafts saved by older code
+#: The format of the payload: a new version retrains drafts saved by older code.
+#: 5: the fingerprint leaves out the model's folder (config._name_or_path) and samples every weight.
+FORMAT = "speclab-feature-draft-5"
+#: Every speclab draft file (any version from 5 on) starts with this; version 4 and older started
+#: with the 64 hex digits of the checksum, a newline and a zip archive (torch.save).
+HEADER = b"speclab-feature-draft-"
+_LEGACY = re.compile(rb"[0-9a-f]{64}\nPK\x03\x04")
+#: Weights sampled per parameter tensor for the fingerprint (evenly strided over the tensor).
+SAMPLES_PER_TENSOR = 256
 
 
 class CorruptDraftError(ValueError):
-    """The draft file is damaged (checksum mismatch, truncated, or not a speclab draft)."""
+    """The file is a speclab draft, but damaged (checksum mismatch, truncated) or of an older format."""
+
+
+class NotADraftError(ValueError):
+    """The file is not a speclab draft: it is never read as one, nor overwritten."""
 
 
 def target_fingerprint(target) -> str:
-    """SHA-256 over the target's architecture and a sample of every parameter (cheap, weight-sensitive)."""
+    """SHA-256 over the target's class, its config (without folder names and other provenance) and an
+    evenly strided sample of every parameter: cheap, weight-sensitive, the same wherever it was loaded from."""
+    check_model(target, "target")
     digest = hashlib.sha256()
     digest.update(type(target).__name__.encode())
-    digest.update(target.config.to_json_string(use_diff=False).encode() if hasattr(target.config, "to_json_string")
-                  else repr(target.config).encode())
+    digest.update(json.dumps(_architecture(target.config.to_dict()), sort_keys=True, default=str).encode())
     with torch.no_grad():
         for name, p in target.named_parameters():
+            flat = p.detach().reshape(-1)
             digest.update(name.encode())
             digest.update(str(tuple(p.shape)).encode())
-            digest.update(p.detach().reshape(-1)[:256].float().cpu().numpy().tobytes())
+            digest.update(flat[:: max(1, flat.numel() // SAMPLES_PER_TENSOR)].float().cpu().numpy().tobytes())
     return digest.hexdigest()
+
+
+#: Config entries that say where or how a model was loaded, not what it computes.
+PROVENANCE = frozenset({"name_or_path", "transformers_version", "dtype", "torch_dtype", "architectures"})
+
+
+def _architecture(config):
+    """A config dict without provenance: private entries (_name_or_path, _commit_hash, ...) and PROVENANCE."""
+    if isinstance(config, dict):
+        return {k: _architecture(v) for k, v in config.items()
+                if not str(k).startswith("_") and k not in PROVENANCE}
+    return config
 
 
 def default_draft_path(target) -> Path:
@@ -46,8 +81,51 @@ def default_draft_path(target) -> Path:
     return cache_dir() / "drafts" / f"{target_fingerprint(target)[:16]}.draft"
 
 
+def is_draft_file(path) -> bool:
+    """Whether the file at `path` starts like a speclab draft of any version (damaged or not)."""
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(80)
+    except OSError:
+        return False
+    return start.startswith(HEADER) or bool(_LEGACY.match(start))
+
+
+def check_draft_path(path, name: str = "path") -> Path:
+    """Where a draft may be written: a file path whose folder exists or can be made and is writable,
+    holding nothing or a speclab draft. Checked before any training; one ValueError naming `name`."""
+    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
+        raise ArgumentTypeError(f"{name} must be a file path (a str or pathlib.Path); "
+                                f"got {short_repr(path)} ({type(path).__name__})")
+    text = os.fspath(path)
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"{name} must name a draft file, e.g. my.draft; got {text!r}")
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise ValueError(f"{name} {path} is a folder; name a file inside it, e.g. {path / 'smollm2.draft'}")
+    if path.exists() and not is_draft_file(path):
+        raise ValueError(f"{name} {path} exists and is not a speclab draft file; it is never overwritten "
+                         "(choose another path, or move the file away)")
+    folder = next(p for p in (path.parent, *path.parent.parents) if p.exists() or p == p.parent)
+    if not folder.is_dir():
+        raise ValueError(f"{name} {path} cannot be written: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"{name} {path} cannot be written: the folder {folder} is not writable")
+    return path
+
+
 def save_draft(drafter: FeatureDrafter, record, path) -> Path:
-    """Write the draft's weights, vocabulary, measured alpha/c and training record (atomically)."""
+    """Write the draft's weights, vocabulary, measured alpha/c and training record to `path`.
+
+    Atomic: written to a temporary file in the same folder and moved into place, so an interrupted
+    save leaves the old file (or none), never half a draft. Only a draft is ever replaced.
+    """
+    if not isinstance(drafter, FeatureDrafter):
+        raise ArgumentTypeError(f"drafter must be a FeatureDrafter (from speclab.real.train_draft); "
+                                f"got {short_repr(drafter)} ({type(drafter).__name__})")
+    if record is not None and not (isinstance(record, dict) or hasattr(record, "as_dict")):
+        raise ArgumentTypeError(f"record must be None, a dict or a TrainingRecord; got {short_repr(record)}")
+    path = check_draft_path(path)
     head = drafter.head
     payload = {
         "format": FORMAT,
@@ -57,24 +135,55 @@ def save_draft(drafter: FeatureDrafter, record, path) -> Path:
         "vocab": drafter.vocab.cpu(),
         "rates": drafter.rates, "c": drafter.c, "pass_costs": drafter.pass_costs, "first_hits": drafter.first_hits,
         "device": str(drafter.vocab.device.type),
-        "record": record.as_dict() if record is not None else None,
+        "record": record if isinstance(record, dict) or record is None else record.as_dict(),
     }
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     data = buffer.getvalue()
-    path = Path(path)
+    header = FORMAT.encode() + b" " + hashlib.sha256(data).hexdigest().encode() + b"\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".partial-", dir=path.parent)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(prefix=".partial-", suffix=".draft", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(header + data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _existing_file(path, name: str = "path") -> Path:
+    """`path` as a Path to an existing file; one ValueError naming `name` otherwise."""
+    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)) or not str(os.fspath(path)).strip():
+        raise ArgumentTypeError(f"{name} must be the path of a draft file; got {short_repr(path)}")
+    path = Path(os.fspath(path)).expanduser()
+    if not path.exists():
+        raise ValueError(f"{name}: there is no draft file at {path} (train one with speclab.real.train_draft "
+                         "and save_draft, or use load_offline_draft)")
+    if not path.is_file():
+        raise ValueError(f"{name} {path} is a folder, not a draft file")
     return path
 
 
 def read_payload(path) -> dict:
-    """The saved dict, after checking the checksum; CorruptDraftError if the file is damaged."""
-    raw = Path(path).read_bytes()
-    checksum, _, data = raw.partition(b"\n")
+    """The saved dict, after checking the header and checksum.
+
+    NotADraftError if the file is not a speclab draft; CorruptDraftError if it is one but damaged
+    or of an older format."""
+    path = _existing_file(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ValueError(f"path {path} cannot be read ({error.strerror or error})") from None
+    if not is_draft_file(path):
+        raise NotADraftError(f"path {path} is not a speclab draft file")
+    line, _, data = raw.partition(b"\n")
+    if not line.startswith(FORMAT.encode() + b" "):
+        raise CorruptDraftError(f"the draft file {path} was written by another version of speclab "
+                                f"(this one reads {FORMAT}); retrain it")
+    checksum = line[len(FORMAT) + 1:]
     if len(checksum) != 64 or hashlib.sha256(data).hexdigest().encode() != checksum:
         raise CorruptDraftError(f"the draft file {path} is corrupted (checksum mismatch); delete it or retrain")
     try:
@@ -82,12 +191,13 @@ def read_payload(path) -> dict:
     except Exception as error:
         raise CorruptDraftError(f"the draft file {path} cannot be read ({error})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CorruptDraftError(f"{path} is not a speclab feature-draft file")
+        raise CorruptDraftError(f"the draft file {path} does not hold a {FORMAT} payload; retrain it")
     return payload
 
 
 def load_draft(path, target):
     """(FeatureDrafter, record dict) from `path`; ValueError if it was trained for another target."""
+    check_model(target, "target")
     payload = read_payload(path)
     if payload["fingerprint"] != target_fingerprint(target):
         raise ValueError(f"the draft in {path} was trained for a different target (fingerprint "
@@ -102,15 +212,20 @@ def load_draft(path, target):
     return drafter, payload["record"]
 
 
-def load_offline_draft(target, tokenizer, path=None, progress: bool = True, **train_options):
+def load_offline_draft(target, tokenizer, path=None, progress: bool = True, force: bool = False, **train_options):
     """The cached draft for `target` (the offline SmolLM2 by default), training and saving it first if needed.
 
-    Returns (drafter, record dict). A corrupted cache file is reported and retrained.
+    Returns (drafter, record dict). A damaged draft file (or one of an older format) is reported and
+    retrained; force=True retrains even a good one. A path holding anything but a draft is refused
+    before any training and left as it is.
     """
     from .fit import train_draft
 
-    path = Path(path) if path is not None else default_draft_path(target)
-    if path.is_file():
+    check_model(target, "target")
+    if not isinstance(force, bool):
+        raise ValueError(f"force must be True or False; got {force!r}")
+    path = check_draft_path(path if path is not None else default_draft_path(target))
+    if path.is_file() and not force:
         try:
             return load_draft(path, target)
         except CorruptDraftError as error:
