@@ -6,7 +6,7 @@ batch (roofline.batch_speedup) therefore falls with B, the best k shrinks, and p
 no k pays. Given range boundaries (1, 8, 32, 128: ranges 1-7, 8-31, 32-127, 128 up), each range
 gets the k with the largest mean speedup over its batch sizes, and batches past the last one
 where some k still beats plain decoding get k = 0. The acceptance is one i.i.d. alpha, or a
-measured rate per draft depth (speclab.engine_reports.fit_profile's `conditional`), and then k
+measured rate per draft depth (speclab.engines.fit_profile's `conditional`), and then k
 goes no deeper than the depths measured. vLLM takes such a schedule as
 `num_speculative_tokens_per_batch_size` (see speclab.engines).
 """

@@ -10,7 +10,7 @@ import pytest
 
 from speclab import metrics
 from speclab.cli import main
-from speclab.engine_reports import ChainCounters, fit_profile, read_vllm_metrics, simulate_counters, vllm_exposition
+from speclab.engines import ChainCounters, fit_profile, read_vllm_metrics, simulate_counters, vllm_exposition
 from speclab.engines import engine_config
 from speclab.schedule import batch_schedule
 

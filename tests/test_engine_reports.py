@@ -10,10 +10,10 @@ from scipy import stats
 matplotlib.use("Agg")
 
 from speclab import measured_k, roofline as rl, theory  # noqa: E402
-from speclab.engine_reports import (ChainCounters, fit_profile, read_llama_cpp_log, read_sglang_metrics,  # noqa: E402
+from speclab.engines import (ChainCounters, fit_profile, read_llama_cpp_log, read_sglang_metrics,  # noqa: E402
                                     read_sglang_server_info, read_vllm_metrics, simulate_counters,
                                     vllm_exposition)
-from speclab.engine_reports import example  # noqa: E402
+from speclab.engines import example  # noqa: E402
 from speclab.schedule import batch_schedule  # noqa: E402
 
 PROFILE = [0.9, 0.75, 0.6, 0.5, 0.4]

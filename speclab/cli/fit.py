@@ -70,8 +70,8 @@ def run(args) -> int:
 
 
 def _fit_vllm(args) -> tuple:
-    from ..engine_reports import fit_profile, read_vllm_metrics
-    from ..engine_reports.report import profile_report
+    from ..engines import fit_profile, read_vllm_metrics
+    from ..engines.report import profile_report
 
     name = f"--vllm-metrics {args.vllm_metrics}"
     counters = read_vllm_metrics(_read(args.vllm_metrics, "--vllm-metrics"), name, args.model_name)
@@ -102,7 +102,7 @@ def _fit_one_number(args) -> tuple:
 
 def _one_number(args) -> tuple:
     """(mean acceptance length with the bonus, k, a line saying where it came from) for one-number inputs."""
-    from ..engine_reports import read_llama_cpp_log, read_sglang_metrics, read_sglang_server_info
+    from ..engines import read_llama_cpp_log, read_sglang_metrics, read_sglang_server_info
 
     if args.mean_acceptance_length is not None:
         k = _need_k(args.k, "--mean-acceptance-length")

@@ -9,7 +9,7 @@ from ._axes import DRAFT, TARGET, axes
 
 def plot_engine_fit(fit, ax=None):
     """Conditional rate per depth (with its interval) against the fitted alpha, and the unconditional
-    rate against alpha^i; `fit` is a speclab.engine_reports.ProfileFit."""
+    rate against alpha^i; `fit` is a speclab.engines.ProfileFit."""
     fig, ax = axes(ax, figsize=(6.5, 4.2))
     depth = np.arange(1, fit.k + 1)
     ax.errorbar(depth, fit.conditional, yerr=[fit.conditional - fit.low, fit.high - fit.conditional], fmt="o",

@@ -49,3 +49,15 @@ def load_gpt2_pair(target: str = "gpt2-medium", draft: str = "gpt2", device=None
     target_model, tokenizer = load_hub_model(target, device, dtype)
     draft_model, _ = load_hub_model(draft, device, dtype)
     return target_model, draft_model, tokenizer
+
+
+def cached_config(name: str):
+    """A hub model's config as a dict from the local Hugging Face cache, without loading weights;
+    None when it is not cached here (loading the model then reports why)."""
+    from transformers import AutoConfig
+
+    try:
+        return AutoConfig.from_pretrained(name, local_files_only=True).to_dict()
+    except Exception:
+        return None
+

@@ -2,7 +2,7 @@
 
 `engine_metrics_section()` returns its cells; a notebook builder places them (after the metric
 dictionary) and rebuilds. The scrapes it reads are constructed in vLLM's documented format
-(speclab.engine_reports.example), and the section says so.
+(speclab.engines.example), and the section says so.
 """
 
 import sys
@@ -40,10 +40,10 @@ The two scrapes below are **constructed** for this notebook (drawn from a known 
 $K = 5$), in the exact format vLLM exports; only the speculative-decoding lines are kept.
 """),
         code("""
-from speclab.engine_reports import fit_profile, read_vllm_metrics
-from speclab.engine_reports.report import profile_report
+from speclab.engines import fit_profile, read_vllm_metrics
+from speclab.engines.report import profile_report
 from speclab.plots.engine_fit import plot_engine_fit
-from speclab.engine_reports.example import AFTER, BEFORE   # two constructed scrapes
+from speclab.engines.example import AFTER, BEFORE   # two constructed scrapes
 
 print(AFTER)
 """),

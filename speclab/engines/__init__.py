@@ -1,5 +1,7 @@
-"""What engines report about speculation, read and fitted: vLLM's counters, SGLang's and llama.cpp's numbers.
+"""Engines: the chosen k as their configuration, and what they report about speculation, read and fitted.
 
+config      engine_config / vllm_schedule_config: a k (or a batch schedule) as vLLM, SGLang or HF settings,
+            every name quoted for the language it lands in
 counters    ChainCounters: drafts, draft tokens, accepted per position; the window of two scrapes
 prometheus  Prometheus text exposition through prometheus_client's parser
 vllm        read_vllm_metrics (a /metrics scrape), vllm_exposition (counters as vLLM exports them)
@@ -11,6 +13,8 @@ simulated   simulate_counters: counters from a known per-depth profile
 example     BEFORE and AFTER: two constructed vLLM scrapes for the course
 """
 
+from .config import (ENGINES, METHODS, check_engine_method, engine_config, vllm_schedule_config,
+                     vllm_speculative_config)
 from .counters import ChainCounters
 from .llama_cpp import DraftedAccepted, read_llama_cpp_log
 from .profile import ProfileFit, fit_profile
@@ -20,6 +24,7 @@ from .simulated import simulate_counters
 from .vllm import read_vllm_metrics, vllm_exposition
 
 __all__ = [
+    "ENGINES", "METHODS", "check_engine_method", "engine_config", "vllm_schedule_config", "vllm_speculative_config",
     "AcceptLength", "ChainCounters", "DraftedAccepted", "ProfileFit", "fit_profile", "profile_report",
     "read_llama_cpp_log", "read_sglang_metrics", "read_sglang_server_info", "read_vllm_metrics",
     "simulate_counters", "vllm_exposition",

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import shlex
 
-from ._validate import as_count
+from .._validate import as_count
 
 ENGINES = ("vllm", "sglang", "hf")
 METHODS = ("draft-model", "eagle", "eagle3", "ngram")
@@ -73,7 +73,7 @@ def vllm_speculative_config(k: int, method: str, draft: str) -> dict:
 def vllm_schedule_config(schedule, method: str = "draft-model", draft: str | None = None,
                          target: str | None = None) -> str:
     """vLLM's configuration for a batch-aware schedule (speclab.schedule.BatchSchedule): k per batch range."""
-    from .schedule import BatchSchedule
+    from ..schedule import BatchSchedule
 
     if not isinstance(schedule, BatchSchedule):
         raise ValueError(f"schedule must be a speclab.schedule.BatchSchedule; got {type(schedule).__name__}")

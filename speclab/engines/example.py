@@ -1,6 +1,6 @@
 """A constructed example for the course: two vLLM /metrics scrapes, in vLLM's exported format.
 
-CONSTRUCTED, not measured: the counts were drawn (speclab.engine_reports.simulate_counters,
+CONSTRUCTED, not measured: the counts were drawn (speclab.engines.simulate_counters,
 seeded) from a known per-depth profile 0.82, 0.66, 0.55, 0.45, 0.38 with k = 5, and written
 the way vLLM's prometheus_client counters export them; only the spec-decode lines are kept.
 """
