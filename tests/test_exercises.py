@@ -435,7 +435,7 @@ def test_committed_notebook_holds_the_current_stubs_untouched():
     for name in NOTEBOOK_10:
         exercise = EXERCISES[name]
         assert exercise.stub.strip() in sources, f"rebuild the notebook: {name}'s stub changed"
-        assert f"{name}.check({exercise.function_name})" in sources
+        assert any(f"{name}.check({exercise.function_name})" in source for source in sources)
 
 
 def _contrast_on_white(hex_colour: str) -> float:

@@ -175,8 +175,9 @@ def test_bad_arguments_name_themselves(target, draft, kwargs, name):
 
 
 def test_output_must_fit_the_model_positions(target, draft):
-    with pytest.raises(ValueError, match="max_new_tokens must be <= 246"):
-        SpeculativeDecoder(target, draft).generate(random_prompt(1, 10), 247)
+    # 256 positions, a 10-token prompt: 247 new tokens fit (the last one is never fed back), 248 do not
+    with pytest.raises(ValueError, match="max_new_tokens must be <= 247"):
+        SpeculativeDecoder(target, draft).generate(random_prompt(1, 10), 248)
 
 
 def test_string_prompt_needs_a_tokenizer(target, draft):

@@ -251,7 +251,7 @@ fp16 and int4, an A100, an L4). Stuck? Uncomment `ex6.hint()`, then `hint(2)` an
 """),
     code("from speclab.exercises import ex6\nex6"),
     code(EX6.stub),
-    code("ex6.check(breakeven_batch);   # the semicolon hides the returned True/False"),
+    code("passed = ex6.check(breakeven_batch)   # True or False, besides the feedback"),
     code("# ex6.hint()\n# ex6.hint(2)\n# ex6.solution()"),
     md("""
 ## Takeaways

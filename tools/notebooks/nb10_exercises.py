@@ -92,7 +92,7 @@ def exercise_cells(exercise) -> list:
         motivation, *figure,
         md(f"**Your task.** {exercise.task}"),
         code(exercise.stub),
-        code(f"{exercise.name}.check({exercise.function_name});   # the semicolon hides the returned True/False"),
+        code(f"passed = {exercise.name}.check({exercise.function_name})   # True or False, besides the feedback"),
         code(f"# {exercise.name}.hint()\n# {exercise.name}.hint(2)\n# {exercise.name}.solution()"),
     ]
 
