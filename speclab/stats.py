@@ -46,6 +46,16 @@ def chi_square_sf(x: float, df: int) -> float:
     return float(chi2.sf(x, df))
 
 
+def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple:
+    """The Wilson score interval of a rate successes/trials (scipy's binomtest); (nan, nan) with no trials."""
+    if trials <= 0:
+        return float("nan"), float("nan")
+    from scipy.stats import binomtest      # imported here: `import speclab` stays fast
+
+    ci = binomtest(int(successes), int(trials)).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
 def _as_counts(counts) -> np.ndarray:
     try:
         arr = np.asarray(counts)

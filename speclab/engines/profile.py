@@ -17,6 +17,7 @@ from scipy import special, stats
 
 from .. import measured_k, theory
 from .._validate import as_nonnegative, as_real_in
+from ..stats import wilson_interval
 from .counters import ChainCounters
 
 
@@ -108,8 +109,7 @@ def _wilson(successes: np.ndarray, trials: np.ndarray, confidence: float):
     low, high = np.zeros(len(trials)), np.ones(len(trials))
     for i, (x, n) in enumerate(zip(successes, trials)):
         if n > 0:
-            ci = stats.binomtest(int(x), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
-            low[i], high[i] = ci.low, ci.high
+            low[i], high[i] = wilson_interval(x, n, confidence)
     return low, high
 
 

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 import numpy as np
 
 from ...interleave import Spread
+from ...stats import wilson_interval
 
 
 @dataclass
@@ -184,15 +185,6 @@ def _diagnosis_row(r: Row) -> str:
     return (f"{r.prompt[:17]:<18}{r.k:>3}{alpha:>18}{r.no_draft_rounds:>9.0%}{formula}"
             f"{_fmt(r.predicted):>20}  {r.explanation}")
 
-
-def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple:
-    """The Wilson score interval of a rate successes/trials (scipy's); (nan, nan) with no trials."""
-    if trials <= 0:
-        return float("nan"), float("nan")
-    from scipy.stats import binomtest
-
-    ci = binomtest(int(successes), int(trials)).proportion_ci(confidence_level=confidence, method="wilson")
-    return float(ci.low), float(ci.high)
 
 
 def _fmt(s: Spread) -> str:
