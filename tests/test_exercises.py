@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 import speclab as sl
-from speclab.exercises import ex1, ex2, ex3, ex4, ex6
+from speclab.exercises import ex1, ex2, ex3, ex4, ex5
 from speclab.exercises._grading import feedback as feedback_module
 from speclab.verify import residual
 
-EXERCISES = {"ex1": ex1, "ex2": ex2, "ex3": ex3, "ex4": ex4, "ex6": ex6}
+EXERCISES = {"ex1": ex1, "ex2": ex2, "ex3": ex3, "ex4": ex4, "ex5": ex5}
 #: The exercises of notebook 10 (exercise 6 lives in notebook 06).
 NOTEBOOK_10 = ("ex1", "ex2", "ex3", "ex4")
 

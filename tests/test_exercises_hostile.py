@@ -26,16 +26,16 @@ import pytest
 import speclab as sl
 import speclab.theory
 from speclab import roofline
-from speclab.exercises import Case, ex1, ex2, ex3, ex4, ex6
+from speclab.exercises import Case, ex1, ex2, ex3, ex4, ex5
 from speclab.exercises._grading import exercise as exercise_module
 from speclab.exercises._grading import guards, isolation, sampling, snapshot
 from speclab.exercises import ex1_acceptance_rule as ex1_module
 from speclab.exercises import ex2_adaptive_k as ex2_module
 from speclab.exercises import ex3_multi_draft as ex3_module
 from speclab.exercises import ex4_breakeven as ex4_module
-from speclab.exercises import ex6_breakeven_batch as ex6_module
+from speclab.exercises import ex5_breakeven_batch as ex5_module
 
-EXERCISES = {"ex1": ex1, "ex2": ex2, "ex3": ex3, "ex4": ex4, "ex6": ex6}
+EXERCISES = {"ex1": ex1, "ex2": ex2, "ex3": ex3, "ex4": ex4, "ex5": ex5}
 
 
 def learners_copy(exercise):
@@ -524,10 +524,10 @@ MID_CHECK_CHEATS = {
     "ex4 the verdict's way out": ("ex4", [(json, "dumps", lambda *args, **kwargs: '["verdict", "correct", "ok"]')],
                                   lambda c, k, g: 0.5, "`json.dumps`"),
     "ex2 MIN_GAIN": ("ex2", [(ex2_module, "MIN_GAIN", 0.0)], _slow_policy, "ex2_adaptive_k.MIN_GAIN"),
-    "ex6 TOLERANCE": ("ex6", [(ex6_module, "TOLERANCE", 1e9)], lambda a, k, c, r: 5.0, "ex6_breakeven_batch.TOLERANCE"),
-    "ex6 exact": ("ex6", [(ex6_module, "exact", lambda *args: 5.0)], lambda a, k, c, r: 5.0,
-                  "ex6_breakeven_batch.exact"),
-    "ex6 roofline.breakeven_batch": ("ex6", [(roofline, "breakeven_batch", lambda *args, **kwargs: 5.0)],
+    "ex5 TOLERANCE": ("ex5", [(ex5_module, "TOLERANCE", 1e9)], lambda a, k, c, r: 5.0, "ex5_breakeven_batch.TOLERANCE"),
+    "ex5 exact": ("ex5", [(ex5_module, "exact", lambda *args: 5.0)], lambda a, k, c, r: 5.0,
+                  "ex5_breakeven_batch.exact"),
+    "ex5 roofline.breakeven_batch": ("ex5", [(roofline, "breakeven_batch", lambda *args, **kwargs: 5.0)],
                                      lambda a, k, c, r: 5.0, "`speclab.roofline.breakeven_batch`"),
 }
 
@@ -586,28 +586,31 @@ def test_switching_the_tripwires_off_is_caught():
 
 
 def test_ex6_an_astronomical_batch_is_simply_wrong():
-    verdict = ex6.grade(lambda a, k, c, r: 1e308)
+    verdict = ex5.grade(lambda a, k, c, r: 1e308)
     assert verdict.kind == "incorrect" and "checker itself failed" not in verdict.text
     assert "expected: 186.534" in verdict.text and "got: 1e+308" in verdict.text
     assert "Your code printed" not in verdict.text           # no RuntimeWarning either
-    assert "finite batch size > 0" in ex6.grade(lambda a, k, c, r: 10**400).text
+    assert "finite batch size > 0" in ex5.grade(lambda a, k, c, r: 10**400).text
 
 
 @pytest.mark.parametrize("n", [np.int64(2), np.int32(2), np.uint8(2), 2])
 def test_hint_numbers_may_be_numpy_integers(n, capsys):
-    ex6.hint(n)
+    ex5.hint(n)
     assert capsys.readouterr().out.startswith("Hint: (2/3)")
 
 
 @pytest.mark.parametrize("n", [True, np.bool_(True), 2.0, "2", None])
 def test_hint_numbers_must_be_integers(n, capsys):
-    ex6.hint(n)
+    ex5.hint(n)
     assert capsys.readouterr().out.startswith("Hint: there are 3 hints")
 
 
-def test_exercise_6_is_exported():
+def test_exercise_5_is_exported_in_course_order_and_its_old_name_still_imports():
     import speclab.exercises
-    assert "ex6" in speclab.exercises.__all__ and speclab.exercises.ex6 is ex6_module.ex6
+    assert "ex5" in speclab.exercises.__all__ and speclab.exercises.ex5 is ex5_module.ex5
+    assert speclab.exercises.ex6 is ex5_module.ex5 and ex5_module.ex5.name == "ex5"
+    numbers = [getattr(speclab.exercises, f"ex{n}").number for n in range(1, 6)]
+    assert numbers == [1, 2, 3, 4, 5]
 
 
 # ----------------------------------------------------------------------------- without fork (a thread)

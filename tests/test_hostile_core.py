@@ -218,8 +218,8 @@ def test_tree_speedups_vectorised_table_matches_the_definition():
 # ----------------------------------------------------------------------------- explorers
 
 @pytest.mark.parametrize("kwargs, words", [
-    (dict(params_b=1000), "params_b must lie in [0.1, 400]"),
-    (dict(params_b=-7), "params_b must lie in [0.1, 400]"),
+    (dict(params_b=1000), "params_b must lie in [0.1, 405]"),
+    (dict(params_b=-7), "params_b must lie in [0.1, 405]"),
     (dict(alpha=2.0), "alpha must lie in [0, 0.99]"),
     (dict(batch=0), "batch must be a whole number >= 1 and <= 1,024"),
     (dict(k=100), "k must be a whole number >= 1 and <= 8"),

@@ -108,3 +108,12 @@ def test_no_plain_error_outputs(path):
     errors = [c.source for c in read(path).cells if c.cell_type == "code"
               for o in c.outputs if o.output_type == "error"]
     assert not errors, f"cells stored with errors: {errors}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_stored_output_is_a_half_drawn_progress_bar(path):
+    """A static viewer shows a stored bar's first frame ("0%"): nbtools strips bars after a build."""
+    for i, cell in enumerate(read(path).cells):
+        for output in cell.get("outputs", []):
+            for text in (output.get("text", ""), output.get("data", {}).get("text/plain", "")):
+                assert not nbtools.PROGRESS_BAR.match(text), f"{path.name} cell {i} stores a progress bar: {text[:60]!r}"

@@ -37,3 +37,31 @@ def test_verify_cost_figure_puts_measured_beside_modelled():
         plots.plot_verify_cost([0.01], params=135e6)
     with pytest.raises(ValueError, match="measured_seconds"):
         plots.plot_verify_cost([0.01, -1.0], params=135e6)
+
+
+def test_kernel_growth_draws_both_kernels_with_their_spreads_beside_the_model():
+    from speclab.interleave import Spread
+    from speclab.plots.roofline import plot_kernel_growth
+
+    growth = {"stock": [Spread(1.0, 1.0, 1.0, 3), Spread(1.8, 1.6, 2.1, 3)],
+              "column": [Spread(1.0, 1.0, 1.0, 3), Spread(1.05, 0.9, 1.2, 3)]}
+    fig = plot_kernel_growth(growth, params=1.35e8)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("stock" in t for t in labels) and any("column" in t for t in labels)
+    ys = [tuple(np.round(np.asarray(line.get_ydata(), dtype=float), 3)) for line in ax.lines if len(line.get_ydata()) == 2]
+    assert (1.0, 1.8) in ys and (1.0, 1.05) in ys
+    with pytest.raises(ValueError, match="growth"):
+        plot_kernel_growth({"gpu": growth["stock"]}, params=1.35e8)
+
+
+def test_draft_scaling_plots_each_point_with_its_time():
+    from speclab.plots import plot_draft_scaling
+
+    curve = {"points": [{"tokens": 15000, "heldout_acceptance": [0.3, 0.1], "write_seconds": 30, "fit_seconds": 20},
+                        {"tokens": 960000, "heldout_acceptance": [0.5, 0.25], "write_seconds": 3000, "fit_seconds": 600}]}
+    ax = plot_draft_scaling(curve).axes[0]
+    assert [list(line.get_ydata()) for line in ax.lines] == [[0.3, 0.5], [0.1, 0.25]]
+    assert ax.get_xscale() == "log" and {t.get_text() for t in ax.texts} == {"50 s", "60 min"}
+    with pytest.raises(ValueError, match="curve"):
+        plot_draft_scaling({"points": [{"tokens": 0}]})

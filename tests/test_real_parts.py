@@ -314,3 +314,31 @@ def test_target_pass_seconds_per_size():
 
     seconds = target_pass_seconds(tiny_gpt2(0, layers=1), random_prompt(1, 6), max_tokens=3, repeats=1)
     assert seconds.shape == (3,) and (seconds > 0).all()
+
+
+def test_kernel_growth_times_both_kernels_in_the_same_blocks():
+    """Paired within blocks: a clock that adds 1 s per token to every pass gives t(n)/t(1) = n exactly."""
+    from real_fixtures import tiny_gpt2
+    from speclab.real.measure.timing import kernel_growth
+
+    model = tiny_gpt2(0)
+    ticks = {"now": 0.0}
+
+    def clock():
+        return ticks["now"]
+
+    import speclab.real.kv_cache as kv
+
+    original = kv.CachedModel.forward
+
+    def forward(self, ids, *args, **kwargs):
+        ticks["now"] += len(ids)
+        return original(self, ids, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kv.CachedModel, "forward", forward)
+        growth = kernel_growth(model, [1, 2, 3], max_tokens=4, blocks=2, clock=clock)
+    assert set(growth) == {"column", "stock"}
+    for kernel in growth:
+        assert [g.median for g in growth[kernel]] == pytest.approx([1.0, 2.0, 3.0, 4.0])
+        assert all(g.n == 2 for g in growth[kernel])

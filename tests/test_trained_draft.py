@@ -169,6 +169,8 @@ def _greedy():
 @pytest.mark.parametrize("argv, match", [
     (["train-draft", "--epochs", "0"], "--epochs"), (["train-draft", "--seed", "-1"], "--seed"),
     (["train-draft", "--device", "tpu"], "--device"), (["train-draft", "--nope"], "unrecognized"),
+    (["train-draft", "--new-tokens", "0"], "--new-tokens"), (["train-draft", "--new-tokens", "5000"], "--new-tokens"),
+    (["train-draft", "--ship", "--out", "x.draft"], "--ship"),
 ])
 def test_train_draft_cli_rejects_bad_arguments_in_one_line(argv, match, capsys, monkeypatch):
     from speclab import cli

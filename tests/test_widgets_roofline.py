@@ -13,7 +13,7 @@ from speclab.widgets.roofline import roofline_explorer  # noqa: E402
 
 SETTINGS = [  # params (B), bandwidth (TB/s), peak (TFLOP/s), weight bytes per parameter, K, batch, alpha
     (7.0, 3.35, 989.0, 2.0, 4, 1, 0.8),
-    (7.0, 3.35, 989.0, 2.0, 4, 100, 0.8),
+    (7.0, 3.35, 989.0, 2.0, 4, 96, 0.8),
     (7.0, 3.35, 989.0, 0.5, 4, 32, 0.6),       # int4 weights: slower already at batch 32
     (70.0, 2.0, 312.0, 1.0, 8, 512, 0.6),
     (0.5, 0.3, 121.0, 4.0, 2, 32, 0.95),
@@ -47,7 +47,7 @@ def test_readouts_equal_the_closed_form(explorer, params_b, bw, peak, weight, k,
                     batch=batch, alpha=alpha)
     for name, value in settings.items():
         explorer.controls[name].value = value
-    params_b = explorer.controls["params_b"].value          # the log slider rounds to its step
+    assert explorer.controls["params_b"].value == params_b        # a stop on the track, held exactly
     hw = (params_b * 1e9, bw * 1e12, peak * 1e12)
     v = explorer.values
     assert v["step_seconds"] == rl.step_seconds(*hw, 1, batch, weight)
@@ -70,9 +70,10 @@ def test_batch_past_break_even_reads_slower(explorer):
                             alpha=0.8).items():
         explorer.controls[name].value = value
     edge = explorer.values["breakeven_batch"]
-    explorer.controls["batch"].value = math.floor(edge)
+    stops = explorer.controls["batch"].options
+    explorer.controls["batch"].value = max(b for b in stops if b < edge)
     assert explorer.values["speedup"] > 1.0
-    explorer.controls["batch"].value = math.ceil(edge)
+    explorer.controls["batch"].value = min(b for b in stops if b > edge)
     assert explorer.values["speedup"] < 1.0
     assert shown(explorer, "bound") == "compute-bound"
 
@@ -86,8 +87,18 @@ def test_batch_32_with_int4_weights_is_slower():
 def test_moving_the_batch_slider_changes_the_figure(explorer):
     explorer.controls["batch"].value = 1
     before = explorer.png
-    explorer.controls["batch"].value = 300
+    explorer.controls["batch"].value = 384
     assert explorer.png != before
+
+
+def test_the_tracks_are_logarithmic_and_hold_the_text_s_values_exactly():
+    """7B stays 7 (a log slider with a fixed step snapped it to 7.08); batches 1-64 get half the track."""
+    e = roofline_explorer(params_b=7.0, batch=37)
+    assert e.controls["params_b"].value == 7 and e.controls["params_b"].readout
+    batches = list(e.controls["batch"].options)
+    assert 37 in batches and batches == sorted(batches) and batches[0] == 1 and batches[-1] == 1024
+    assert sum(b <= 64 for b in batches) >= len(batches) / 2
+    assert e.controls["peak_tflops"].readout_format == ".0f"
 
 
 def test_fixed_settings_are_validated():

@@ -143,8 +143,28 @@ def execute_notebook(path, timeout: int = 600) -> Path:
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
-    nbformat.write(nb, path)
+    nbformat.write(strip_progress_bars(nb), path)
     return path
+
+
+#: The text a progress bar (tqdm's, or transformers' loading bar) leaves as its static fallback.
+PROGRESS_BAR = re.compile(r"^[^\n]*\d+%\|[^\n]*\|\s*\d+/\d+")
+
+
+def strip_progress_bars(nb):
+    """Drop progress-bar outputs: a static viewer shows only their first frame ("0%"), never the
+    finished bar, so a stored notebook keeps none (a live kernel shows them as they run)."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/plain", "") if "data" in output else ""
+            if "application/vnd.jupyter.widget-view+json" in output.get("data", {}) and PROGRESS_BAR.match(text):
+                continue
+            kept.append(output)
+        cell.outputs = kept
+    return nb
 
 
 def build(filename: str, cells, execute: bool = True) -> Path:

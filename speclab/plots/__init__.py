@@ -17,12 +17,12 @@ from .lossless import plot_lossless
 from .speedup import (plot_accepted_fraction, plot_optimal_k, plot_speedup_vs_alpha,
                       plot_speedup_vs_cost, plot_speedup_vs_k, plot_verify_growth)
 from .timeline import plot_timeline, timeline_segments
-from .training import plot_training
+from .training import plot_draft_scaling, plot_training
 
 __all__ = [
     "plot_acceptance", "plot_residual", "plot_grid_heatmap", "plot_policy_comparison",
     "plot_speedup_vs_acceptance", "plot_lossless", "plot_accepted_fraction", "plot_optimal_k",
     "plot_speedup_vs_alpha", "plot_speedup_vs_cost", "plot_speedup_vs_k", "plot_verify_growth",
     "kv_rollback", "plot_kv_rollback", "plot_timeline", "timeline_segments",
-    "plot_training",
+    "plot_draft_scaling", "plot_training",
 ]

@@ -73,14 +73,57 @@ def plot_batch_speedup(alphas=(0.6, 0.8, 0.9), k=4, c=0.05, params=7e9, accelera
         edge = rl.breakeven_batch(alpha, k, c, *hw, bytes_per_param, kv_bytes)
         if math.isfinite(edge) and edge <= BATCHES[-1]:
             ax.plot(edge, 1.0, "v", color=line.get_color(), markersize=9)
-            ax.annotate(f"{edge:.0f}", (edge, 1.0), xytext=(0, -16 - 11 * i),
-                        textcoords="offset points", ha="center", fontsize=9, color=line.get_color())
+            # below-left of the triangle: there the curve itself is above 1, and a white box keeps
+            # the number readable over any other curve
+            ax.annotate(f"{edge:.0f}", (edge, 1.0), xytext=(-5, -15 - 12 * i), textcoords="offset points",
+                        ha="right", fontsize=9, color=line.get_color(),
+                        bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=1))
     baseline(ax)
     ax.set(xlabel="batch size (sequences decoded together)", ylabel="speedup (x)", ylim=(0, None),
-           title=f"Speedup vs batch ({accelerator.name}, {params / 1e9:g}B at {bytes_per_param:g} bytes/param, "
-                 f"K = {k}, c = {c:g})")
+           title=f"Speedup vs batch, {bytes_per_param:g} bytes/param\n"
+                 f"{accelerator.name}, {params / 1e9:g}B, K = {k}, c = {c:g}" + (", with KV cache" if kv_bytes else ""))
     ax.legend(fontsize=8, loc="lower left")
     return fig
+
+
+#: How each kernel's measured curve is labelled and drawn.
+KERNEL_STYLE = {"stock": ("torch's stock kernel (this CPU)", "o--"), "column": ("speclab's column kernel (this CPU)", "o-")}
+
+
+def plot_kernel_growth(growth: dict, params, accelerator=rl.H100_SXM, bytes_per_param=2.0, ax=None):
+    """t(n)/t(1) measured for each kernel (median, bars from min to max over paired blocks, as
+    `speclab.real.measure.timing.kernel_growth` returns), beside the roofline's GPU model."""
+    accelerator, params, bytes_per_param = _hardware(accelerator, params, bytes_per_param)
+    _check_growth(growth)
+    fig, ax = axes(ax, figsize=(7.0, 4.4))
+    for (kernel, spreads), color in zip(sorted(growth.items(), reverse=True), (TARGET, "#6a1b9a")):
+        n = np.arange(1, len(spreads) + 1)
+        median = np.array([g.median for g in spreads])
+        low, high = median - [g.low for g in spreads], [g.high for g in spreads] - median
+        label, style = KERNEL_STYLE[kernel]
+        ax.errorbar(n, median, yerr=[low, high], fmt=style, color=color, capsize=3, label=label + ", min-max")
+    n = np.arange(1, max(len(v) for v in growth.values()) + 1)
+    modelled = rl.step_seconds(params, accelerator.bandwidth, accelerator.peak_flops, n, 1, bytes_per_param)
+    ax.plot(n, modelled / modelled[0], "s-", color=DRAFT, label=f"modelled: {accelerator.name}, batch 1")
+    ax.plot(n, n, ":", color=BASELINE, label="every token paid in full (t = n t(1))")
+    ax.set(xlabel="tokens scored in one pass n", ylabel="t(n) / t(1)", ylim=(0, None),
+           title=f"Cost of verifying n tokens, {params / 1e6:.0f}M parameters")
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def _check_growth(growth) -> None:
+    """growth: {"column" and/or "stock": [Spread, ...]} with finite low <= median <= high > 0."""
+    allowed = f"growth must map some of {sorted(KERNEL_STYLE)} to non-empty lists of Spread (kernel_growth's result)"
+    if not isinstance(growth, dict) or not growth or not set(growth) <= set(KERNEL_STYLE):
+        raise ValueError(f"{allowed}; got {_checks.short_repr(growth)}")
+    for spreads in growth.values():
+        try:
+            ok = len(spreads) > 0 and all(0 < g.low <= g.median <= g.high < math.inf for g in spreads)
+        except (TypeError, AttributeError):
+            ok = False
+        if not ok:
+            raise ValueError(f"{allowed}; got {_checks.short_repr(spreads)}")
 
 
 def plot_verify_cost(measured_seconds, params, accelerator=rl.H100_SXM, bytes_per_param=2.0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .._validate import short_repr
 from ._axes import axes
 
 
@@ -30,3 +31,43 @@ def plot_training(record, ax=None):
     right.legend(lines[0] + more[0], lines[1] + more[1], loc="center right", fontsize=8)
     ax.set_title("Self-distillation: the draft learns to say what the target would say")
     return fig
+
+
+def plot_draft_scaling(curve, ax=None):
+    """Held-out acceptance at depth 1, 2, ... against the tokens the draft was trained on (log axis),
+    each point labelled with its writing + fitting time.
+
+    `curve` is the dict `benchmarks/bench_draft_scaling.py` writes (its "points" list), e.g. the
+    shipped draft's `scaling.json`.
+    """
+    points = _scaling_points(curve)
+    fig, ax = axes(ax, figsize=(7.0, 4.2))
+    tokens = [p["tokens"] for p in points]
+    depths = len(points[0]["heldout_acceptance"])
+    for depth in range(depths):
+        ax.semilogx(tokens, [p["heldout_acceptance"][depth] for p in points], "o-", label=f"draft {depth + 1}")
+    for p in points:
+        minutes = (p["write_seconds"] + p["fit_seconds"]) / 60
+        ax.annotate(f"{minutes:.0f} min" if minutes >= 1 else f"{60 * minutes:.0f} s", (p["tokens"], p["heldout_acceptance"][0]),
+                    xytext=(0, 8), textcoords="offset points", ha="center", fontsize=8, color="0.3")
+    ax.set(xlabel="tokens of self-written training text (log scale)", ylim=(0, 1),
+           ylabel="held-out greedy agreement", title="More text, better draft: the draft's scaling curve")
+    ax.legend(fontsize=8, loc="upper left", title="acceptance at depth", title_fontsize=8)
+    return fig
+
+
+def _scaling_points(curve) -> list:
+    """The curve's points, each with tokens > 0, acceptances in [0, 1] and seconds >= 0; one ValueError otherwise."""
+    allowed = ("curve must be the dict bench_draft_scaling.py writes: 'points', a non-empty list of dicts with "
+               "tokens > 0, heldout_acceptance (numbers in [0, 1]), write_seconds and fit_seconds >= 0")
+    try:
+        points = list(curve["points"])
+        ok = bool(points) and all(
+            p["tokens"] > 0 and p["write_seconds"] >= 0 and p["fit_seconds"] >= 0
+            and len(p["heldout_acceptance"]) == len(points[0]["heldout_acceptance"]) > 0
+            and all(0 <= a <= 1 for a in p["heldout_acceptance"]) for p in points)
+    except (TypeError, KeyError, IndexError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"{allowed}; got {short_repr(curve)}")
+    return points

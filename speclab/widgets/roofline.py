@@ -137,6 +137,17 @@ class RooflineExplorer(Explorer):
             self.label_edge.set_texts(["break-even", f"batch {edge:.0f}"])
 
 
+#: Batch sizes on a logarithmic track, as every batch axis in the course is drawn.
+BATCH_STOPS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
+#: Model sizes (billions of parameters) of common open models, on a logarithmic track.
+SIZE_STOPS = (0.1, 0.135, 0.36, 0.5, 1, 1.5, 1.7, 3, 7, 8, 13, 14, 32, 70, 72, 110, 235, 405)
+
+
+def _track(stops, value) -> list:
+    """The stops, with `value` added where it is not one of them (any value in range stays exact)."""
+    return sorted({*stops, value})
+
+
 def roofline_explorer(params_b: float = 7.0, bandwidth_tbs: float = rl.H100_SXM.bandwidth / 1e12,
                       peak_tflops: float = rl.H100_SXM.peak_flops / 1e12, k: int = 4, batch: int = 1,
                       alpha: float = 0.8, bytes_per_param: float = 2.0, c: float = 0.05,
@@ -147,21 +158,21 @@ def roofline_explorer(params_b: float = 7.0, bandwidth_tbs: float = rl.H100_SXM.
     step) are fixed for the explorer's life.
     """
     params_b, bandwidth_tbs, peak_tflops, bytes_per_param, k, batch, alpha = in_ranges(
-        params_b=(params_b, 0.1, 400.0), bandwidth_tbs=(bandwidth_tbs, 0.05, 8.0), peak_tflops=(peak_tflops, 10.0, 2500.0),
+        params_b=(params_b, 0.1, 405.0), bandwidth_tbs=(bandwidth_tbs, 0.05, 8.0), peak_tflops=(peak_tflops, 10.0, 2500.0),
         bytes_per_param=(bytes_per_param, 0.5, 4.0), k=(k, 1, 8), batch=(batch, 1, 1024), alpha=(alpha, 0.0, 0.99))
     c, kv_bytes = in_ranges(c=(c, 0.0, 10.0), kv_bytes=(kv_bytes, 0.0, 1e15))
     controls = {
-        "params_b": widgets.FloatLogSlider(value=params_b, base=10, min=-1, max=math.log10(400), step=0.01,
-                                           readout_format=".3g", description="model size (B params)",
-                                           **_SLIDER),
+        "params_b": widgets.SelectionSlider(options=_track(SIZE_STOPS, params_b), value=params_b,
+                                            description="model size (B params)", **_SLIDER),
         "bandwidth_tbs": widgets.FloatSlider(value=bandwidth_tbs, min=0.05, max=8.0, step=0.05,
                                              description="memory bandwidth (TB/s)", **_SLIDER),
-        "peak_tflops": widgets.FloatSlider(value=peak_tflops, min=10.0, max=2500.0, step=1.0,
+        "peak_tflops": widgets.FloatSlider(value=peak_tflops, min=10.0, max=2500.0, step=1.0, readout_format=".0f",
                                            description="peak (TFLOP/s)", **_SLIDER),
         "bytes_per_param": widgets.FloatSlider(value=bytes_per_param, min=0.5, max=4.0, step=0.5,
                                                description="weight bytes / parameter", **_SLIDER),
         "k": widgets.IntSlider(value=k, min=1, max=8, description="K (drafts per round)", **_SLIDER),
-        "batch": widgets.IntSlider(value=batch, min=1, max=1024, description="batch size", **_SLIDER),
+        "batch": widgets.SelectionSlider(options=_track(BATCH_STOPS, batch), value=batch, description="batch size",
+                                         **_SLIDER),
         "alpha": widgets.FloatSlider(value=alpha, min=0.0, max=0.99, step=0.01, description="alpha (acceptance)",
                                      **_SLIDER),
     }

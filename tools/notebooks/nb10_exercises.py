@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from speclab.exercises import ex1, ex2, ex3, ex4  # noqa: E402
+from speclab.exercises import ex1, ex2, ex3, ex4, ex5  # noqa: E402
 from speclab.exercises.ex2_adaptive_k import STRETCH  # noqa: E402
 from tools.nbtools import build, code, header_cells, md  # noqa: E402
 from tools.notebooks.closing import closing_cells  # noqa: E402
@@ -17,9 +17,10 @@ from tools.notebooks.closing import closing_cells  # noqa: E402
 FILENAME = "10_exercises.ipynb"
 
 BLURB = """
-Four exercises that put the course to work: the acceptance rule itself, a policy that adapts the
-number of drafts, verification of several candidate drafts at once, and the break-even
-acceptance rate when verification is not free. Each one gives you a function to write and a
+Five exercises that put the course to work, in course order: the acceptance rule itself, a policy
+that adapts the number of drafts, verification of several candidate drafts at once, the break-even
+acceptance rate when verification is not free, and the batch size beyond which speculation stops
+paying. Each one gives you a function to write and a
 check cell that grades it honestly: the acceptance rule is run thousands of times and its output
 distribution tested, the policy is raced against every fixed K on a text whose difficulty
 changes, the break-even compared with the exact value.
@@ -75,6 +76,14 @@ the price of one, which holds while decoding is memory-bound; notebook 06 shows 
 holding (large batches). Here each of the $K$ extra tokens adds `verify_growth` target steps to
 the verifying pass, and you will find the threshold yourself.
 """,
+    5: """
+Notebook 06 showed why verification is cheap: one decoding step streams every weight once, and
+scoring $K+1$ tokens hides inside that time, until the batch is so large that the arithmetic
+dominates. Past that point every drafted token costs real compute, and beyond some batch size
+speculation makes decoding slower. Derive that batch from the roofline and notebook 03's speedup;
+the check compares it with `speclab.roofline.breakeven_batch` on eight cases (an H100 in fp16 and
+int4, an A100, an L4).
+""",
 }
 
 
@@ -97,17 +106,18 @@ def exercise_cells(exercise) -> list:
     ]
 
 
-CELLS = header_cells(FILENAME, "10 · Exercises: write the rule, adapt K, verify many drafts, break even", BLURB) + [
-    code("import numpy as np\nfrom speclab.exercises import ex1, ex2, ex3, ex4"),
+CELLS = header_cells(FILENAME, "10 · Exercises: write the rule, adapt K, verify many drafts, break even, find the batch", BLURB) + [
+    code("import numpy as np\nfrom speclab.exercises import ex1, ex2, ex3, ex4, ex5"),
 ]
-for _exercise in (ex1, ex2, ex3, ex4):
+for _exercise in (ex1, ex2, ex3, ex4, ex5):
     CELLS += exercise_cells(_exercise)
 CELLS.append(md("""
 ## Where next
 
-All four answers live in the package, tested: `sl.verify` is exercise 1's rule applied to a
+All five answers live in the package, tested: `sl.verify` is exercise 1's rule applied to a
 whole round, `sl.AdaptiveK` is a policy like exercise 2's, and
-`sl.breakeven_alpha(c, k, verify_growth)` solves exercise 4 exactly. The real-model notebook
+`sl.breakeven_alpha(c, k, verify_growth)` solves exercise 4 exactly, and
+`speclab.roofline.breakeven_batch` exercise 5. The real-model notebook
 uses the same rule on a real draft and target.
 """))
 CELLS += closing_cells()

@@ -118,7 +118,7 @@ def _summarize(drafter, ks, labels, timed, passes, prefill, max_new_tokens, temp
         measured_stock_speedup=[r.measured_stock.median for r in pooled],
         predicted_k=best_k([alpha if np.isfinite(alpha) else 0.0], max(passes.c.median, 0.0),
                            [g.median for g in passes.growth[: max(ks) + 1]]),
-        recommended_k=_recommend(ks, pooled, rows),
+        recommended_k=_recommend(ks, pooled, rows), threads=torch.get_num_threads(),
         baseline_tokens_per_second=sum(b.tokens for b in headline) / sum(np.median(b.seconds) for b in headline),
         n_prompts=n, max_new_tokens=max_new_tokens, temperature=temperature)
 

@@ -93,6 +93,7 @@ class PairMeasurement:
     kernel_gain: Spread = field(default_factory=lambda: Spread(1.0, 1.0, 1.0, 1))   # headline over stock plain
     measured_stock_speedup: list = field(default_factory=list)   # per k, over stock plain (median)
     two_row_gain: Spread = field(default_factory=lambda: Spread(float("nan"), float("nan"), float("nan"), 0))
+    threads: int = 0              # torch's intra-op threads while measuring (0: not recorded)
 
     @property
     def flags(self) -> list:
@@ -109,7 +110,8 @@ class PairMeasurement:
         examined = sum(r.examined for r in self.pooled)
         low, high = wilson_interval(round(self.alpha * examined) if examined else 0, examined)
         lines = [f"drafter: {self.drafter}   c = {self.c:.4f}   target step t(1) = "
-                 f"{1000 * self.target_step_seconds:.1f} ms   verification t(n)/t(1): {growth}",
+                 f"{1000 * self.target_step_seconds:.1f} ms   verification t(n)/t(1): {growth}"
+                 + (f"   torch threads: {self.threads}" if self.threads else ""),
                  f"{self.blocks} ABBA blocks: every configuration ran {2 * self.blocks} times per prompt, "
                  "interleaved; a speedup is the median of paired ratios [min-max over blocks]",
                  f"speedups are over the strongest plain decoding measured: {self.baseline} "

@@ -81,6 +81,31 @@ def pass_times(model, drafter, prompt_ids: list, max_tokens: int, sampling, bloc
         c=timed.ratio("draft", 1) if drafted else spread([]), blocks=timed.blocks)
 
 
+def kernel_growth(model, prompt_ids: list, max_tokens: int, blocks: int = 5, clock=time.perf_counter) -> dict:
+    """t(n)/t(1), n = 1..max_tokens, for speclab's column kernel and torch's stock kernel, timed in
+    the same ABBA blocks (so both see the same busy neighbours): {"column": [Spread], "stock": [Spread]},
+    each ratio paired within a block, with its min and max over the blocks."""
+    states = {"column": CachedModel(model, True), "stock": CachedModel(model, False)}
+    calls = {}
+    with torch.inference_mode():
+        filler = (prompt_ids * (max_tokens // len(prompt_ids) + 1))[:max_tokens]
+        for kernel, state in states.items():
+            state.forward(prompt_ids, last_only=True)
+            kept = state.length
+
+            def target_pass(n, state=state, kept=kept):
+                def run():
+                    state.crop(kept)
+                    return state.forward(filler[:n])
+                return _synchronized(run, state.device)
+
+            calls.update({(kernel, n): target_pass(n) for n in range(1, max_tokens + 1)})
+        for call in calls.values():                                # warm-up, untimed
+            call()
+        timed = run_interleaved(calls, blocks, clock=clock)
+    return {kernel: [timed.ratio((kernel, n), (kernel, 1)) for n in range(1, max_tokens + 1)] for kernel in states}
+
+
 def _draft_step(drafter, prompt_ids, sampling, rng):
     """A call that proposes ONE token after the prompt, the prompt already read (a draft step)."""
     drafter.start(prompt_ids)

@@ -16,7 +16,6 @@ Everything is seeded: same seed, same weights.
 
 from __future__ import annotations
 
-import copy
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -25,10 +24,8 @@ import torch
 from tqdm.auto import tqdm
 
 from ..._validate import as_count
-from .._checks import eos_ids
-from .prompts import held_out_prompts, training_prompts
 from ..drafters.feature_head import FeatureHead
-from .corpus import as_prompt_ids, generate_sequences
+from .corpus import Corpus, cpu_has_bf16, write_corpus
 from ..drafters.feature import FeatureDrafter
 
 
@@ -52,6 +49,8 @@ class TrainingRecord:
     heldout_acceptance: list = field(default_factory=list)
     n_prompts: int = 0
     n_tokens: int = 0
+    variants: int = 1                    # answers per prompt: the first greedy, the rest sampled
+    max_new_tokens: int = 0              # the longest answer
     vocab_size: int = 0
     depth: int = 0
     seed: int = 0
@@ -74,15 +73,18 @@ class TrainingRecord:
 def train_draft(target, tokenizer=None, prompts=None, heldout=None, max_new_tokens: int = 96,
                 vocab_size: int = 4096, depth: int = 1, epochs: int = 5, batch_size: int = 8,
                 lr: float = 2e-3, seed: int = 0, progress: bool = True, measure_c: bool = True,
-                fast_writer: bool = True):
+                fast_writer: bool = True, variants: int = 1, corpus: Corpus | None = None,
+                corpus_tokens: int | None = None):
     """Train a FeatureDrafter for `target` on its own answers; returns (drafter, TrainingRecord).
 
     prompts / heldout: strings (chat-formatted with the tokenizer) or token-id lists; default the
-    built-in training prompts and held-out topics. vocab_size: rows of the target's head the draft
-    scores. depth: how many tokens deep training drafts on its own features. fast_writer: on a
-    CPU, a bfloat16 copy of the target writes the training text (False: the target itself).
+    built-in training prompts and held-out topics. variants: answers per prompt (the first greedy,
+    the rest sampled). corpus: text already written by `write_corpus` (then prompts, heldout,
+    max_new_tokens, variants and fast_writer are its own); corpus_tokens: train on its leading
+    answers holding that many tokens. vocab_size: rows of the target's head the draft scores.
+    depth: how many tokens deep training drafts on its own features. fast_writer: on a CPU, a
+    bfloat16 copy of the target writes the training text (False: the target itself).
     """
-    max_new_tokens = as_count(max_new_tokens, "max_new_tokens", minimum=1)
     vocab_size = as_count(vocab_size, "vocab_size", minimum=2)
     depth = as_count(depth, "depth", minimum=1)
     epochs = as_count(epochs, "epochs", minimum=1)
@@ -90,19 +92,17 @@ def train_draft(target, tokenizer=None, prompts=None, heldout=None, max_new_toke
     seed = as_count(seed, "seed", minimum=0)
     if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a finite number > 0; got {lr!r}")
-    train_ids = as_prompt_ids(training_prompts(seed=seed) if prompts is None else prompts, tokenizer)
-    heldout_ids = as_prompt_ids(held_out_prompts() if heldout is None else heldout, tokenizer)
-    eos = eos_ids(target, tokenizer)
-    pad = _pad_id(target, tokenizer)
-    record = TrainingRecord(n_prompts=len(train_ids), depth=depth, seed=seed)
-
-    begin = time.perf_counter()
-    data = generate_sequences(_writer(target, fast_writer), train_ids, max_new_tokens, eos, pad_id=pad,
-                              progress=progress)
-    held = generate_sequences(target, heldout_ids, max_new_tokens, eos, pad_id=pad, progress=progress,
-                              desc="target writes held-out text")
-    record.generate_seconds = time.perf_counter() - begin
-    record.n_tokens = int(sum(len(s.tokens) - s.first_generated for s in data))
+    if corpus is None:
+        corpus = write_corpus(target, tokenizer, prompts, heldout, max_new_tokens, variants, seed, progress,
+                              fast_writer)
+    elif not isinstance(corpus, Corpus):
+        raise ValueError(f"corpus must be None or a Corpus from write_corpus; got {type(corpus).__name__}")
+    data = corpus.data if corpus_tokens is None else corpus.first(as_count(corpus_tokens, "corpus_tokens", minimum=1))
+    held, eos = corpus.held, corpus.eos
+    record = TrainingRecord(n_prompts=corpus.settings["n_prompts"], depth=depth, seed=seed,
+                            variants=corpus.settings["variants"], max_new_tokens=corpus.settings["max_new_tokens"])
+    record.generate_seconds = corpus.seconds * corpus.tokens(data) / max(1, corpus.tokens())
+    record.n_tokens = corpus.tokens(data)
 
     vocab = frequent_tokens(data, vocab_size, eos)
     record.vocab_size = len(vocab)
@@ -123,30 +123,6 @@ def train_draft(target, tokenizer=None, prompts=None, heldout=None, max_new_toke
         drafter.measure_costs(record.cost_tokens)
         record.c, record.pass_costs = drafter.c, drafter.pass_costs
     return drafter, record
-
-
-def _writer(target, fast: bool):
-    """A bfloat16 copy of a float32 CPU target (batched generation runs about twice as fast in
-    bfloat16 on a CPU with AVX-512 BF16); the target itself otherwise."""
-    weight = target.get_input_embeddings().weight
-    if not fast or weight.device.type != "cpu" or weight.dtype != torch.float32 or not _cpu_has_bf16():
-        return target
-    return copy.deepcopy(target).to(torch.bfloat16)
-
-
-def _cpu_has_bf16() -> bool:
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
-
-
-def _pad_id(target, tokenizer) -> int:
-    for source in (tokenizer, getattr(target, "generation_config", None), target.config):
-        value = getattr(source, "pad_token_id", None) if source is not None else None
-        if value is not None:
-            return int(value)
-    return 0
 
 
 def frequent_tokens(data: list, size: int, eos) -> torch.Tensor:
@@ -236,7 +212,7 @@ def _fit(head, target, vocab, data, held, record, depth, epochs, batch_size, lr,
     for _ in range(epochs):
         for batch in _batches(data, batch_size, generator):
             feats, embedded, _, lengths, _ = _collate(batch, embed)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=_cpu_has_bf16()):   # about 1.8x faster
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cpu_has_bf16()):   # about 1.8x faster
                 loss, _ = _losses(head, rows, feats, embedded, lengths, depth)
             loss = loss.float()
             optimizer.zero_grad(set_to_none=True)

@@ -18,6 +18,15 @@ TEMPLATES = (
     "What are the main advantages and disadvantages of {topic}?",
     "Give a beginner a step-by-step introduction to {topic}.",
     "Write a friendly blog post opening about {topic}.",
+    # The second eight widen the corpus the shipped draft is trained on (held-out prompts use the first eight).
+    "Summarize what everyone should know about {topic}.",
+    "Write a short story in which {topic} plays a part.",
+    "Answer a curious child who asks about {topic}.",
+    "What are common mistakes people make with {topic}?",
+    "Write three quiz questions about {topic}, with their answers.",
+    "Compare {topic} today with fifty years ago.",
+    "Give a short speech encouraging people to learn about {topic}.",
+    "Write the back-cover description of a book about {topic}.",
 )
 
 TOPICS = (

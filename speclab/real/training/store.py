@@ -213,23 +213,31 @@ def load_draft(path, target):
 
 
 def load_offline_draft(target, tokenizer, path=None, progress: bool = True, force: bool = False, **train_options):
-    """The cached draft for `target` (the offline SmolLM2 by default), training and saving it first if needed.
+    """The draft for `target` (the offline SmolLM2 by default): the cached one, else the shipped one, else trained.
 
-    Returns (drafter, record dict). A damaged draft file (or one of an older format) is reported and
-    retrained; force=True retrains even a good one. A path holding anything but a draft is refused
-    before any training and left as it is.
+    Returns (drafter, record dict). With no `path`: a draft in the speclab cache (one you trained)
+    comes first; then the draft shipped with the package, if it was distilled from this target;
+    only then is one trained (minutes) and cached. With a `path`, that file is loaded or trained
+    into. A damaged draft file (or one of an older format) is reported and retrained; force=True
+    (or any training option) trains even when a good one exists. A path holding anything but a
+    draft is refused before any training and left as it is.
     """
     from .fit import train_draft
+    from . import shipped
 
     check_model(target, "target")
     if not isinstance(force, bool):
         raise ValueError(f"force must be True or False; got {force!r}")
-    path = check_draft_path(path if path is not None else default_draft_path(target))
+    explicit = path is not None
+    path = check_draft_path(path if explicit else default_draft_path(target))
     if path.is_file() and not force:
         try:
             return load_draft(path, target)
         except CorruptDraftError as error:
             warnings.warn(f"{error}; training a new draft", stacklevel=2)
+    if not (explicit or force or train_options) and \
+            shipped.shipped_fingerprint(shipped.SHIPPED_FILE) == target_fingerprint(target):
+        return shipped.read_shipped_draft(target, shipped.SHIPPED_FILE)
     drafter, record = train_draft(target, tokenizer, progress=progress, **train_options)
     save_draft(drafter, record, path)
     return drafter, record.as_dict()

@@ -1,4 +1,4 @@
-"""Exercise 6 (notebook 06): the batch size beyond which speculative decoding is slower.
+"""Exercise 5 (notebook 10, on notebook 06's roofline): the batch size beyond which speculative decoding is slower.
 
 Graded against `roofline.breakeven_batch` (no KV cache, fp16) over a table of
 (alpha, K, cost_ratio, ridge_tokens), to a relative 1e-3.
@@ -110,8 +110,8 @@ def cases() -> list:
 
 FORBIDDEN = (("speclab.roofline.breakeven_batch", roofline.breakeven_batch),)
 
-ex6 = Exercise(
-    number=6, title="the batch size where speculation stops paying", function_name="breakeven_batch",
+ex5 = Exercise(
+    number=5, title="the batch size where speculation stops paying", function_name="breakeven_batch",
     arg_names=("alpha", "K", "cost_ratio", "ridge_tokens"), task=TASK, stub=STUB, hints=HINTS,
     solution_function=breakeven_batch, solution_imports=SOLUTION_IMPORTS,
     validate=positive_number, cases=cases, time_limit=10.0, forbidden=FORBIDDEN,

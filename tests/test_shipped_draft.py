@@ -1,0 +1,114 @@
+"""The shipped draft: safetensors written and read back whole, tied to its target, preferred over training.
+
+Tiny random GPT-2s stand in for the offline SmolLM2 (the same code paths); the real shipped file
+is checked against the real model in tests/test_trained_draft_smollm.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from real_fixtures import random_prompt, tiny_gpt2, torch
+from test_trained_draft import TINY, tiny_prompts, train_tiny
+
+from speclab.real import SpeculativeDecoder
+from speclab.real.training import shipped, store
+from speclab.real.training.corpus import write_corpus
+from speclab.real.training.fit import train_draft
+
+
+@pytest.fixture(scope="module")
+def target():
+    return tiny_gpt2(0)
+
+
+@pytest.fixture(scope="module")
+def trained(target):
+    return train_tiny(target)
+
+
+def test_written_and_read_back_whole(tmp_path, target, trained):
+    drafter, record = trained
+    path = shipped.write_shipped_draft(drafter, record, tmp_path / "d.safetensors")
+    again, record_again = shipped.read_shipped_draft(target, path)
+    for name, value in drafter.head.state_dict().items():
+        torch.testing.assert_close(again.head.state_dict()[name], value, rtol=0, atol=0)
+    assert again.vocab.tolist() == drafter.vocab.tolist() and again.rates == drafter.rates
+    assert record_again["heldout_acceptance"] == record.as_dict()["heldout_acceptance"]
+    prompt = random_prompt(77, 8)
+    assert (SpeculativeDecoder(target, again).generate(prompt, 24, k=2).token_ids
+            == SpeculativeDecoder(target, drafter).generate(prompt, 24, k=2).token_ids)
+    assert shipped.shipped_fingerprint(path) == store.target_fingerprint(target)
+
+
+def test_refuses_another_target_and_a_missing_or_foreign_file(tmp_path, target, trained):
+    path = shipped.write_shipped_draft(*trained, tmp_path / "d.safetensors")
+    with pytest.raises(ValueError, match="another target"):
+        shipped.read_shipped_draft(tiny_gpt2(1), path)
+    with pytest.raises(ValueError, match="no readable shipped draft"):
+        shipped.read_shipped_draft(target, tmp_path / "missing.safetensors")
+    (tmp_path / "junk.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{}")
+    assert shipped.shipped_fingerprint(tmp_path / "junk.safetensors") is None
+
+
+def test_a_draft_over_the_size_limit_is_not_written(tmp_path, trained, monkeypatch):
+    monkeypatch.setattr(shipped, "MAX_BYTES", 1000)
+    with pytest.raises(ValueError, match="under"):
+        shipped.write_shipped_draft(*trained, tmp_path / "d.safetensors")
+    assert list(tmp_path.iterdir()) == []            # no partial file left behind
+
+
+@pytest.fixture
+def places(tmp_path, target, trained, monkeypatch):
+    """The shipped file and the cache both moved into tmp_path; training forbidden unless allowed."""
+    ship = shipped.write_shipped_draft(*trained, tmp_path / "ship" / "d.safetensors")
+    monkeypatch.setattr(shipped, "SHIPPED_FILE", ship)
+    monkeypatch.setattr(store, "default_draft_path", lambda model: tmp_path / "cache" / "d.draft")
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a draft was trained although one was at hand")
+
+    monkeypatch.setattr("speclab.real.training.fit.train_draft", no_training)
+    return tmp_path
+
+
+def test_load_offline_draft_uses_the_shipped_draft_without_training(places, target, trained):
+    drafter, record = store.load_offline_draft(target, None)
+    torch.testing.assert_close(drafter.head.fuse.weight, trained[0].head.fuse.weight)
+    assert record["n_tokens"] == trained[1].n_tokens
+    assert not (places / "cache" / "d.draft").exists()        # nothing copied into the cache
+
+
+def test_a_draft_in_the_cache_comes_before_the_shipped_one(places, target):
+    other, record = train_tiny(target, seed=5)
+    store.save_draft(other, record, places / "cache" / "d.draft")
+    drafter, _ = store.load_offline_draft(target, None)
+    torch.testing.assert_close(drafter.head.fuse.weight, other.head.fuse.weight)
+
+
+def test_the_shipped_draft_of_another_target_is_never_used(places, monkeypatch):
+    trained_here = []
+    monkeypatch.setattr("speclab.real.training.fit.train_draft",
+                        lambda model, tok, **kw: trained_here.append(1) or train_tiny(model))
+    store.load_offline_draft(tiny_gpt2(1), None)
+    assert trained_here == [1]
+
+
+def test_corpus_variants_are_seeded_and_sampled(target):
+    prompts, held = tiny_prompts(6), tiny_prompts(2, 500)
+    one = write_corpus(target, None, prompts, held, max_new_tokens=12, variants=3, seed=4, progress=False)
+    two = write_corpus(target, None, prompts, held, max_new_tokens=12, variants=3, seed=4, progress=False)
+    assert len(one.data) == 18 and [s.tokens.tolist() for s in one.data] == [s.tokens.tolist() for s in two.data]
+    greedy, sampled = one.data[:6], one.data[6:12]
+    assert any(g.tokens.tolist() != s.tokens.tolist() for g, s in zip(greedy, sampled))
+    assert one.first(1) == one.data[:1] and one.tokens(one.first(one.tokens())) == one.tokens()
+
+
+def test_training_on_the_leading_part_of_a_corpus(target):
+    corpus = write_corpus(target, None, tiny_prompts(16), tiny_prompts(4, 500), max_new_tokens=16, progress=False)
+    options = {k: v for k, v in TINY.items() if k != "max_new_tokens"}
+    _, part = train_draft(target, None, corpus=corpus, corpus_tokens=100, **options)
+    _, whole = train_draft(target, None, corpus=corpus, **options)
+    assert 100 <= part.n_tokens < whole.n_tokens == corpus.tokens()
+    with pytest.raises(ValueError, match="corpus"):
+        train_draft(target, None, corpus="text", **options)
