@@ -28,7 +28,8 @@ COMMANDS = {"plan": "expected tokens and speedup per k, optimal k, break-even al
             "fit": "from an engine's counters or acceptance length: per-position alpha, best k, speedup",
             "simulate": "Monte Carlo on a synthetic target/draft pair",
             "measure": "measure alpha, c and speedup of a real draft/target pair",
-            "train-draft": "train (or load) the offline model's draft, print where it is"}
+            "train-draft": "train (or load) the offline model's draft, print where it is",
+            "survey": "every kind of draft for the offline model, measured alike, on the (alpha, c) map"}
 
 
 def build_parser() -> argparse.ArgumentParser:

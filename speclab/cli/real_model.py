@@ -10,7 +10,8 @@ import importlib
 
 #: command -> (module, its argument adder, its runner)
 COMMANDS = {"measure": ("measure", "add_measure_arguments", "run_measure"),
-            "train-draft": ("train_draft", "add_train_draft_arguments", "run_train_draft")}
+            "train-draft": ("train_draft", "add_train_draft_arguments", "run_train_draft"),
+            "survey": ("survey", "add_survey_arguments", "run_survey")}
 
 
 def add_arguments(parser, command: str) -> None:

@@ -23,7 +23,8 @@ _HOME = {
     "train_draft": "training.fit", "load_offline_draft": "training.store", "load_draft": "training.store",
     "save_draft": "training.store", "OPEN_ENDED_PROMPTS": "training.prompts",
     "SuffixDrafter": "drafters.suffix", "QuantizedCopyDrafter": "drafters.quantized",
-    "quantized_copy": "drafters.quantized",
+    "quantized_copy": "drafters.quantized", "survey": "measure.survey", "Survey": "measure.survey",
+    "write_corpus": "training.corpus",
 }
 
 __all__ = sorted(_HOME)

@@ -37,6 +37,7 @@ from ._checks import (
 )
 from .drafters.draft_model import DraftModelDrafter
 from .drafters.base import Draft, default_policy
+from .fallback import as_watch
 from .kv_cache import CachedModel, synchronize
 from .result import GenerationResult, mean_or_nan
 from .sampling import Sampling
@@ -116,7 +117,7 @@ class SpeculativeDecoder:
         self.eos = eos_ids(target, tokenizer)
 
     def generate(self, prompt_or_input_ids, max_new_tokens: int = 64, k=None, temperature: float = 0.0,
-                 top_k=None, top_p=None, seed=None, policy=None) -> GenerationResult:
+                 top_k=None, top_p=None, seed=None, policy=None, fallback=None) -> GenerationResult:
         """Exactly max_new_tokens new tokens (fewer only when EOS is produced), for one sequence.
 
         prompt_or_input_ids: a string (needs the tokenizer), a list of ids, or a [1, T] tensor.
@@ -124,21 +125,29 @@ class SpeculativeDecoder:
         drafter's own good policy (`drafter.default_policy()`); `policy` (FixedK, AdaptiveK)
         overrides both. temperature 0 is greedy; otherwise top_k / top_p apply to both p and q.
         seed: same seed, same output (numpy Generator; None draws fresh entropy).
+        fallback: decode plainly while speculation delivers fewer tokens per second than plain
+        decoding does, as timed on this machine now (speclab.real.fallback). None (the default):
+        on for greedy decoding with the drafter's own policy, off when you set k or a policy;
+        True / False; or a FallbackWatch to choose its settings (greedy only: under sampling the
+        clock would decide which random draws are made, and same seed would not mean same output).
         """
         prompt = as_input_ids(prompt_or_input_ids, self.tokenizer, self.vocab_size)
         max_new_tokens = check_length(self.target, len(prompt), max_new_tokens)
-        if policy is None and k is None:
+        own_policy = policy is None and k is None
+        if own_policy:
             policy = default_policy(self.drafter)
         else:
             policy = as_policy(policy, None if k is None else as_count(k, "k", maximum=MAX_K))
         sampling = Sampling(temperature, top_k, top_p)
+        watch = as_watch(fallback, default=sampling.greedy and own_policy,
+                         greedy=sampling.greedy)
         rng = np.random.default_rng(check_seed(seed))
         with torch.inference_mode(), eval_mode(self.target, *drafter_modules(self.drafter)):
-            return self._run(prompt, max_new_tokens, policy, sampling, rng)
+            return self._run(prompt, max_new_tokens, policy, sampling, rng, watch)
 
     # ------------------------------------------------------------------ the loop
 
-    def _run(self, prompt, max_new_tokens, policy, sampling, rng) -> GenerationResult:
+    def _run(self, prompt, max_new_tokens, policy, sampling, rng, watch=None) -> GenerationResult:
         synchronize(self.target.device)
         start = time.perf_counter()
         target = CachedModel(self.target, self.column_products)
@@ -153,7 +162,7 @@ class SpeculativeDecoder:
         k, finished = policy.start_k, "length"
         while len(tokens) - len(prompt) < max_new_tokens:
             remaining = max_new_tokens - (len(tokens) - len(prompt))
-            asked = min(k, remaining - 1)
+            asked = min(k if watch is None or watch.speculating() else 0, remaining - 1)
             draft = check_draft(self.drafter.propose(tokens, asked, sampling, rng), asked, self.vocab_size,
                                 sampling.greedy)                                         # Step 1
             rows, parents = pass_rows(tokens[-1], draft)
@@ -170,6 +179,8 @@ class SpeculativeDecoder:
             record, emitted, hit_eos = self._record(v, draft, len(tokens) - len(prompt))
             rounds.append(record)
             tokens.extend(emitted)
+            if watch is not None:
+                watch.record(len(emitted))
             examined.extend(alphas)
             if hit_eos:
                 finished = "eos"

@@ -1,0 +1,78 @@
+"""speclab.real.survey and `speclab survey`: every draft measured alike and placed on the (alpha, c) map."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from real_fixtures import random_prompt, tiny_gpt2, torch  # noqa: F401
+
+from speclab import theory
+from speclab.real import EarlyExitDrafter, PromptLookupDrafter, survey
+
+
+@pytest.fixture(scope="module")
+def result():
+    target = tiny_gpt2(0)
+    prompts = [random_prompt(1, 8), random_prompt(2, 8)]
+    drafters = {"lookup": PromptLookupDrafter(), "exit": EarlyExitDrafter(target, 1)}
+    return survey(target, drafters, prompts=prompts, ks=(1, 2), max_new_tokens=12, repeats=2, progress=False)
+
+
+def test_one_row_per_draft_and_one_per_draft_and_prompt(result):
+    assert [r.name for r in result.rows] == ["lookup", "exit"]
+    assert [r.name for r in result.prompt_rows] == ["lookup · prompt 1", "lookup · prompt 2",
+                                                   "exit · prompt 1", "exit · prompt 2"]
+    assert result.ks == [1, 2] and len(result.pass_costs) == 3 and result.pass_costs[0] == pytest.approx(1.0)
+
+
+def test_each_row_is_consistent_with_the_theory_and_its_interval(result):
+    import math
+
+    for r in result.rows + result.prompt_rows:
+        assert r.best_k in (1, 2)
+        assert r.measured_low <= r.measured <= r.measured_high
+        if not r.drafted:                          # nothing proposed: alpha, and what it predicts, undefined
+            assert math.isnan(r.alpha) and math.isnan(r.predicted)
+            continue
+        assert r.alpha_low <= r.alpha <= r.alpha_high
+        assert r.measured_low <= r.measured <= r.measured_high
+        expected = theory.expected_tokens(r.alpha, r.best_k) / (r.verify_cost + r.best_k * r.c)
+        assert r.predicted == pytest.approx(expected)
+        assert 1.0 <= r.tokens_per_pass <= r.best_k + 1
+
+
+def test_json_table_and_map(result):
+    data = json.loads(result.to_json())
+    assert {row["name"] for row in data["rows"]} == {"lookup", "exit"}
+    assert "strongest" in result.table() or "plain decoding" in result.table()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = result.plot().axes[0]
+    assert len(ax.get_legend().get_texts()) == sum(1 for r in result.prompt_rows if r.drafted) >= 2
+
+
+@pytest.mark.parametrize("drafters", [{}, None, {"": PromptLookupDrafter()}, ["lookup"]])
+def test_bad_drafters_are_named(drafters):
+    with pytest.raises((TypeError, ValueError), match="drafters"):
+        survey(tiny_gpt2(0), drafters, prompts=[random_prompt(1, 8)], progress=False)
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["survey", "--drafts", "magic"], "--drafts"), (["survey", "--drafts", "early-exit:0"], "--drafts"),
+    (["survey", "--drafts", "suffix,suffix"], "--drafts"), (["survey", "--ks", "0"], "--ks"),
+    (["survey", "--max-new-tokens", "0"], "--max-new-tokens"), (["survey", "--repeats", "0"], "--repeats"),
+    (["survey", "--prompts", "/no/such/file"], "--prompts"), (["survey", "--plot", "map.txt"], "--plot"),
+])
+def test_survey_cli_rejects_bad_arguments_before_loading_a_model(argv, match, capsys, monkeypatch):
+    from speclab import cli
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("arguments must be checked before the model is loaded")
+
+    monkeypatch.setattr("speclab.real.offline.load_offline_model", no_loading)
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and match in err
