@@ -50,8 +50,11 @@ EXPLORERS = {
 
 def drag(slider, steps: int):
     """Values a hand dragging the slider from its value passes through, one slider step apart,
-    bouncing off the ends of the range."""
-    grid = np.round(np.arange(slider.min, slider.max + slider.step / 2, slider.step), 10)
+    bouncing off the ends of the range (a selection slider: one stop apart)."""
+    if hasattr(slider, "options"):
+        grid = np.asarray(list(slider.options))
+    else:
+        grid = np.round(np.arange(slider.min, slider.max + slider.step / 2, slider.step), 10)
     start = int(np.argmin(np.abs(grid - slider.value)))
     path = np.concatenate([grid[start:], grid[::-1], grid])[1: steps + 1]
     return [type(slider.value)(v) for v in path]

@@ -28,7 +28,7 @@ MOVES = {
     "acceptance": (widgets.acceptance_explorer, [("agreement", 0.65), ("agreement", 0.0), ("position", 5),
                                                  ("agreement", 1.0), ("position", 6)]),
     "trace": (widgets.trace_explorer, [("seed", 3), ("seed", 4), ("k", 8), ("agreement", 0.2), ("k", 1)]),
-    "roofline": (roofline_explorer, [("batch", 32), ("batch", 300), ("k", 8), ("alpha", 0.3), ("alpha", 0.05),
+    "roofline": (roofline_explorer, [("batch", 32), ("batch", 384), ("k", 8), ("alpha", 0.3), ("alpha", 0.05),
                                      ("alpha", 0.9),
                                      ("params_b", 70.0), ("bytes_per_param", 0.5), ("bandwidth_tbs", 1.0),
                                      ("peak_tflops", 2000.0), ("batch", 1024)]),

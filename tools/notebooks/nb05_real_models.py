@@ -42,7 +42,7 @@ from IPython.display import HTML
 from speclab.real import (SpeculativeDecoder, PromptLookupDrafter, EarlyExitDrafter, PROMPTS,
                           chat_input_ids, hf_generate, load_offline_model, measure_pair)
 
-torch.set_num_threads(1)   # one thread: on a shared machine a second one mostly waits for a busy neighbour
+torch.set_num_threads(2)   # the two cores of this machine, as in notebooks 06 and 07
 model, tokenizer = load_offline_model()   # shows progress bars (and dequantizes on the very first run)
 print(f"{model.config.num_hidden_layers} layers, vocabulary of {model.config.vocab_size} tokens")
 """, tags=(IGNORE_OUTPUT,)),
@@ -129,7 +129,7 @@ tested; the counts (tokens per round, rounds without drafts, $\\alpha$) are dete
     code("""
 edit_vs_new = [PROMPTS["repeat"], PROMPTS["new code"]]
 lookup = measure_pair(model, PromptLookupDrafter(), tokenizer, prompts=edit_vs_new,
-                      ks=(1, 2, 4, 8), max_new_tokens=24, repeats=2)
+                      ks=(1, 2, 4, 8), max_new_tokens=48, repeats=2)
 print(lookup.table())   # timings: medians [min-max] over interleaved blocks
 """, tags=(IGNORE_OUTPUT,)),
     md("""
@@ -148,13 +148,16 @@ lookup.plot_growth();   # measured on this machine
 The counts below do not depend on the machine. They are the reason one formula cannot describe
 both prompts: the edit copies its answer, so most rounds draft (not the first ones, before the
 answer has anything to match) and every tested draft is accepted; the new code shares almost
-nothing with its prompt, so about nine rounds in ten draft nothing at all.
+nothing with its prompt, so most rounds draft nothing at all. Each $\\alpha$ carries its 95%
+Wilson interval: the new code's few drafts pin its $\\alpha$ down only loosely, and the interval
+says how loosely.
 """),
     code("""
 for row in lookup.rows:
+    low, high = row.alpha_interval
     print(f"{row.prompt:<9} k={row.k}: {row.tokens_per_round:.2f} tokens per round, "
           f"{row.no_draft_rounds:4.0%} of rounds drafted nothing, accepted {row.accepted:>2} of "
-          f"{row.drafted:>2} drafts, alpha = {row.alpha:.2f}")
+          f"{row.drafted:>2} drafts, alpha = {row.alpha:.2f} [95%: {low:.2f}-{high:.2f}]")
 """),
     md("""
 ### One alpha for two prompts over-predicts
@@ -191,12 +194,12 @@ for row in lookup.rows:
     print(f"{row.prompt:<9} k={row.k}: measured / predicted tokens per round = {row.token_ratio:.2f}")
 """),
     md("""
-The repeated passage gives 1.00 at every $k$: every tested draft was accepted ($\\alpha = 1$),
-and at $\\alpha = 1$ i.i.d. and bursty acceptance cannot differ. The new code drafted in only a
-few rounds (most found nothing to copy); in one of them every draft was accepted, the others
-failed at their first draft. That is acceptance in runs, so the i.i.d. model at the prompt's
-$\\alpha$ promises a little more than the run made, and the ratio sinks below 1 as $k$ grows:
-the same direction, for the same reason, as one pooled $\\alpha$ across prompts. What remains
+Where every tested draft was accepted ($\\alpha = 1$, the repeated passage) the ratio is 1.00:
+at $\\alpha = 1$ i.i.d. and bursty acceptance cannot differ. Where a prompt's drafts are accepted
+in runs (a copied stretch accepted whole, then a divergence rejected at its first draft), the
+i.i.d. model at that prompt's $\\alpha$ promises more than the run made, and the ratio sinks
+below 1 as $k$ grows: the same direction, for the same reason, as one pooled $\\alpha$ across
+prompts. What remains
 beyond these ratios is *cost*: the fixed work of a round and $t(d+1)$ measured on a busy machine.
 The "fix grammar" prompt, whose copies break at every corrected word, shows the acceptance part
 more strongly (try `prompts=[PROMPTS["fix grammar"]]`).
@@ -213,13 +216,17 @@ step still costs a real fraction of a target step. SmolLM2 was never trained to 
 it shows: even 29 of its 30 layers agree with the full model only part of the time.
 """),
     code("""
+from speclab.stats import wilson_interval
+
 code_ids = chat_input_ids(tokenizer, PROMPTS["new code"])
-reference = hf_generate(model, code_ids, max_new_tokens=16).token_ids
+reference = hf_generate(model, code_ids, max_new_tokens=64).token_ids
 for layers in (6, 18, 24, 27, 29):
     early = SpeculativeDecoder(model, EarlyExitDrafter(model, layers), tokenizer).generate(
-        code_ids, max_new_tokens=16, k=2)
-    print(f"first {layers:>2} of 30 layers: alpha ~ {early.alpha:.2f}, accepted {early.n_accepted:>2} of "
-          f"{early.n_drafted:>2} drafts, output identical to generate: {early.token_ids == reference}")
+        code_ids, max_new_tokens=64, k=1)
+    examined = early.alpha_count                  # drafts up to and including each round's first rejection
+    low, high = wilson_interval(round(early.alpha_sum), examined)
+    print(f"first {layers:>2} of 30 layers: alpha = {early.alpha:.2f} [95%: {low:.2f}-{high:.2f}] over "
+          f"{examined} drafts, output identical to generate: {early.token_ids == reference}")
 """),
     code("""
 exit6 = measure_pair(model, EarlyExitDrafter(model, 6), tokenizer, prompts=[PROMPTS["new code"]],
