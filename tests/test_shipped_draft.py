@@ -9,22 +9,12 @@ from __future__ import annotations
 import pytest
 
 from real_fixtures import random_prompt, tiny_gpt2, torch
-from test_trained_draft import TINY, tiny_prompts, train_tiny
+from test_trained_draft import TINY, target, tiny_prompts, train_tiny, trained  # noqa: F401 (fixtures)
 
 from speclab.real import SpeculativeDecoder
 from speclab.real.training import shipped, store
 from speclab.real.training.corpus import write_corpus
 from speclab.real.training.fit import train_draft
-
-
-@pytest.fixture(scope="module")
-def target():
-    return tiny_gpt2(0)
-
-
-@pytest.fixture(scope="module")
-def trained(target):
-    return train_tiny(target)
 
 
 def test_written_and_read_back_whole(tmp_path, target, trained):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from real_fixtures import random_prompt, tiny_gpt2, torch  # noqa: F401
+from real_fixtures import random_prompt, rejected_before_loading, tiny_gpt2, torch  # noqa: F401
 
 from speclab import theory
 from speclab.real import EarlyExitDrafter, PromptLookupDrafter, survey
@@ -67,12 +67,4 @@ def test_bad_drafters_are_named(drafters):
     (["survey", "--prompts", "/no/such/file"], "--prompts"), (["survey", "--plot", "map.txt"], "--plot"),
 ])
 def test_survey_cli_rejects_bad_arguments_before_loading_a_model(argv, match, capsys, monkeypatch):
-    from speclab import cli
-
-    def no_loading(*args, **kwargs):
-        raise AssertionError("arguments must be checked before the model is loaded")
-
-    monkeypatch.setattr("speclab.real.offline.load_offline_model", no_loading)
-    assert cli.main(argv) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and match in err
+    rejected_before_loading(argv, match, capsys, monkeypatch)

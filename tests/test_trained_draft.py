@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from real_fixtures import hf_greedy, random_prompt, tiny_gpt2, torch
+from real_fixtures import hf_greedy, random_prompt, rejected_before_loading, tiny_gpt2, torch
 from test_real_sampling import RUNS, THRESHOLD, VOCAB, exact_first_two, sampled_first_two
 
 from speclab.measured_k import best_k, best_plan
@@ -173,15 +173,7 @@ def _greedy():
     (["train-draft", "--ship", "--out", "x.draft"], "--ship"),
 ])
 def test_train_draft_cli_rejects_bad_arguments_in_one_line(argv, match, capsys, monkeypatch):
-    from speclab import cli
-
-    def no_loading(*args, **kwargs):
-        raise AssertionError("arguments must be checked before the model is loaded")
-
-    monkeypatch.setattr("speclab.real.offline.load_offline_model", no_loading)
-    assert cli.main(argv) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and match in err
+    rejected_before_loading(argv, match, capsys, monkeypatch)
 
 
 def test_every_round_drafts_from_the_true_features_of_its_position(target, trained):

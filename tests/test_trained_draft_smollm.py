@@ -1,7 +1,7 @@
-"""The offline SmolLM2's trained draft: trained once into the speclab cache, then loaded in seconds.
+"""The offline SmolLM2's trained draft: the one shipped with the package, loaded without training.
 
-Runs before the notebooks, so notebook 07 finds the draft cached. On a fresh cache the first
-test trains it (at most a few minutes on a laptop CPU).
+The shipped weights (speclab/real/training/shipped/) must belong to the offline model as a fresh
+machine loads it (its fingerprint), so a fresh clone measures with the draft at once.
 """
 
 from __future__ import annotations
@@ -23,6 +23,24 @@ def offline_draft(smollm):
     return load_offline_draft(model, tokenizer, progress=False)
 
 
+def test_the_shipped_draft_belongs_to_the_offline_model_and_loads_without_training(smollm, tmp_path,
+                                                                                    monkeypatch):
+    from speclab.real.training import shipped
+
+    model, tokenizer = smollm
+    assert shipped.SHIPPED_FILE.is_file() and shipped.SHIPPED_FILE.stat().st_size < shipped.MAX_BYTES
+    assert shipped.shipped_fingerprint() == draft_store.target_fingerprint(model)
+    assert shipped.SHIPPED_FILE.with_suffix(".md").is_file(), "how the draft was made is written beside it"
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the shipped draft should have been used")
+
+    monkeypatch.setattr("speclab.real.training.fit.train_draft", no_training)
+    monkeypatch.setattr(draft_store, "default_draft_path", lambda target: tmp_path / "empty-cache" / "d.draft")
+    drafter, record = load_offline_draft(model, tokenizer, progress=False)
+    assert record["n_tokens"] >= 1_000_000 and record["heldout_acceptance"][-1][0] > 0.3
+
+
 def test_offline_draft_is_exact_and_accepted_on_an_unseen_prompt(smollm, offline_draft):
     model, tokenizer = smollm
     drafter, record = offline_draft
@@ -40,15 +58,3 @@ def test_offline_draft_is_exact_and_accepted_on_an_unseen_prompt(smollm, offline
     defaults = SpeculativeDecoder(model, drafter, tokenizer).generate(ids, 32)       # k and runners-up its own
     assert defaults.token_ids == out.token_ids
     assert all(len(r.alternatives) == m for r in defaults.rounds if r.k)
-
-
-def test_offline_draft_loads_from_the_cache(smollm, offline_draft, monkeypatch):
-    model, tokenizer = smollm
-    assert draft_store.default_draft_path(model).is_file()
-
-    def no_training(*args, **kwargs):
-        raise AssertionError("the cached draft should have been used")
-
-    monkeypatch.setattr("speclab.real.training.fit.train_draft", no_training)
-    drafter, _ = load_offline_draft(model, tokenizer, progress=False)
-    torch.testing.assert_close(drafter.head.fuse.weight, offline_draft[0].head.fuse.weight)

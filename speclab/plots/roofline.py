@@ -103,13 +103,18 @@ def plot_kernel_growth(growth: dict, params, accelerator=rl.H100_SXM, bytes_per_
         label, style = KERNEL_STYLE[kernel]
         ax.errorbar(n, median, yerr=[low, high], fmt=style, color=color, capsize=3, label=label + ", min-max")
     n = np.arange(1, max(len(v) for v in growth.values()) + 1)
+    _modelled_beside(ax, n, params, accelerator, bytes_per_param)
+    return fig
+
+
+def _modelled_beside(ax, n, params, accelerator, bytes_per_param) -> None:
+    """The roofline's t(n)/t(1) on `accelerator` at batch 1, the line t = n t(1), axes and legend."""
     modelled = rl.step_seconds(params, accelerator.bandwidth, accelerator.peak_flops, n, 1, bytes_per_param)
     ax.plot(n, modelled / modelled[0], "s-", color=DRAFT, label=f"modelled: {accelerator.name}, batch 1")
     ax.plot(n, n, ":", color=BASELINE, label="every token paid in full (t = n t(1))")
     ax.set(xlabel="tokens scored in one pass n", ylabel="t(n) / t(1)", ylim=(0, None),
            title=f"Cost of verifying n tokens, {params / 1e6:.0f}M parameters")
     ax.legend(fontsize=8, loc="upper left")
-    return fig
 
 
 def _check_growth(growth) -> None:
@@ -140,10 +145,5 @@ def plot_verify_cost(measured_seconds, params, accelerator=rl.H100_SXM, bytes_pe
     fig, ax = axes(ax, figsize=(6.5, 4.2))
     n = np.arange(1, measured.size + 1)
     ax.plot(n, measured / measured[0], "o-", color=TARGET, label=measured_label)
-    modelled = rl.step_seconds(params, accelerator.bandwidth, accelerator.peak_flops, n, 1, bytes_per_param)
-    ax.plot(n, modelled / modelled[0], "s-", color=DRAFT, label=f"modelled: {accelerator.name}, batch 1")
-    ax.plot(n, n, ":", color=BASELINE, label="every token paid in full (t = n t(1))")
-    ax.set(xlabel="tokens scored in one pass n", ylabel="t(n) / t(1)", ylim=(0, None),
-           title=f"Cost of verifying n tokens, {params / 1e6:.0f}M parameters")
-    ax.legend(fontsize=8, loc="upper left")
+    _modelled_beside(ax, n, params, accelerator, bytes_per_param)
     return fig
