@@ -257,7 +257,8 @@ from speclab.dispatch import GPT2_SIZES, predict_pair
 
 old = predict_pair(GPT2_SIZES["gpt2-medium"], GPT2_SIZES["gpt2"])
 chosen = predict_pair(GPT2_SIZES["gpt2-xl"], GPT2_SIZES["distilgpt2"])
-print(old.table(), "\n")
+print(old.table())
+print()
 print(chosen.table())
 for per_layer in (0.2e-3, 0.8e-3):
     c = predict_pair(GPT2_SIZES["gpt2-xl"], GPT2_SIZES["distilgpt2"], per_layer=per_layer).c

@@ -141,9 +141,9 @@ print(f"speedup at alpha 0.8, K 4, c 0.05 with the column kernel's growth: {sl.s
       f"{sl.speedup(0.8, 4, 0.05):.2f}x")
 """, tags=(IGNORE_OUTPUT,)),
     md("""
-Read the two CPU curves as what they are. With the stock kernel a pass over a few tokens costs
-nearly a step per token: on this CPU torch's small products behave as if they ran on one core,
-so scoring 2 tokens takes about twice as long as scoring one. That is **not** the roofline's ridge:
+Read the two CPU curves as what they are. With the stock kernel a pass over 2 to 8 tokens costs
+one and a half to two one-token steps: on this CPU torch's small products leave the second core
+mostly idle, so a few extra rows cost far more than their arithmetic. That is **not** the roofline's ridge:
 this 135M model in float32 is nowhere near compute-bound at 2 tokens. It is an imbalance between
 one busy core and one idle one, and the column kernel removes it by splitting each product over
 both cores. Plain decoding could remove it too (notebook 07 times plain decoding with two-row
