@@ -42,12 +42,13 @@ def plot_draft_map(drafts, pass_costs, c_max: float = 0.6, ax=None):
     fig, ax = axes(ax, figsize=(7.5, 5.0))
     alphas, cs = np.linspace(0.0, 1.0, 101), np.linspace(0.0, c_max, 81)
     grid = best_speedup_grid(alphas, cs, pass_costs)
-    shade = ax.pcolormesh(cs, alphas, grid, cmap="Greens", vmin=1.0, vmax=max(3.0, float(grid.max())),
-                          shading="auto")
+    top = max(3.0, float(grid.max()))
+    bands = np.unique(np.clip(np.r_[grid.min(), 1.0, np.linspace(1.0, top, 11), top], grid.min(), top))
+    shade = ax.contourf(cs, alphas, grid, levels=bands, cmap="Greens", vmin=1.0, vmax=top)   # vector bands
     lines = ax.contour(cs, alphas, grid, levels=[v for v in LEVELS if v <= grid.max()], colors="0.35",
                        linewidths=0.9)
     ax.clabel(lines, fmt=lambda v: f"{v:g}x", fontsize=8)
-    fig.colorbar(shade, ax=ax, label="speedup at the best k (theory, measured t(n)/t(1))")
+    fig.colorbar(shade, ax=ax, label="speedup at the best k (theory, measured t(n)/t(1))", format="%.1fx")
     for i, d in enumerate(drafts):
         alpha, c = _get(d, "alpha"), min(_get(d, "c"), c_max)
         low, high = _get(d, "alpha_low"), _get(d, "alpha_high")

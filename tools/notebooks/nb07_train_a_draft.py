@@ -338,13 +338,17 @@ print(found.table())
 found.plot();   # each draft and prompt at its measured alpha (95% interval) and c
 """, tags=(IGNORE_OUTPUT,)),
     md("""
-Read the map from the points you just measured. Prompt lookup costs almost nothing ($c$ near
-0), so it sits at the left edge: high on the edit, where the answer copies the prompt, and near
-the bottom (or off the map, having drafted nothing) on open text. The suffix draft does the same
-over everything written in the session. The int8 copy of the target is right often, so it sits
-high, but far to the right: a quantized copy still runs every layer. Early exit is cheaper but
-rarely right. The trained draft is the one point that is both cheap and right on open text,
-which is why engines ship this design. From the command line: `speclab survey` (add `--json`).
+Read the map from the points you just measured, with two cautions about this small survey.
+Prompt lookup costs almost nothing ($c$ near 0), so it sits at the left edge: high on the edit,
+where the answer copies the prompt, low or absent (having drafted nothing) on open text. The
+suffix draft indexes everything written in the session, and here the session answers the same
+two prompts again and again (every block repeats them), so it is measured on answers it has
+already stored: a repeated request, its best case, not a new one. The int8 copy of the target is
+right often, so it sits high, but far to the right: a quantized copy still runs every layer.
+Early exit is cheap only in name and rarely right. The trained draft's $c$ in this table is too
+small: the survey times one draft step without the target's features, which for a feature draft
+is nearly free, while its real step costs the $c$ printed in section 4; read its point further
+right than drawn. From the command line: `speclab survey` (add `--json`).
 
 ## 10 · What GPU engines ship
 
