@@ -131,7 +131,7 @@ for kernel, spreads in growth.items():
     print(f"{kernel:6s} kernel t(n)/t(1), n = 2..8: " + "  ".join(f"{g:.2f}" for g in spreads[1:]))
 """, tags=(IGNORE_OUTPUT,)),
     code("""
-fig = roofline_plots.plot_kernel_growth(growth, params=n_params, accelerator=gpu)
+fig = roofline_plots.plot_kernel_growth(growth, params=n_params, accelerator=gpu)   # measured: varies run to run
 column, stock = growth["column"][4].median, growth["stock"][4].median
 g = (column - 1) / 4
 print(f"t(5)/t(1): stock kernel {stock:.2f}, column kernel {column:.2f} (verify_growth g = {g:.3f} per draft); "

@@ -134,7 +134,7 @@ would score, because the untrained head starts at the scale of the target's feat
 first guesses are confident and wrong; within the first few dozen steps it falls below 8.3.
 """),
     code("""
-sl.plots.plot_training(small_record);   # your run, on this machine
+sl.plots.plot_training(small_record);   # your run, on this machine: its times and acceptance vary
 """, tags=(IGNORE_OUTPUT,)),
     md("""
 **The draft speclab ships.** The same recipe, given a larger budget: the target wrote about a
@@ -222,7 +222,7 @@ print(f"the draft's own policy: {drafter.default_policy()}; "
       f"{len(spec.token_ids) / spec.target_forwards:.2f} tokens per target pass")
 """),
     code("""
-print(spec.text)
+print(spec.text)   # the target's own text: the same whatever time the rounds take
 """, tags=(IGNORE_OUTPUT,)),
     md("""
 The text is the 135M target's own greedy answer, odd facts and all: a model this small often
@@ -235,7 +235,7 @@ after a rejection, blue a bonus after a fully accepted round. A runner-up that t
 accepted (section 7) shows as an accepted draft followed by its bonus.
 """),
     code("""
-HTML(spec.html())   # the colours depend on the draft and on this machine's timing of the rounds
+HTML(spec.html())   # the colours depend on the draft and on the time this machine's rounds take (the fallback)
 """, tags=(IGNORE_OUTPUT,)),
     md("""
 ## 7 · A second guess in the same pass: tree verification
@@ -332,7 +332,7 @@ drafts = {"prompt lookup": PromptLookupDrafter(), "suffix": SuffixDrafter(), "ea
           EarlyExitDrafter(model, 6), "trained (shipped)": drafter, "int8 copy": QuantizedCopyDrafter(model, 8)}
 found = survey(model, drafts, tokenizer, prompts=[PROMPTS["fix grammar"], OPEN_ENDED_PROMPTS["describe"]],
                ks=(1, 2, 3), max_new_tokens=24, repeats=2)
-print(found.table())
+print(found.table())   # measured on this machine: the timings vary
 """, tags=(IGNORE_OUTPUT,)),
     code("""
 found.plot();   # each draft and prompt at its measured alpha (95% interval) and c
