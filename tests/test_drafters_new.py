@@ -198,3 +198,15 @@ def test_the_copy_is_quantized_and_the_target_untouched(target, bits):
 def test_bad_bits_are_refused(target, bad):
     with pytest.raises(ValueError, match="bits"):
         QuantizedCopyDrafter(target, **bad)
+
+
+@pytest.mark.parametrize("bits", [8, 4])
+def test_the_copy_holds_no_second_float_copy_of_the_weights(target, bits):
+    """The target's linear and embedding weights are shared read-only while the copy is made, so a
+    notebook never holds two float32 models at once; only small float tensors (norms) are copied."""
+    drafter = QuantizedCopyDrafter(target, bits=bits)
+    own = {t.data_ptr() for t in target.parameters()}
+    copied = sum(t.numel() for t in drafter.model.parameters() if t.is_floating_point() and t.data_ptr() not in own)
+    shared = sum(t.numel() for t in drafter.model.parameters() if t.data_ptr() in own)
+    assert shared >= target.transformer.wte.weight.numel()        # the embedding, read-only
+    assert copied < 0.05 * sum(t.numel() for t in target.parameters())

@@ -68,3 +68,35 @@ def test_bad_drafters_are_named(drafters):
 ])
 def test_survey_cli_rejects_bad_arguments_before_loading_a_model(argv, match, capsys, monkeypatch):
     rejected_before_loading(argv, match, capsys, monkeypatch)
+
+
+# ----------------------------------------------------------------------------- measured the way decoding runs
+
+def test_a_learning_draft_never_drafts_from_its_own_earlier_answer_to_a_repeated_prompt():
+    """Every timed run starts from the store the suffix draft had when the measurement began, so
+    repeating a prompt for timing measures the first answer's alpha, not a copy of it."""
+    from speclab.real import SpeculativeDecoder, SuffixDrafter, measure_pair
+
+    target, prompt = tiny_gpt2(0, layers=1), random_prompt(3, 8)
+    leaky = SpeculativeDecoder(target, SuffixDrafter())
+    first, again = leaky.generate(prompt, 16, k=3), leaky.generate(prompt, 16, k=3)
+    assert again.alpha > first.alpha                  # the leak this guards against is real here
+    result = measure_pair(target, SuffixDrafter(), prompts=[prompt], ks=(3,), max_new_tokens=16, repeats=2,
+                          progress=False)
+    assert result.alpha == pytest.approx(first.alpha)
+
+
+def test_a_feature_draft_step_is_timed_drafting_from_the_targets_features():
+    """c's draft step runs the head once per call (without features it would draft nothing, in no time)."""
+    import numpy as np
+
+    from speclab.real.measure.timing import _draft_step
+    from speclab.real.sampling import Sampling
+    from test_trained_draft import train_tiny
+
+    target = tiny_gpt2(0)
+    drafter, _ = train_tiny(target)
+    step = _draft_step(drafter, target, random_prompt(4, 10), Sampling(), np.random.default_rng(0))
+    before = drafter.forwards
+    step(), step()
+    assert drafter.forwards == before + 2

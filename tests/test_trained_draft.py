@@ -152,6 +152,7 @@ def test_corrupted_cache_is_retrained_not_used(tmp_path, target, trained):
 @pytest.mark.parametrize("bad, match", [
     (dict(epochs=0), "epochs"), (dict(vocab_size=1), "vocab_size"), (dict(lr=-1.0), "lr"),
     (dict(depth=0), "depth"), (dict(prompts=["a string"]), "tokenizer"), (dict(prompts=[]), "prompts"),
+    (dict(write_batch=0), "write_batch"),
 ])
 def test_bad_training_arguments_name_the_argument(target, bad, match):
     options = dict(prompts=tiny_prompts(2), heldout=tiny_prompts(1, 500), **TINY)
@@ -315,3 +316,15 @@ def test_a_huge_temperature_samples_the_uniform_limit(target, trained, temperatu
     expected = len(drafter.vocab) / 64
     firsts = [r.accept_probs[0] for r in out.rounds if r.k and len(r.accept_probs)]
     assert firsts and all(a == pytest.approx(expected) for a in firsts)
+
+
+def test_the_answers_do_not_depend_on_how_many_are_written_at_once(target):
+    """write_batch only trades memory for time: the same greedy answers and features, in order."""
+    from speclab.real.training.corpus import write_corpus
+
+    prompts, heldout = tiny_prompts(7), tiny_prompts(3, 500)
+    one_by_one, together = (write_corpus(target, None, prompts, heldout, 12, progress=False, write_batch=n)
+                            for n in (1, 5))
+    for a, b in zip(one_by_one.data + one_by_one.held, together.data + together.held, strict=True):
+        assert torch.equal(a.tokens, b.tokens)
+        assert torch.allclose(a.features, b.features, atol=1e-4)

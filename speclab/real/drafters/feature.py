@@ -24,6 +24,7 @@ from .._checks import MAX_ALTERNATIVES, check_model
 from .base import EMPTY, Draft
 from .feature_head import FeatureHead, HeadCache
 from ..row_kernel import bias_free_linears, column_products
+from ..sampling import Sampling
 
 #: The k used when the draft's acceptance or costs were never measured.
 UNMEASURED_K = 2
@@ -192,6 +193,24 @@ class FeatureDrafter:
         if not self._measured():
             return FixedK(UNMEASURED_K)
         return FixedK(best_plan(self.rates, self.c, self.pass_costs, self.first_hits)[0])
+
+    def draft_step_call(self, tokens: list, features: torch.Tensor):
+        """A call running one draft step after `tokens` (their target features [len(tokens) - 1,
+        hidden] given): one head step and the restricted head's choice, then the cache put back.
+        What c times: without features a drafter has nothing to draft from."""
+        self.start(tokens, frozenset())
+        self.accept_features(features)
+        self.propose(tokens, 1, Sampling(), None)        # fills the cache with the prompt's entries
+        self.feedback(len(tokens) - 1, 1, 0)
+        kept = self._cache.length
+        feature, token = features[-1:], torch.tensor([tokens[-1]], device=self.vocab.device)
+
+        @torch.inference_mode()
+        def step():
+            chosen = self._choose(self._step(feature, token) @ self.rows.T, Sampling(), None)
+            self._cache.crop(kept)
+            return chosen
+        return step
 
     def measure_costs(self, tokens: list) -> None:
         """Measure c and the target's pass costs t(n)/t(1) on this machine, with `tokens` as context."""

@@ -26,12 +26,12 @@ fail with one ImportError naming bits=4.
 
 from __future__ import annotations
 
-import copy
 import warnings
 
 import torch
 
 from ..._validate import ArgumentTypeError, short_repr
+from ..model_copy import sharing_weights
 from .draft_model import DraftModelDrafter
 
 #: int4 weights share one scale and zero per group of this many inputs (smaller: closer, slower).
@@ -63,8 +63,8 @@ class QuantizedCopyDrafter(DraftModelDrafter):
 
 
 def quantized_copy(model, bits: int = 8):
-    """A deep copy of `model` (left untouched) with every linear layer in int8 or int4 weights."""
-    clone = as_linears(copy.deepcopy(model)).eval()
+    """A copy of `model` (left untouched) with every linear layer in int8 or int4 weights."""
+    clone = as_linears(lean_copy(model)).eval()
     if bits == 4:
         return replace_linears(clone, lambda layer: Int4Linear(layer) if int4_fits(layer) else layer)
     quantize = getattr(getattr(getattr(torch, "ao", None), "quantization", None), "quantize_dynamic", None)
@@ -75,6 +75,14 @@ def quantized_copy(model, bits: int = 8):
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.filterwarnings("ignore", message=".*quantized tensor creation functions", category=UserWarning)
         return quantize(clone, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+
+
+def lean_copy(model):
+    """A copy that shares, read-only, the target's linear and embedding weights: the linear layers
+    are replaced by quantized ones built from them, and the embedding is never written."""
+    from transformers.pytorch_utils import Conv1D
+
+    return sharing_weights(model, (torch.nn.Linear, torch.nn.Embedding, Conv1D))
 
 
 def as_linears(model):

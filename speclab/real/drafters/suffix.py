@@ -74,6 +74,16 @@ class SuffixDrafter:
         store = np.concatenate([self._store, ids, [SEPARATOR]])
         self._store = store[len(store) - self.max_tokens:] if len(store) > self.max_tokens else store
 
+    def saved_store(self) -> np.ndarray:
+        """A copy of the session store as it is now, for restore_store()."""
+        return self._store.copy()
+
+    def restore_store(self, store: np.ndarray) -> None:
+        """Put back a store saved by saved_store() and forget the current generation. A measurement
+        does this before every run, so a prompt repeated for timing never drafts from its own answer."""
+        self._store = np.asarray(store, dtype=np.int64).copy()
+        self.reset()
+
     def reset(self, store: bool = False) -> None:
         """Forget the current generation (its output is not stored); store=True empties the store too."""
         if store:

@@ -8,7 +8,6 @@ import numpy as np
 import torch
 
 from ..kv_cache import CachedModel, synchronize
-from ..sampling import Sampling
 
 
 @torch.inference_mode()
@@ -17,23 +16,14 @@ def measure_draft_cost(drafter, target, tokens: list, repeats: int = 15) -> floa
     if len(tokens) < 3:
         raise ValueError(f"tokens must hold at least 3 token ids to time a cached step; got {len(tokens)}")
     cached = CachedModel(target)
-    logits, features = cached.forward(tokens[:-1], features=True)
-    drafter.start(tokens, frozenset())
-    drafter.accept_features(features)
-    drafter.propose(tokens, 1, Sampling(), None)     # fills the draft cache with the prompt's entries
-    drafter.feedback(len(tokens) - 1, 1, 0)
+    _, features = cached.forward(tokens[:-1], features=True)
+    draft_step = drafter.draft_step_call(tokens, features)
     device = next(target.parameters()).device
     ratios = []
     for _ in range(repeats + 2):
         t_target = _timed(lambda: cached.forward(tokens[-1:]), device)
         cached.crop(len(tokens) - 1)
-        kept = drafter._cache.length
-        feature = features[-1:]
-        token = torch.tensor([tokens[-1]], device=device)
-        t_draft = _timed(lambda: drafter._choose(drafter._step(feature, token) @ drafter.rows.T, Sampling(), None),
-                         device)
-        drafter._cache.crop(kept)
-        ratios.append(t_draft / t_target)
+        ratios.append(_timed(draft_step, device) / t_target)
     drafter.start(tokens, frozenset())
     return float(np.median(ratios[2:]))             # the first two warm up
 

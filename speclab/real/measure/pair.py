@@ -58,6 +58,7 @@ def measure_pair(target, drafter, tokenizer=None, prompts=None, ks=(1, 2, 4, 8),
     _check_room(target, inputs, ks, max_new_tokens)
     bar = tqdm(total=1 + 2 * blocks * len(inputs) * (len(ks) + len(plain)), desc="measuring pair",
                disable=not progress)
+    same_session = _session_keeper(decoder.drafter)
     passes = pass_times(target, decoder.drafter, inputs[0], max(ks) + 1, sampling, max(blocks, 3), clock)
     prefill = prefill_seconds(target, inputs, clock=clock)
     bar.update()
@@ -68,14 +69,27 @@ def measure_pair(target, drafter, tokenizer=None, prompts=None, ks=(1, 2, 4, 8),
         if k == TWO_ROW:
             return lambda: two_row_autoregressive(target, ids, max_new_tokens, temperature=temperature,
                                                   top_k=top_k, top_p=top_p, seed=seed + j)
-        return lambda: decoder.generate(ids, max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
-                                        seed=seed + j, policy=FixedK(k))
+        def speculate():
+            same_session()
+            return decoder.generate(ids, max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
+                                    seed=seed + j, policy=FixedK(k))
+        return speculate
 
     calls = {(j, k): run(ids, k, j) for j, ids in enumerate(inputs) for k in plain + ks}
     calls[(0, 0)]()                                              # warm-up, untimed
     timed = run_interleaved(calls, blocks, clock=clock, progress=bar)
     bar.close()
     return _summarize(decoder.drafter, ks, labels, timed, passes, prefill, max_new_tokens, sampling.temperature)
+
+
+def _session_keeper(drafter):
+    """A call that gives a drafter which learns from earlier outputs (SuffixDrafter) back the store
+    it had when the measurement began; without it every repeat of a prompt would draft from that
+    prompt's earlier answer, and the measured alpha would be the best case. A no-op for others."""
+    if not hasattr(drafter, "restore_store"):
+        return lambda: None
+    saved = drafter.saved_store()
+    return lambda: drafter.restore_store(saved)
 
 
 def _summarize(drafter, ks, labels, timed, passes, prefill, max_new_tokens, temperature) -> PairMeasurement:

@@ -67,7 +67,7 @@ def pass_times(model, drafter, prompt_ids: list, max_tokens: int, sampling, bloc
 
         calls = {n: target_pass(n) for n in range(1, max_tokens + 1)}
         if drafter is not None:
-            calls["draft"] = _draft_step(drafter, prompt_ids, sampling, rng)
+            calls["draft"] = _draft_step(drafter, model, prompt_ids, sampling, rng)
         for call in calls.values():                                # warm-up, untimed
             call()
         timed = run_interleaved(calls, blocks, clock=clock)
@@ -106,8 +106,12 @@ def kernel_growth(model, prompt_ids: list, max_tokens: int, blocks: int = 5, clo
     return {kernel: [timed.ratio((kernel, n), (kernel, 1)) for n in range(1, max_tokens + 1)] for kernel in states}
 
 
-def _draft_step(drafter, prompt_ids, sampling, rng):
-    """A call that proposes ONE token after the prompt, the prompt already read (a draft step)."""
+def _draft_step(drafter, target, prompt_ids, sampling, rng):
+    """A call that proposes ONE token after the prompt, the prompt already read (a draft step).
+    A feature drafter drafts from the target's features of the prompt, as in decoding."""
+    if getattr(drafter, "wants_features", False):
+        _, features = CachedModel(target).forward(prompt_ids[:-1], features=True)
+        return _synchronized(drafter.draft_step_call(prompt_ids, features), features.device)
     drafter.start(prompt_ids)
     drafter.propose(prompt_ids, 1, sampling, rng)                  # reads the prompt (prefill)
     after = prompt_ids + prompt_ids[-1:]

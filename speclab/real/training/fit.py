@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 
 from ..._validate import as_count
 from ..drafters.feature_head import FeatureHead
-from .corpus import Corpus, cpu_has_bf16, write_corpus
+from .corpus import WRITE_BATCH, Corpus, cpu_has_bf16, write_corpus
 from ..drafters.feature import FeatureDrafter
 
 
@@ -74,7 +74,7 @@ def train_draft(target, tokenizer=None, prompts=None, heldout=None, max_new_toke
                 vocab_size: int = 4096, depth: int = 1, epochs: int = 5, batch_size: int = 8,
                 lr: float = 2e-3, seed: int = 0, progress: bool = True, measure_c: bool = True,
                 fast_writer: bool = True, variants: int = 1, corpus: Corpus | None = None,
-                corpus_tokens: int | None = None):
+                corpus_tokens: int | None = None, write_batch: int = WRITE_BATCH):
     """Train a FeatureDrafter for `target` on its own answers; returns (drafter, TrainingRecord).
 
     prompts / heldout: strings (chat-formatted with the tokenizer) or token-id lists; default the
@@ -83,7 +83,8 @@ def train_draft(target, tokenizer=None, prompts=None, heldout=None, max_new_toke
     max_new_tokens, variants and fast_writer are its own); corpus_tokens: train on its leading
     answers holding that many tokens. vocab_size: rows of the target's head the draft scores.
     depth: how many tokens deep training drafts on its own features. fast_writer: on a CPU, a
-    bfloat16 copy of the target writes the training text (False: the target itself).
+    bfloat16 copy of the target writes the training text (False: the target itself). write_batch:
+    answers written at once (fewer: less memory, a little slower; see corpus.WRITE_BATCH).
     """
     vocab_size = as_count(vocab_size, "vocab_size", minimum=2)
     depth = as_count(depth, "depth", minimum=1)
@@ -94,7 +95,7 @@ def train_draft(target, tokenizer=None, prompts=None, heldout=None, max_new_toke
         raise ValueError(f"lr must be a finite number > 0; got {lr!r}")
     if corpus is None:
         corpus = write_corpus(target, tokenizer, prompts, heldout, max_new_tokens, variants, seed, progress,
-                              fast_writer)
+                              fast_writer, write_batch)
     elif not isinstance(corpus, Corpus):
         raise ValueError(f"corpus must be None or a Corpus from write_corpus; got {type(corpus).__name__}")
     data = corpus.data if corpus_tokens is None else corpus.first(as_count(corpus_tokens, "corpus_tokens", minimum=1))
