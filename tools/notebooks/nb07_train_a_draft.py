@@ -195,8 +195,10 @@ for kernel, spreads in growth.items():
     print(f"{kernel:6s} kernel t(n)/t(1), n = 2..6: " + "  ".join(f"{g:.2f}" for g in spreads[1:]))
 """, tags=(IGNORE_OUTPUT,)),
     md("""
-With the column kernel a pass over two to five tokens costs little more than a one-token pass:
-the second core, idle during plain decoding, does the extra work. That is also a caveat for
+With the column kernel a pass over two to five tokens costs far less than with the stock kernel
+(on some CPUs little more than a one-token pass): the second core, idle during plain decoding,
+does the extra work. How much it gives depends on the CPU, so read the two lines above as this
+machine's. That is also a caveat for
 every speedup below: part of the gain comes from a core that plain decoding leaves idle. Plain
 decoding can use it too, by reading one dummy token beside each real one
 (`two_row_autoregressive`), so every speedup below is stated over the **faster** of the two plain
@@ -326,8 +328,8 @@ this target on this machine?". `speclab.real.survey` measures every candidate th
 (paired, interleaved, over the strongest plain decoding) and places each on the map of notebook
 03: the speedup the theory promises at each $(\\alpha, c)$ once $k$ is chosen well, with this
 machine's $t(n)/t(1)$. Each draft appears once per prompt: an edit that copies its input, and an
-open-ended question with nothing to copy. Five to ten minutes on two cores (each draft is timed
-against plain decoding in its own interleaved blocks):
+open-ended question with nothing to copy. Three to seven minutes on two cores (each draft is
+timed against plain decoding in its own interleaved blocks; `speclab survey` runs a larger one):
 """),
     code("""
 from speclab.real import EarlyExitDrafter, PromptLookupDrafter, SuffixDrafter, QuantizedCopyDrafter, PROMPTS, survey
@@ -335,7 +337,7 @@ from speclab.real import EarlyExitDrafter, PromptLookupDrafter, SuffixDrafter, Q
 drafts = {"prompt lookup": PromptLookupDrafter(), "suffix": SuffixDrafter(), "early exit (6 layers)":
           EarlyExitDrafter(model, 6), "trained (shipped)": drafter, "int8 copy": QuantizedCopyDrafter(model, 8)}
 found = survey(model, drafts, tokenizer, prompts=[PROMPTS["fix grammar"], OPEN_ENDED_PROMPTS["describe"]],
-               ks=(1, 2, 3), max_new_tokens=24, repeats=2)
+               ks=(1, 2, 3), max_new_tokens=16, repeats=2)
 print(found.table())   # measured on this machine: the timings vary
 """, tags=(IGNORE_OUTPUT,)),
     code("""
