@@ -100,3 +100,51 @@ def test_a_feature_draft_step_is_timed_drafting_from_the_targets_features():
     before = drafter.forwards
     step(), step()
     assert drafter.forwards == before + 2
+
+
+def _survey_row(name: str, measured: float, tokens_per_pass: float, flags=()):
+    from speclab.real.measure.survey import SurveyRow
+
+    return SurveyRow(name, 0.5, 0.4, 0.6, 0.05, 2, 1.5, measured, measured - 0.1, measured + 0.1, tokens_per_pass,
+                     1.1, drafted=40, flags=list(flags))
+
+
+def test_the_table_lines_up_whatever_the_names_and_marks_a_flagged_row():
+    from speclab.real.measure.survey import Survey
+
+    too_fast = "speedup 2.40x above the 1.60x that 1.60 tokens per target pass allow"
+    rows = [_survey_row("lookup", 1.3, 1.6), _survey_row("early exit (6 layers)", 2.4, 1.6, [too_fast])]
+    prompt_rows = [_survey_row("lookup · fix grammar", 1.9, 3.2), _survey_row("lookup · Describe a quiet…", 1.0, 1.1),
+                   _survey_row("early exit (6 layers) · fix grammar", 1.0, 1.2),
+                   _survey_row("early exit (6 layers) · Describe a quiet…", 1.0, 1.2)]
+    table = Survey(rows, prompt_rows, [1.0, 1.1, 1.2], "plain decoding", [1, 2], 16, 2).table().splitlines()
+    header, body = table[1], table[2:2 + len(rows) + len(prompt_rows)]
+    for line in body:                      # every column starts (or, right-aligned, ends) where its header does
+        assert line.index("0.50 [0.40-0.60]") == header.index("alpha [95%]")
+        assert line.index("0.050") + len("0.050") == header.index("c  best k") + 1
+        assert line.index("1.50x") + len("1.50x") == header.index("predicted") + len("predicted")
+        assert line.index("x [") - 5 == header.index("measured [min-max]")   # {:5.2f}x
+        assert len(line.removesuffix("  [flagged]")) == len(header)                 # tokens/pass ends the line
+    assert [line.endswith("[flagged]") for line in body[:2]] == [False, True]
+    assert table[-2].startswith("flags (") and table[-1] == f"  early exit (6 layers): {too_fast}"
+    import matplotlib
+
+    matplotlib.use("Agg")
+    legend = Survey(rows, prompt_rows, [1.0, 1.1, 1.2], "plain decoding", [1, 2], 16, 2).plot(by_prompt=False)
+    assert [t.get_text().split(",")[0] for t in legend.axes[0].get_legend().get_texts()] == [
+        "lookup: measured 1.30x", "early exit (6 layers): measured 2.40x [flagged]"]
+    clean = Survey(rows[:1], rows[:1], [1.0, 1.1], "plain decoding", [1], 16, 2).table()
+    assert "[flagged]" not in clean and clean.splitlines()[-1].startswith("flags: none")
+
+
+def test_a_prompt_the_package_does_not_name_is_labelled_by_its_first_words():
+    from types import SimpleNamespace
+
+    from speclab.real.measure.pair import _prompt_ids
+    from speclab.real.prompts import PROMPTS
+
+    def letters(text):                     # a tokenizer with no chat template: one id per character
+        return SimpleNamespace(input_ids=[ord(ch) % 64 for ch in text])
+
+    _, labels = _prompt_ids(["Describe a quiet morning at a mountain lake.", PROMPTS["fix grammar"]], letters, 64)
+    assert labels == ["Describe a quiet…", "fix grammar"]

@@ -66,5 +66,8 @@ def _get(record, name: str) -> float:
 
 
 def _label(d) -> str:
+    """The legend entry; a measurement that contradicts itself (a guard fired) is never shown bare."""
     name = d["name"] if isinstance(d, dict) else d.name
-    return f"{name}: measured {_get(d, 'measured'):.2f}x, map {_get(d, 'predicted'):.2f}x"
+    flags = (d.get("flags") if isinstance(d, dict) else getattr(d, "flags", None)) or []
+    return (f"{name}: measured {_get(d, 'measured'):.2f}x{' [flagged]' if flags else ''}, "
+            f"map {_get(d, 'predicted'):.2f}x")

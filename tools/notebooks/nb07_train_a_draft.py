@@ -223,16 +223,17 @@ alone = hf_generate(model, ids, max_new_tokens=96)
 spec = decoder.generate(ids, max_new_tokens=96)
 print(prompt)
 print("identical output:", spec.token_ids == alone.token_ids)
-print(f"the draft's own policy: {drafter.default_policy()}; "
-      f"{len(spec.token_ids) / spec.target_forwards:.2f} tokens per target pass")
 """),
     code("""
+# The policy follows this machine's measured t(n)/t(1); the tokens per pass, the fallback's timings.
+print(f"the draft's own policy here: {drafter.default_policy()}; "
+      f"{len(spec.token_ids) / spec.target_forwards:.2f} tokens per target pass")
 print(spec.text)   # the target's own text: the same whatever time the rounds take
 """, tags=(IGNORE_OUTPUT,)),
     md("""
 The text is the 135M target's own greedy answer, odd facts and all: a model this small often
-writes fluent nonsense. Speculation does not change a token of it (the line above compares it
-with `generate`); it only changes how fast it arrives. Section 8 measures how much faster;
+writes fluent nonsense. Speculation does not change a token of it (`identical output` above
+compares it with `generate`); it only changes how fast it arrives. Section 8 measures how much faster;
 one timing of each, on a shared machine, would not be a measurement.
 
 Every token coloured by how it was produced: green drafted and accepted, orange a correction

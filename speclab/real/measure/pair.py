@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import time
 
 import numpy as np
@@ -26,7 +27,7 @@ from . import prediction
 from .._checks import MAX_MEASURED_K, as_input_ids, position_limit
 from ..baselines import autoregressive, two_row_autoregressive
 from ..decoder import SpeculativeDecoder
-from .report import PairMeasurement, Row
+from .report import PROMPT_LABEL_WIDTH, PairMeasurement, Row
 from ..prompts import PROMPTS, chat_input_ids
 from ..sampling import Sampling
 from .timing import pass_times, prefill_seconds
@@ -259,7 +260,7 @@ def _prompt_ids(prompts, tokenizer, vocab_size=None) -> tuple:
     for i, prompt in enumerate(prompts):
         if isinstance(prompt, str) and tokenizer is not None:
             ids.append(chat_input_ids(tokenizer, prompt))
-            labels.append(names.get(prompt, prompt[:15]))
+            labels.append(names.get(prompt, textwrap.shorten(prompt, width=PROMPT_LABEL_WIDTH, placeholder="…")))
         else:
             ids.append(as_input_ids(prompt, tokenizer, vocab_size))
             labels.append(names.get(prompt, f"prompt {i + 1}") if isinstance(prompt, str) else f"prompt {i + 1}")

@@ -169,22 +169,29 @@ class PairMeasurement:
         return ax.figure
 
 
-_SUMMARY_HEADER = f"{'prompt':<18}{'k':>3}{'speedup [min-max]':>22}{'tokens per pass':>17}{'over stock':>12}"
-_DIAGNOSIS_HEADER = (f"{'prompt':<18}{'k':>3}{'alpha [95%]':>18}{'no-draft':>9}{'formula':>9}"
+#: A prompt's label in the tables (one the package does not name is cut at a word to fit).
+PROMPT_LABEL_WIDTH = 17
+_SUMMARY_HEADER = (f"{'prompt':<{PROMPT_LABEL_WIDTH + 1}}{'k':>3}{'speedup [min-max]':>22}{'tokens per pass':>17}"
+                   f"{'over stock':>12}")
+_DIAGNOSIS_HEADER = (f"{'prompt':<{PROMPT_LABEL_WIDTH + 1}}{'k':>3}{'alpha [95%]':>18}{'no-draft':>9}{'formula':>9}"
                      f"{'predicted':>20}  gap explained by")
+
+
+def _label(r: Row) -> str:
+    return f"{r.prompt[:PROMPT_LABEL_WIDTH]:<{PROMPT_LABEL_WIDTH + 1}}"
 
 
 def _summary_row(r: Row) -> str:
     mark = "  [flagged]" if r.flags else ""
     stock = f"{r.measured_stock.median:.2f}x" if r.measured_stock is not None else "n/a"
-    return f"{r.prompt[:17]:<18}{r.k:>3}{_fmt(r.measured):>22}{r.tokens_per_round:>17.2f}{stock:>12}{mark}"
+    return f"{_label(r)}{r.k:>3}{_fmt(r.measured):>22}{r.tokens_per_round:>17.2f}{stock:>12}{mark}"
 
 
 def _diagnosis_row(r: Row) -> str:
     formula = f"{r.formula:>8.2f}x" if math.isfinite(r.formula) else f"{'':>9}"
     low, high = r.alpha_interval
     alpha = f"{r.alpha:.2f} [{low:.2f}-{high:.2f}]" if r.examined else "n/a"
-    return (f"{r.prompt[:17]:<18}{r.k:>3}{alpha:>18}{r.no_draft_rounds:>9.0%}{formula}"
+    return (f"{_label(r)}{r.k:>3}{alpha:>18}{r.no_draft_rounds:>9.0%}{formula}"
             f"{_fmt(r.predicted):>20}  {r.explanation}")
 
 

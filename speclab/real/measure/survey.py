@@ -10,7 +10,7 @@ t(n)/t(1), and the predicted and measured speedup at that k. `plot()` draws the 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -35,6 +35,7 @@ class SurveyRow:
     tokens_per_pass: float    # at best_k: tokens / target passes (a speedup above it is impossible)
     verify_cost: float        # t(best_k + 1) / t(1), measured in this draft's own run
     drafted: int = 0          # draft tokens proposed (0: alpha and the prediction are undefined, NaN)
+    flags: list = field(default_factory=list)   # measure_pair's guards that fired: the measurement contradicts itself
 
 
 @dataclass
@@ -48,14 +49,21 @@ class Survey:
     threads: int
 
     def table(self) -> str:
+        """One line per draft (then per draft and prompt); a flagged line is marked and its flags follow."""
+        shown = self.rows + (self.prompt_rows if len(self.prompt_rows) > len(self.rows) else [])
+        width = max([len("draft")] + [len(r.name) for r in shown])
         lines = [f"every speedup over {self.baseline}, greedy, {self.max_new_tokens} new tokens, "
                  f"ks {self.ks}, torch threads {self.threads}",
-                 "draft                    alpha [95%]          c       best k  predicted  measured [min-max]   tokens/pass"]
-        for r in self.rows + (self.prompt_rows if len(self.prompt_rows) > len(self.rows) else []):
-            alpha = f"{r.alpha:.2f} [{r.alpha_low:.2f}-{r.alpha_high:.2f}]" if r.drafted else "no drafts made  "
-            lines.append(f"{r.name:24s} {alpha}  {r.c:7.3f}  "
-                         f"{r.best_k:6d}  {r.predicted:8.2f}x  {r.measured:5.2f}x [{r.measured_low:.2f}-"
-                         f"{r.measured_high:.2f}]  {r.tokens_per_pass:11.2f}")
+                 f"{'draft':<{width}}  {'alpha [95%]':<17}{'c':>6}  {'best k':>6}  {'predicted':>9}  "
+                 f"{'measured [min-max]':<18}  {'tokens/pass':>11}"]
+        for r in shown:
+            alpha = f"{r.alpha:.2f} [{r.alpha_low:.2f}-{r.alpha_high:.2f}]" if r.drafted else "no drafts made"
+            measured = f"{r.measured:5.2f}x [{r.measured_low:.2f}-{r.measured_high:.2f}]"
+            lines.append(f"{r.name:<{width}}  {alpha:<17}{r.c:6.3f}  {r.best_k:6d}  {r.predicted:8.2f}x  "
+                         f"{measured:<18}  {r.tokens_per_pass:11.2f}" + ("  [flagged]" if r.flags else ""))
+        flagged = [f"  {r.name}: {flag}" for r in shown for flag in r.flags]
+        lines += ["flags (a measurement that contradicts itself; do not read it as a speedup):"] + flagged \
+            if flagged else ["flags: none (no measured speedup exceeds what its tokens per target pass allow)"]
         return "\n".join(lines)
 
     def to_json(self) -> str:
@@ -110,4 +118,4 @@ def _row(name: str, row, m) -> SurveyRow:
     return SurveyRow(name, float(row.alpha), float(low), float(high), float(m.c), int(k), predicted,
                      row.measured.median, row.measured.low, row.measured.high,
                      float(row.tokens / row.rounds) if row.rounds else float("nan"), float(growth),
-                     int(row.drafted))
+                     int(row.drafted), list(row.flags))
