@@ -117,3 +117,22 @@ def test_no_stored_output_is_a_half_drawn_progress_bar(path):
         for output in cell.get("outputs", []):
             for text in (output.get("text", ""), output.get("data", {}).get("text/plain", "")):
                 assert not nbtools.PROGRESS_BAR.match(text), f"{path.name} cell {i} stores a progress bar: {text[:60]!r}"
+
+
+BUILDERS = sorted((ROOT / "tools" / "notebooks").glob("nb*.py"))
+
+
+@pytest.mark.parametrize("builder", BUILDERS, ids=lambda p: p.stem)
+def test_the_stored_notebook_is_its_builders_output(builder):
+    """A learner reads the stored notebook, a contributor edits the builder: a builder changed without
+    `make notebooks` leaves the course showing what it no longer says (a pointer to a missing exercise)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"builder_{builder.stem}", builder)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    built = [(cell.cell_type, cell.source) for cell in nbtools.fit_install_cell(module.CELLS)]
+    stored = [(cell.cell_type, cell.source) for cell in read(NOTEBOOK_DIR / module.FILENAME).cells]
+    assert len(stored) == len(built), f"{module.FILENAME}: {len(stored)} cells stored, the builder makes {len(built)}"
+    stale = [i for i, (a, b) in enumerate(zip(built, stored)) if a != b]
+    assert not stale, f"{module.FILENAME}: cells {stale} differ from {builder.name}; run `make notebooks`"
