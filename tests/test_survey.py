@@ -84,6 +84,9 @@ def test_a_learning_draft_never_drafts_from_its_own_earlier_answer_to_a_repeated
     result = measure_pair(target, SuffixDrafter(), prompts=[prompt], ks=(3,), max_new_tokens=16, repeats=2,
                           progress=False)
     assert result.alpha == pytest.approx(first.alpha)
+    surveyed = survey(target, {"suffix": SuffixDrafter()}, prompts=[prompt], ks=(3,), max_new_tokens=16, repeats=2,
+                      progress=False)
+    assert surveyed.rows[0].alpha == pytest.approx(first.alpha)   # its untimed probe run does not teach it either
 
 
 def test_a_feature_draft_step_is_timed_drafting_from_the_targets_features():
@@ -148,3 +151,47 @@ def test_a_prompt_the_package_does_not_name_is_labelled_by_its_first_words():
 
     _, labels = _prompt_ids(["Describe a quiet morning at a mountain lake.", PROMPTS["fix grammar"]], letters, 64)
     assert labels == ["Describe a quiet…", "fix grammar"]
+
+
+# ----------------------------------------------------------------------------- one baseline for every draft
+
+def test_plain_decoding_is_timed_once_for_all_drafts(monkeypatch):
+    """Every draft's speedup is paired with the same plain runs: adding drafts adds no plain decoding."""
+    from speclab.real.measure import survey as survey_module
+
+    counted = {"stock": 0, "two-row": 0}
+
+    def counting(key, run):
+        def call(*args, **kwargs):
+            counted[key] += 1
+            return run(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(survey_module, "autoregressive", counting("stock", survey_module.autoregressive))
+    monkeypatch.setattr(survey_module, "two_row_autoregressive",
+                        counting("two-row", survey_module.two_row_autoregressive))
+    target = tiny_gpt2(0, layers=1)
+    drafters = {"lookup": PromptLookupDrafter(), "exit": EarlyExitDrafter(target, 1), "copy": tiny_gpt2(1, layers=1)}
+    result = survey(target, drafters, prompts=[random_prompt(1, 8), random_prompt(2, 8)], ks=(1, 2),
+                    max_new_tokens=6, repeats=3, progress=False)
+    # 3 ABBA blocks x 2 runs x 2 prompts, plus one untimed warm-up of the stock kernel
+    assert counted == {"stock": 3 * 2 * 2 + 1, "two-row": 3 * 2 * 2}
+    assert len(result.rows) == 3 and len(result.prompt_rows) == 6
+
+
+def test_the_draft_is_timed_at_the_k_the_theory_picks_among_ks():
+    from types import SimpleNamespace
+
+    from speclab.interleave import spread
+    from speclab.real.measure.survey import _theorys_k
+
+    def costs(c, growth):
+        return SimpleNamespace(c=spread([c]), growth=[spread([g]) for g in growth])
+
+    flat = costs(0.0, [1.0, 1.0, 1.0, 1.0, 1.0])
+    assert _theorys_k(0.9, flat, [1, 2, 4]) == 4                 # free drafts, free verification: the most
+    assert _theorys_k(0.9, flat, [1, 2]) == 2                    # ... among the ks offered
+    assert _theorys_k(0.05, costs(0.5, [1.0, 1.5, 2.0, 2.5]), [1, 2, 3]) == 1   # nothing pays: lose least
+    rising = costs(0.05, [1.0, 1.1, 1.3, 1.9, 2.6])
+    gains = [theory.expected_tokens(0.6, k) / (rising.growth[k].median + 0.05 * k) for k in (1, 2, 3, 4)]
+    assert _theorys_k(0.6, rising, [1, 2, 3, 4]) == 1 + gains.index(max(gains))

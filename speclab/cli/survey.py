@@ -21,9 +21,9 @@ def add_survey_arguments(parser) -> None:
                         help=f"comma-separated drafts among {', '.join(DRAFTS)} (default {DEFAULT_DRAFTS})")
     parser.add_argument("--prompts", default=None,
                         help="text file of prompts separated by lines '---' (default: one edit, one open-ended)")
-    parser.add_argument("--ks", default="1,2,3", help="comma-separated k values to try (default 1,2,3)")
+    parser.add_argument("--ks", default="1,2,3", help="comma-separated k values; each draft is timed at the one the theory picks for it (default 1,2,3)")
     parser.add_argument("--max-new-tokens", type=int, default=32, help="tokens per run (default 32)")
-    parser.add_argument("--repeats", type=int, default=2, help="interleaved ABBA blocks per draft (default 2)")
+    parser.add_argument("--repeats", type=int, default=2, help="interleaved ABBA blocks, every draft and plain decoding in each (default 2)")
     parser.add_argument("--plot", default=None, help="also save the map to this image file (.png, .svg, .pdf)")
     parser.add_argument("--json", action="store_true", help="print the survey as JSON")
 

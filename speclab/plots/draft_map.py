@@ -40,7 +40,7 @@ def plot_draft_map(drafts, pass_costs, c_max: float = 0.6, ax=None):
     """Every draft as a point on the (alpha, c) map; drafts: records with name, alpha, alpha_low,
     alpha_high, c, predicted and measured (speedups at the draft's best k). Returns the figure."""
     fig, ax = axes(ax, figsize=(7.5, 5.0))
-    alphas, cs = np.linspace(0.0, 1.0, 101), np.linspace(0.0, c_max, 81)
+    alphas, cs = np.linspace(0.0, 1.0, 201), np.linspace(0.0, c_max, 161)    # fine enough for smooth lines
     grid = best_speedup_grid(alphas, cs, pass_costs)
     top = max(3.0, float(grid.max()))
     bands = np.unique(np.clip(np.r_[grid.min(), 1.0, np.linspace(1.0, top, 11), top], grid.min(), top))
@@ -54,9 +54,11 @@ def plot_draft_map(drafts, pass_costs, c_max: float = 0.6, ax=None):
         low, high = _get(d, "alpha_low"), _get(d, "alpha_high")
         ax.errorbar([c], [alpha], yerr=[[alpha - low], [high - alpha]], fmt="o", color=f"C{i}", capsize=3,
                     markersize=7, markeredgecolor="black", label=_label(d))
-    ax.set(xlabel="c = draft step / target step", ylabel="alpha (95% interval)", xlim=(0, c_max), ylim=(0, 1),
-           title="Which draft? Each one on the speedup map")
-    ax.legend(fontsize=8, loc="lower right", framealpha=0.9)
+    # a little room beyond the map, so a point at c = 0 or alpha = 0 shows whole
+    ax.set(xlabel="c = draft step / target step", ylabel="alpha (95% interval)", xlim=(-0.02 * c_max, c_max),
+           ylim=(-0.03, 1.03), title="Which draft? Each one on the speedup map")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2 if len(drafts) > 6 else 1,
+              frameon=False)                                      # below the map: it hides no point
     return fig
 
 

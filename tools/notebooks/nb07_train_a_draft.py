@@ -329,8 +329,10 @@ this target on this machine?". `speclab.real.survey` measures every candidate th
 (paired, interleaved, over the strongest plain decoding) and places each on the map of notebook
 03: the speedup the theory promises at each $(\\alpha, c)$ once $k$ is chosen well, with this
 machine's $t(n)/t(1)$. Each draft appears once per prompt: an edit that copies its input, and an
-open-ended question with nothing to copy. Three to seven minutes on two cores (each draft is
-timed against plain decoding in its own interleaved blocks; `speclab survey` runs a larger one):
+open-ended question with nothing to copy. The survey first measures each draft's $c$ and, from
+one untimed run, its $\\alpha$, and lets the theory pick its $k$ among 1-3; then it times plain
+decoding and every draft at its $k$ in the same interleaved blocks, so all five speedups are
+paired with the same plain runs. About two minutes on two cores (`speclab survey` runs a larger one):
 """),
     code("""
 from speclab.real import EarlyExitDrafter, PromptLookupDrafter, SuffixDrafter, QuantizedCopyDrafter, PROMPTS, survey

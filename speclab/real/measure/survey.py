@@ -1,39 +1,53 @@
 """Which draft? Every candidate measured the same way and placed on the theory's (alpha, c) map.
 
-`survey(target, drafters, tokenizer)` runs `measure_pair` for each draft (greedy, paired ABBA blocks,
-every speedup over the strongest plain decoding this package can run), and keeps per draft: alpha
-with its 95% Wilson interval, c, the best k the theory picks from alpha, c and the target's measured
-t(n)/t(1), and the predicted and measured speedup at that k. `plot()` draws the map
-(`speclab.plots.draft_map`); `to_json()` is what `speclab survey --json` prints.
+`survey(target, drafters, tokenizer)` measures every draft against ONE set of plain-decoding runs:
+1. per draft, its step cost c and the target's t(n)/t(1) (interleaved, as measure_pair times them)
+   and one untimed greedy run at the largest k, whose alpha lets the theory pick the draft's k;
+2. plain decoding (both kernels) and every draft at its k on every prompt, all in the same ABBA
+   blocks (speclab.interleave): each speedup is paired with the same baseline runs, over the
+   strongest plain decoding, so the drafts are compared on equal terms, and the baseline is timed
+   once instead of once per draft;
+3. per draft and per prompt: alpha with its 95% Wilson interval, c, the k, the predicted and the
+   measured speedup and measure_pair's guards.
+`plot()` draws the map (`speclab.plots.draft_map`); `to_json()` is what `speclab survey --json` prints.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+import torch
 
-from ..._validate import ArgumentTypeError, short_repr
-from .pair import measure_pair
+from ..._validate import ArgumentTypeError, as_count, short_repr
+from ...interleave import Interleaved, run_interleaved
+from ...measured_k import speedups
+from ...policies import FixedK
+from ..baselines import autoregressive, two_row_autoregressive
+from ..decoder import SpeculativeDecoder
+from ..sampling import Sampling
+from .pair import STOCK, TWO_ROW, _check_ks, _check_room, _prompt_ids, _session_keeper, _summarize
+from .timing import pass_times, prefill_seconds
 
 
 @dataclass
 class SurveyRow:
-    """One draft: what it achieved at its best k, measured and predicted."""
+    """One draft: what it achieved at the k the theory picked for it, measured and predicted."""
 
     name: str
     alpha: float
     alpha_low: float
     alpha_high: float
     c: float
-    best_k: int
+    best_k: int               # the k among ks the theory picks from an untimed run's alpha, c, t(n)/t(1)
     predicted: float          # speedup at best_k: the formula from alpha, c and the measured t(n)/t(1)
     measured: float           # median of paired ratios over the strongest plain decoding
     measured_low: float
     measured_high: float
     tokens_per_pass: float    # at best_k: tokens / target passes (a speedup above it is impossible)
-    verify_cost: float        # t(best_k + 1) / t(1), measured in this draft's own run
+    verify_cost: float        # t(best_k + 1) / t(1), timed beside this draft's step
     drafted: int = 0          # draft tokens proposed (0: alpha and the prediction are undefined, NaN)
     flags: list = field(default_factory=list)   # measure_pair's guards that fired: the measurement contradicts itself
 
@@ -41,10 +55,10 @@ class SurveyRow:
 @dataclass
 class Survey:
     rows: list                # one SurveyRow per draft, pooled over the prompts
-    prompt_rows: list         # one per draft and prompt, at the draft's pooled best k
+    prompt_rows: list         # one per draft and prompt, at the draft's k
     pass_costs: list          # t(n)/t(1) of the target, n = 1..max(ks)+1: the median over every draft's run
     baseline: str
-    ks: list
+    ks: list                  # the k values each draft's k is chosen among
     max_new_tokens: int
     threads: int
 
@@ -53,7 +67,7 @@ class Survey:
         shown = self.rows + (self.prompt_rows if len(self.prompt_rows) > len(self.rows) else [])
         width = max([len("draft")] + [len(r.name) for r in shown])
         lines = [f"every speedup over {self.baseline}, greedy, {self.max_new_tokens} new tokens, "
-                 f"ks {self.ks}, torch threads {self.threads}",
+                 f"k chosen among {self.ks}, torch threads {self.threads}",
                  f"{'draft':<{width}}  {'alpha [95%]':<17}{'c':>6}  {'best k':>6}  {'predicted':>9}  "
                  f"{'measured [min-max]':<18}  {'tokens/pass':>11}"]
         for r in shown:
@@ -80,31 +94,85 @@ class Survey:
 
 
 def survey(target, drafters: dict, tokenizer=None, prompts=None, ks=(1, 2, 3, 4), max_new_tokens: int = 48,
-           repeats: int = 2, progress: bool = True) -> Survey:
+           repeats: int = 2, progress: bool = True, clock=time.perf_counter) -> Survey:
     """Measure every draft in `drafters` ({name: drafter or draft model}) against `target` on the
-    same prompts, and return a Survey (a table, JSON and the map)."""
-    import torch
+    same prompts and the same plain-decoding runs, each at the k among `ks` that the theory picks
+    for it, and return a Survey (a table, JSON and the map). clock: the timer (for tests)."""
+    from tqdm.auto import tqdm
 
     if not isinstance(drafters, dict) or not drafters or not all(isinstance(n, str) and n for n in drafters):
         raise ArgumentTypeError(f"drafters must be a non-empty dict of name -> drafter; got {short_repr(drafters)}")
-    rows, prompt_rows, costs, measured = [], [], [], None
-    for name, drafter in drafters.items():
-        measured = measure_pair(target, drafter, tokenizer, prompts=prompts, ks=ks, max_new_tokens=max_new_tokens,
-                                repeats=repeats, progress=progress)
-        costs.append([g.median for g in measured.pass_growth])
-        k = _chosen_k(measured)
-        rows.append(_row(name, measured.pooled[measured.ks.index(k)], measured))
-        prompt_rows += [_row(f"{name} · {r.prompt}", r, measured) for r in measured.rows if r.k == k]
-    return Survey(rows, prompt_rows, np.median(costs, axis=0).tolist(), measured.baseline, list(measured.ks), measured.max_new_tokens,
+    ks = _check_ks(ks)
+    max_new_tokens = as_count(max_new_tokens, "max_new_tokens", minimum=1)
+    blocks = as_count(repeats, "repeats", minimum=1)
+    decoders = {name: SpeculativeDecoder(target, drafter, tokenizer) for name, drafter in drafters.items()}
+    inputs, labels = _prompt_ids(prompts, tokenizer, next(iter(decoders.values())).vocab_size)
+    _check_room(target, inputs, ks, max_new_tokens)
+    bar = tqdm(total=1 + len(decoders) * (1 + len(inputs)) + 4 * blocks * len(inputs) + 2 * blocks * len(inputs)
+               * len(decoders), desc="surveying drafts", disable=not progress)
+    keepers = {name: _session_keeper(d.drafter) for name, d in decoders.items()}
+    prefill = prefill_seconds(target, inputs, clock=clock)
+    bar.update()
+    passes, chosen = {}, {}
+    for name, decoder in decoders.items():
+        passes[name] = pass_times(target, decoder.drafter, inputs[0], max(ks) + 1, Sampling(), max(blocks, 3), clock)
+        bar.update()
+        alpha = _probe_alpha(decoder, inputs, max(ks), max_new_tokens, keepers[name], bar)
+        chosen[name] = _theorys_k(alpha, passes[name], ks)
+    timed = run_interleaved(_calls(target, decoders, keepers, chosen, inputs, max_new_tokens), blocks, clock=clock,
+                            progress=bar)
+    bar.close()
+    rows, prompt_rows = [], []
+    for name, decoder in decoders.items():
+        k = chosen[name]
+        m = _summarize(decoder.drafter, [k], labels, _one_draft(timed, name, k), passes[name], prefill,
+                       max_new_tokens, 0.0)
+        rows.append(_row(name, m.pooled[0], m))
+        prompt_rows += [_row(f"{name} · {r.prompt}", r, m) for r in m.rows]
+    costs = [[g.median for g in p.growth] for p in passes.values()]
+    return Survey(rows, prompt_rows, np.median(costs, axis=0).tolist(), m.baseline, ks, max_new_tokens,
                   torch.get_num_threads())
 
 
-def _chosen_k(m) -> int:
-    """The k the theory picks from the pooled alpha, c and t(n)/t(1); the best measured k where it
-    picks one that was not run (or k = 0, not speculating at all)."""
-    if m.predicted_k in m.ks:
-        return m.predicted_k
-    return m.ks[int(np.nanargmax(m.measured_speedup))]
+def _probe_alpha(decoder, inputs, k, max_new_tokens, keep, bar) -> float:
+    """alpha of one untimed greedy run per prompt at k drafts per round (accepted over examined)."""
+    accepted = examined = 0.0
+    for ids in inputs:
+        keep()
+        out = decoder.generate(ids, max_new_tokens, policy=FixedK(k))
+        accepted, examined = accepted + out.alpha_sum, examined + getattr(out, "alpha_count", 0)
+        bar.update()
+    return accepted / examined if examined else 0.0
+
+
+def _theorys_k(alpha: float, passes, ks: list) -> int:
+    """The k among `ks` with the largest expected speedup from alpha, c and the measured t(n)/t(1)
+    (when no k pays, the one that loses least: the survey shows what each draft gives at its best)."""
+    gains = speedups([alpha], max(passes.c.median, 0.0), [g.median for g in passes.growth])
+    return ks[int(np.argmax([gains[k] for k in ks]))]
+
+
+def _calls(target, decoders, keepers, chosen, inputs, max_new_tokens) -> dict:
+    """Every timed configuration: both plain decodings and every draft at its k, on every prompt."""
+    calls = {}
+    for j, ids in enumerate(inputs):
+        calls[(j, STOCK)] = lambda ids=ids, j=j: autoregressive(target, ids, max_new_tokens, seed=j)
+        calls[(j, TWO_ROW)] = lambda ids=ids, j=j: two_row_autoregressive(target, ids, max_new_tokens, seed=j)
+        for name, decoder in decoders.items():
+            def speculate(ids=ids, j=j, decoder=decoder, keep=keepers[name], k=chosen[name]):
+                keep()
+                return decoder.generate(ids, max_new_tokens, seed=j, policy=FixedK(k))
+            calls[(j, name)] = speculate
+    calls[(0, STOCK)]()                                          # warm-up, untimed
+    return calls
+
+
+def _one_draft(timed: Interleaved, name: str, k: int) -> Interleaved:
+    """The runs of plain decoding and of draft `name`, keyed as measure_pair keys its own ((prompt, k))."""
+    picked = [i for i, key in enumerate(timed.keys) if key[1] in (STOCK, TWO_ROW) or key[1] == name]
+    keys = [timed.keys[i] if timed.keys[i][1] != name else (timed.keys[i][0], k) for i in picked]
+    results = {new: timed.results[timed.keys[i]] for new, i in zip(keys, picked)}
+    return Interleaved(keys, timed.seconds[:, :, picked], results)
 
 
 def _row(name: str, row, m) -> SurveyRow:
