@@ -93,7 +93,7 @@ def run(max_new_tokens: int, repeats: int) -> None:
         timed = run_interleaved(calls, repeats, progress=bar)
     names = [n for n in runners if n not in (BASE, PADDED)]
     print(f"{'prompt':<9}{'baseline':>21}" + "".join(f"{name:>22}" for name in names)
-          + f"{'over generate':>16}{'kernel x drafting':>19}{'alpha':>7}{'tok/pass':>9}{'predicted':>10}")
+          + f"{'over generate':>18}{'kernel x drafting':>19}{'alpha':>7}{'tok/pass':>9}{'predicted':>10}")
     for p in ids:
         out = {m: timed.results[(p, m)] for m in runners}
         for name, o in out.items():
@@ -105,7 +105,7 @@ def run(max_new_tokens: int, repeats: int) -> None:
         cells = "".join(f"{format(timed.ratio((p, plain), (p, name))):>22}" for name in names)
         kernel, drafting = timed.ratio((p, BASE), (p, plain)), timed.ratio((p, plain), (p, DRAFT))
         flag = "  FLAG: above tokens per pass" if drafting.median > per_pass else ""
-        print(f"{p:<9}{plain:>21}{cells}{format(timed.ratio((p, BASE), (p, DRAFT))):>16}"
+        print(f"{p:<9}{plain:>21}{cells}{format(timed.ratio((p, BASE), (p, DRAFT))):>18}"
               f"{kernel.median:>9.2f} x {drafting.median:.2f}{spec.alpha:>7.2f}{per_pass:>9.2f}{table[k, m]:>9.2f}x"
               + flag)
 
