@@ -64,23 +64,27 @@ def measure_pair(target, drafter, tokenizer=None, prompts=None, ks=(1, 2, 4, 8),
     prefill = prefill_seconds(target, inputs, clock=clock)
     bar.update()
 
-    def run(ids, k, j):
-        if k == STOCK:
-            return lambda: autoregressive(target, ids, max_new_tokens, temperature, top_k, top_p, seed + j)
-        if k == TWO_ROW:
-            return lambda: two_row_autoregressive(target, ids, max_new_tokens, temperature=temperature,
-                                                  top_k=top_k, top_p=top_p, seed=seed + j)
-        def speculate():
-            same_session()
-            return decoder.generate(ids, max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
-                                    seed=seed + j, policy=FixedK(k))
-        return speculate
-
-    calls = {(j, k): run(ids, k, j) for j, ids in enumerate(inputs) for k in plain + ks}
+    calls = {(j, k): _timed_call(target, decoder, same_session, ids, k, max_new_tokens, sampling, seed + j)
+             for j, ids in enumerate(inputs) for k in plain + ks}
     calls[(0, 0)]()                                              # warm-up, untimed
     timed = run_interleaved(calls, blocks, clock=clock, progress=bar)
     bar.close()
     return _summarize(decoder.drafter, ks, labels, timed, passes, prefill, max_new_tokens, sampling.temperature)
+
+
+def _timed_call(target, decoder, keep, ids, k, max_new_tokens, sampling, seed):
+    """One timed configuration as a zero-argument call: plain decoding on the stock or the two-row
+    kernel (k = STOCK, TWO_ROW), or `decoder` at k drafts per round, its session restored by `keep`."""
+    settings = dict(temperature=sampling.temperature, top_k=sampling.top_k, top_p=sampling.top_p, seed=seed)
+    if k == STOCK:
+        return lambda: autoregressive(target, ids, max_new_tokens, **settings)
+    if k == TWO_ROW:
+        return lambda: two_row_autoregressive(target, ids, max_new_tokens, **settings)
+
+    def speculate():
+        keep()
+        return decoder.generate(ids, max_new_tokens, policy=FixedK(k), **settings)
+    return speculate
 
 
 def _session_keeper(drafter):

@@ -25,10 +25,9 @@ from ..._validate import ArgumentTypeError, as_count, short_repr
 from ...interleave import Interleaved, run_interleaved
 from ...measured_k import speedups
 from ...policies import FixedK
-from ..baselines import autoregressive, two_row_autoregressive
 from ..decoder import SpeculativeDecoder
 from ..sampling import Sampling
-from .pair import STOCK, TWO_ROW, _check_ks, _check_room, _prompt_ids, _session_keeper, _summarize
+from .pair import STOCK, TWO_ROW, _check_ks, _check_room, _prompt_ids, _session_keeper, _summarize, _timed_call
 from .timing import pass_times, prefill_seconds
 
 
@@ -108,8 +107,9 @@ def survey(target, drafters: dict, tokenizer=None, prompts=None, ks=(1, 2, 3, 4)
     decoders = {name: SpeculativeDecoder(target, drafter, tokenizer) for name, drafter in drafters.items()}
     inputs, labels = _prompt_ids(prompts, tokenizer, next(iter(decoders.values())).vocab_size)
     _check_room(target, inputs, ks, max_new_tokens)
-    bar = tqdm(total=1 + len(decoders) * (1 + len(inputs)) + 4 * blocks * len(inputs) + 2 * blocks * len(inputs)
-               * len(decoders), desc="surveying drafts", disable=not progress)
+    timed_runs = 2 * blocks * len(inputs) * (2 + len(decoders))       # ABBA: each configuration twice a block
+    bar = tqdm(total=1 + len(decoders) * (1 + len(inputs)) + timed_runs, desc="surveying drafts",
+               disable=not progress)
     keepers = {name: _session_keeper(d.drafter) for name, d in decoders.items()}
     prefill = prefill_seconds(target, inputs, clock=clock)
     bar.update()
@@ -154,15 +154,12 @@ def _theorys_k(alpha: float, passes, ks: list) -> int:
 
 def _calls(target, decoders, keepers, chosen, inputs, max_new_tokens) -> dict:
     """Every timed configuration: both plain decodings and every draft at its k, on every prompt."""
-    calls = {}
+    greedy, calls = Sampling(), {}
     for j, ids in enumerate(inputs):
-        calls[(j, STOCK)] = lambda ids=ids, j=j: autoregressive(target, ids, max_new_tokens, seed=j)
-        calls[(j, TWO_ROW)] = lambda ids=ids, j=j: two_row_autoregressive(target, ids, max_new_tokens, seed=j)
+        for plain in (STOCK, TWO_ROW):
+            calls[(j, plain)] = _timed_call(target, None, None, ids, plain, max_new_tokens, greedy, j)
         for name, decoder in decoders.items():
-            def speculate(ids=ids, j=j, decoder=decoder, keep=keepers[name], k=chosen[name]):
-                keep()
-                return decoder.generate(ids, max_new_tokens, seed=j, policy=FixedK(k))
-            calls[(j, name)] = speculate
+            calls[(j, name)] = _timed_call(target, decoder, keepers[name], ids, chosen[name], max_new_tokens, greedy, j)
     calls[(0, STOCK)]()                                          # warm-up, untimed
     return calls
 
