@@ -37,3 +37,34 @@ def test_each_draft_is_a_point_at_its_alpha_and_c_with_its_interval():
     assert [(p.get_xdata()[0], p.get_ydata()[0]) for p in points] == [(0.01, 0.2), (0.37, 0.75)]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["lookup: measured 0.98x, map 1.05x", "copy: measured 1.10x, map 1.20x"]
+
+
+def _spread_drafts():
+    """Two prompts per draft: the early exit's two are the same point, as in notebook 07's survey."""
+    rows = [("lookup · fix grammar", 1.0, 0.74, 1.0, 0.003), ("lookup · describe", 0.0, 0.0, 0.66, 0.003),
+            ("suffix · fix grammar", 0.92, 0.65, 0.99, 0.005), ("suffix · describe", 0.4, 0.12, 0.77, 0.005),
+            ("early exit · fix grammar", 0.07, 0.01, 0.31, 0.358), ("early exit · describe", 0.07, 0.01, 0.31, 0.358)]
+    return [dict(name=n, alpha=a, alpha_low=lo, alpha_high=hi, c=c, measured=0.9, predicted=1.0)
+            for n, a, lo, hi, c in rows]
+
+
+def test_points_that_share_c_are_dodged_apart_and_stay_inside_the_axes():
+    fig = plot_draft_map(_spread_drafts(), [1.0, 1.1, 1.2, 1.3], c_max=0.7)
+    ax = fig.axes[0]
+    points = [bars.lines[0] for bars in ax.containers]            # each errorbar's data marker
+    xs = [float(p.get_xdata()[0]) for p in points]
+    assert len(xs) == 6 and len(set(np.round(xs, 9))) == 6, f"coincident points must be dodged apart: {xs}"
+    assert abs(xs[4] - xs[5]) >= 0.02 * 0.7 - 1e-12           # the identical early-exit pair, a marker apart
+    assert max(abs(x - c) for x, c in zip(xs, [0.003, 0.003, 0.005, 0.005, 0.358, 0.358])) < 0.03 * 0.7
+    left, right = ax.get_xlim()
+    assert all(left + 0.01 * 0.7 < x < right for x in xs), "every dodged point shows whole"
+    assert "spread apart" in ax.get_xlabel()
+
+
+def test_colour_follows_the_draft_and_marker_the_prompt():
+    fig = plot_draft_map(_spread_drafts(), [1.0, 1.1, 1.2, 1.3], c_max=0.7)
+    points = [bars.lines[0] for bars in fig.axes[0].containers]
+    colours = [p.get_color() for p in points]
+    markers = [p.get_marker() for p in points]
+    assert colours[0::2] == colours[1::2] and len(set(colours)) == 3   # one colour per draft
+    assert markers[0::2] == ["o"] * 3 and markers[1::2] == ["s"] * 3   # one marker per prompt

@@ -201,3 +201,19 @@ def test_ex4_table_covers_growth_none_and_the_closed_forms():
     assert sum(c + g > 1 for c, _, g in table) >= 2                      # no break-even: nan
     assert any(k == 1 and g > 0 for _, k, g in table)                      # alpha = c + g
     assert any(c == 0 and g == 0 for c, _, g in table)                     # alpha = 0
+
+
+def test_ex2_figure_names_a_capped_best_k_as_capped_and_explains_the_shading():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = ex2_module.plot_text().axes[0]
+    easy_alpha, _ = ex2_module._stretch_alphas()
+    capped, unbounded = sl.optimal_k(easy_alpha, ex2_module.COST_RATIO, ex2_module.MAX_K), \
+        sl.optimal_k(easy_alpha, ex2_module.COST_RATIO, 256)
+    assert capped == ex2_module.MAX_K < unbounded               # the easy stretch's optimum lies past the cap
+    easy = [t.get_text() for t in ax.texts if t.get_text().startswith("easy")][0]
+    assert easy.endswith(f"best K there {ex2_module.MAX_K}+ (capped; {unbounded} unbounded)"), easy
+    hard = [t.get_text() for t in ax.texts if t.get_text().startswith("hard")][0]
+    assert hard.endswith(f"best K there {sl.optimal_k(ex2_module._stretch_alphas()[1], ex2_module.COST_RATIO)}")
+    assert "hard stretch" in [t.get_text() for t in ax.get_legend().get_texts()]

@@ -9,6 +9,30 @@ DRAFT = "#ff7f0e"       # q, the draft
 OVERLAP = "#2ca02c"     # min(p, q), the accepted mass
 RESIDUAL = "#d62728"    # norm(max(0, p - q))
 BASELINE = "0.55"       # the 1x line of plain decoding
+BASELINE_TEXT = "0.35"  # text naming that line: darker than the line, so it reads on white (8.5:1)
+
+#: One colour per draft/target pair, shared by every figure and explorer that shows the pair
+#: (notebook 09 draws the same pairs in static figures and in the temperature explorer).
+PAIR_COLOURS = {"synthetic, agreement 0.8": "tab:blue", "synthetic, agreement 0.6": "tab:orange",
+                "synthetic, agreement 0.3": "tab:green", "SmolLM2, early exit 27/30": "tab:purple"}
+
+#: One colour per acceptance probability, so "alpha = 0.85" looks the same in every panel.
+ALPHA_COLOURS = {0.3: "C0", 0.5: "C1", 0.7: "C2", 0.85: "C3", 0.95: "C4",
+                 0.6: "C8", 0.8: "C5", 0.9: "C9"}
+
+
+def darker(colour, factor: float = 0.7):
+    """`colour` with its RGB scaled by `factor`: text in a line's hue that still reads on white."""
+    from matplotlib.colors import to_rgb
+
+    return tuple(factor * v for v in to_rgb(colour))
+
+
+def alpha_colour(alpha: float):
+    """The colour of an alpha: its ALPHA_COLOURS entry, else its place on viridis (by value, not by order)."""
+    import matplotlib
+
+    return ALPHA_COLOURS.get(round(float(alpha), 6), matplotlib.colormaps["viridis"](0.85 * float(alpha)))
 
 
 def axes(ax=None, figsize=(6.0, 4.0)):

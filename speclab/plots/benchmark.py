@@ -50,8 +50,17 @@ def plot_grid_heatmap(values, agreements, ks, ax=None, title="", fmt="{:.2f}", c
     ax.set_yticks(range(len(agreements)), [f"{a:g}" for a in agreements])
     ax.set(xlabel="drafts per round K", ylabel="draft/target agreement", title=title)
     if colorbar:
-        fig.colorbar(image, ax=ax, shrink=0.85)
+        fig.colorbar(image, ax=ax, shrink=0.85, ticks=None if center is None else diverging_ticks(low, center, high))
     return fig
+
+
+def diverging_ticks(low: float, center: float, high: float) -> list:
+    """Colour-bar ticks for a map split at `center`: its two ends, the centre, and round steps
+    above it, a few only (the upper half of such a bar is compressed; ticks every 0.5 touch there)."""
+    from matplotlib.ticker import MaxNLocator
+
+    above = [t for t in MaxNLocator(nbins=4, steps=[1, 2, 5, 10]).tick_values(center, high) if center < t <= high]
+    return sorted({float(low), float(center), *(float(t) for t in above), float(high)})
 
 
 def plot_speedup_vs_acceptance(x, ks, speedup, low, high, c, verify_growth=0.0, ax=None,
@@ -91,13 +100,15 @@ def plot_speedup_vs_acceptance(x, ks, speedup, low, high, c, verify_growth=0.0, 
                 label=f"K = {k}")
     baseline(ax)
     what = "Simulated (dots, 95% band) vs theory (lines)" if theory_curves else "Simulated speedup"
-    ax.set(xlabel=xlabel, ylabel="speedup (x)", xlim=(0, 1), title=f"{what}, c = {c:g}")
+    # xlim past 1: the dots at x = 1 (a perfect draft) show whole, not cut in half by the spine
+    ax.set(xlabel=xlabel, ylabel="speedup (x)", xlim=(0, 1.02), title=f"{what}, c = {c:g}")
     ax.legend(fontsize=8, loc="upper left")
     return fig
 
 
-#: Bar colours: a policy faster than plain decoding, and one slower.
-WIN, LOSS = "#8fbc8f", "#c9a0a0"
+#: Bar colours: a policy faster than plain decoding, and one slower (darker, and hatched: told
+#: apart by lightness and pattern, not by hue alone).
+WIN, LOSS = "#8fbc8f", "#b55d5d"
 
 
 def plot_policy_comparison(names, speedups, lows, highs, ax=None, title="Fixed K vs adaptive K"):
@@ -113,7 +124,11 @@ def plot_policy_comparison(names, speedups, lows, highs, ax=None, title="Fixed K
     errors = np.vstack([speedups - np.asarray(lows), np.asarray(highs) - speedups])
     x = np.arange(len(names))
     wins = speedups >= 1.0                              # green only for a policy that beats plain decoding
-    ax.bar(x, speedups, yerr=errors, capsize=4, color=np.where(wins, WIN, LOSS))
+    bars = ax.bar(x, speedups, yerr=errors, capsize=4, color=np.where(wins, WIN, LOSS))
+    for bar, win in zip(bars, wins):
+        if not win:
+            bar.set_hatch("//")
+            bar.set_edgecolor("white")
     for xi, s, high in zip(x, speedups, np.asarray(highs)):
         ax.annotate(f"{s:.2f}x", (xi, high), xytext=(0, 3), textcoords="offset points", ha="center",
                     va="bottom", fontsize=8)
@@ -121,4 +136,12 @@ def plot_policy_comparison(names, speedups, lows, highs, ax=None, title="Fixed K
     baseline(ax)
     ax.set_xticks(x, list(names), fontsize=8)
     ax.set(ylabel="speedup (x)", title=title)
+    if _shares_y_with_a_panel_on_its_left(ax):
+        ax.set_ylabel("")                              # the first panel's label names the shared axis
     return fig
+
+
+def _shares_y_with_a_panel_on_its_left(ax) -> bool:
+    """Whether `ax` is a subplot past the first column whose y axis is shared with another axes."""
+    spec = ax.get_subplotspec()
+    return spec is not None and not spec.is_first_col() and len(ax.get_shared_y_axes().get_siblings(ax)) > 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._axes import DRAFT, TARGET, axes
+from .lossless import format_p_value
 
 
 def plot_engine_fit(fit, ax=None):
@@ -16,9 +17,10 @@ def plot_engine_fit(fit, ax=None):
                 color=TARGET, capsize=4, label=f"measured P(accept depth i | reached it), {fit.confidence:.0%} interval")
     ax.axhline(fit.alpha, color=TARGET, linestyle="--", linewidth=1.2, label=f"i.i.d. fit: alpha = {fit.alpha:.3f}")
     ax.plot(depth, fit.unconditional, "s", color=DRAFT, markerfacecolor="none", markersize=7,
-            label="measured P(drafts 1..i all accepted)")
+            label="measured P(drafts 1..i all accepted), the dot at i = 1")
     ax.plot(depth, fit.alpha ** depth, ":", color=DRAFT, linewidth=1.5, label="i.i.d.: alpha^i")
     ax.set(xlabel="draft depth i", ylabel="acceptance rate", ylim=(0, 1.05), xticks=depth,
-           title=f"Per-depth acceptance vs i.i.d. (likelihood-ratio p = {fit.p_value:.2g}); best k = {fit.best_k}")
+           title=f"Per-depth acceptance vs i.i.d. (likelihood-ratio p {format_p_value(fit.p_value)}); "
+                 f"best k = {fit.best_k}")
     ax.legend(fontsize=8, loc="upper right")
     return fig

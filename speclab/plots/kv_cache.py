@@ -19,7 +19,7 @@ STYLE = {  # face colour, hatch
     CONTEXT: ("#cfd8dc", None),
     KEPT: ("#4caf50", None),
     CROPPED: ("#ffcdd2", "xx"),
-    NEVER_FED: ("white", "."),
+    NEVER_FED: ("white", ".."),      # dense enough to show in the legend's small swatch
     FED_NEXT: ("#fff3e0", None),
 }
 
@@ -60,7 +60,7 @@ def plot_kv_rollback(k: int = 4, n_accepted: int = 1, context: int = 3, ax=None)
     from matplotlib.patches import Patch, Rectangle
 
     rows = kv_rollback(k, n_accepted, context)
-    width = context + k + 1
+    width = context + k + (n_accepted == k)       # a bonus needs one column past the drafts; a correction none
     fig, ax = axes(ax, figsize=(0.85 * width + 3.2, 2.9))
     for row, cells in enumerate(rows.values()):
         for col, label, status in cells:

@@ -67,17 +67,16 @@ def plot_batch_speedup(alphas=(0.6, 0.8, 0.9), k=4, c=0.05, params=7e9, accelera
     kv_bytes = _checks.number(kv_bytes, "kv_bytes", 0.0, ROOFLINE_RANGE[1])
     fig, ax = axes(ax, figsize=(6.5, 4.2))
     hw = (params, accelerator.bandwidth, accelerator.peak_flops)
-    for i, alpha in enumerate(alphas):
-        line, = ax.semilogx(BATCHES, rl.batch_speedup(alpha, k, c, *hw, BATCHES, bytes_per_param, kv_bytes),
-                            linewidth=2, label=f"alpha = {alpha:g}")
+    for alpha in alphas:
         edge = rl.breakeven_batch(alpha, k, c, *hw, bytes_per_param, kv_bytes)
-        if math.isfinite(edge) and edge <= BATCHES[-1]:
-            ax.plot(edge, 1.0, "v", color=line.get_color(), markersize=9)
-            # below-left of the triangle: there the curve itself is above 1, and a white box keeps
-            # the number readable over any other curve
-            ax.annotate(f"{edge:.0f}", (edge, 1.0), xytext=(-5, -15 - 12 * i), textcoords="offset points",
-                        ha="right", fontsize=9, color=line.get_color(),
-                        bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=1))
+        marked = math.isfinite(edge) and edge <= BATCHES[-1]
+        # the break-even batch in the legend, not beside its triangle: there the numbers of close
+        # triangles stacked up next to the wrong curves
+        label = f"alpha = {alpha:g}" + (f" (break-even batch {edge:.0f})" if marked else "")
+        line, = ax.semilogx(BATCHES, rl.batch_speedup(alpha, k, c, *hw, BATCHES, bytes_per_param, kv_bytes),
+                            linewidth=2, label=label)
+        if marked:
+            ax.plot(edge, 1.0, "v", color=line.get_color(), markersize=7, markeredgecolor="white", zorder=5)
     baseline(ax)
     ax.set(xlabel="batch size (sequences decoded together)", ylabel="speedup (x)", ylim=(0, None),
            title=f"Speedup vs batch, {bytes_per_param:g} bytes/param\n"

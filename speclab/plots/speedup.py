@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import theory
 from . import _checks
-from ._axes import axes, baseline
+from ._axes import alpha_colour, axes, baseline, darker
 
 ALPHA_GRID = np.linspace(0.0, 1.0, 201)   # includes alpha = 1: the curves are continuous there
 
@@ -52,10 +52,12 @@ def plot_speedup_vs_k(alphas=(0.5, 0.7, 0.8, 0.9, 0.95), c=0.1, verify_growth=0.
     mark_k = _checks.optional_count(mark_k, "mark_k")
     fig, ax = axes(ax)
     for alpha in alphas:
-        _curve_with_best_k(ax, alpha, c, verify_growth, k_max, label=f"alpha = {alpha:g}")
+        _curve_with_best_k(ax, alpha, c, verify_growth, k_max, label=f"alpha = {alpha:g}", color=alpha_colour(alpha))
     if mark_k is not None:
         ax.axvline(mark_k, color="black", linewidth=1, alpha=0.5)
     baseline(ax)
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high + 0.4 * (high - low))      # headroom: the legend sits above the curves, not on them
     ax.set(xlabel="drafts per round K", ylabel="speedup (x)", title=f"Speedup vs K (c = {c:g}; \u2605 = best K)")
     ax.legend(fontsize=8)
     return fig
@@ -70,7 +72,8 @@ def plot_speedup_vs_cost(alphas=(0.5, 0.7, 0.85, 0.95), k=4, verify_growth=0.0, 
     fig, ax = axes(ax)
     cs = np.linspace(0.0, c_max, 101)
     for alpha in alphas:
-        ax.plot(cs, theory.speedup(alpha, k, cs, verify_growth), linewidth=2, label=f"alpha = {alpha:g}")
+        ax.plot(cs, theory.speedup(alpha, k, cs, verify_growth), linewidth=2, label=f"alpha = {alpha:g}",
+                color=alpha_colour(alpha))                      # by value: the same alpha, the same colour
     baseline(ax)
     ax.set(xlabel="cost ratio c = draft step / target step", ylabel="speedup (x)", xlim=(0, c_max),
            title=f"Speedup vs cost ratio (K = {k})")
@@ -93,8 +96,9 @@ def plot_optimal_k(cs=(0.02, 0.05, 0.1, 0.2), verify_growth=0.0, k_max=32, ax=No
         ax.plot(*point, "o", color="black", markersize=7, zorder=5)
     # The search stops at k_max: a curve flat at the cap means "k_max or more".
     ax.axhline(k_max, color="black", linestyle=":", linewidth=1, label=f"search cap K = {k_max}")
+    # ylim below 0: the K = 0 stretches (do not speculate) show above the bottom spine, not on it
     ax.set(xlabel="acceptance probability alpha", ylabel="best K (capped)", xlim=(0, 1),
-           ylim=(0, k_max * 1.08), title=f"Optimal K vs alpha (searched up to K = {k_max})")
+           ylim=(-0.025 * k_max, k_max * 1.08), title=f"Optimal K vs alpha (searched up to K = {k_max})")
     ax.legend(fontsize=8, loc="upper left")
     return fig
 
@@ -146,17 +150,17 @@ def _cost(c, verify_growth) -> tuple:
             _checks.number(verify_growth, "verify_growth", 0.0, MAX_PLOTTED_COST))
 
 
-def _curve_with_best_k(ax, alpha, c, verify_growth, k_max, label):
+def _curve_with_best_k(ax, alpha, c, verify_growth, k_max, label, color=None):
     """Speedup for k = 0..k_max as one line, its best k starred in the line's colour."""
     ks = np.arange(0, k_max + 1)
     gains = theory.speedup(alpha, ks, c, verify_growth)
-    line, = ax.plot(ks, gains, "o-", markersize=3, linewidth=1.5, label=label)
+    line, = ax.plot(ks, gains, "o-", markersize=3, linewidth=1.5, label=label, color=color)
     best = theory.optimal_k(alpha, c, k_max=k_max, verify_growth=verify_growth)
     beyond = theory.optimal_k(alpha, c, k_max=MAX_PLOTTED_BEST_K, verify_growth=verify_growth)
     if beyond > k_max:       # the best k lies past the axis: a hollow star at the edge says so
         ax.plot(k_max, gains[k_max], "*", markerfacecolor="white", color=line.get_color(), markersize=13, zorder=5)
         ax.annotate(f"best K = {beyond} ({theory.speedup(alpha, beyond, c, verify_growth):.2f}x) \u2192",
-                    (k_max, gains[k_max]), xytext=(-2, -58), textcoords="offset points", ha="right",
-                    fontsize=8, color=line.get_color())
+                    (k_max, gains[k_max]), xytext=(4, 8), textcoords="offset points", ha="right",
+                    va="bottom", fontsize=8, color=darker(line.get_color()))    # just above its star
         return
     ax.plot(best, gains[best], "*", color=line.get_color(), markersize=13, zorder=5)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
+
 from .._validate import short_repr
 from ._axes import axes
 
@@ -11,25 +13,29 @@ def _field(record, name):
 
 
 def plot_training(record, ax=None):
-    """Loss (left axis) and held-out greedy agreement at depth 1, 2, ... (right axis) against step.
+    """Loss (top panel) and held-out greedy agreement at depth 1, 2, ... (bottom panel) against step.
 
-    `record` is a TrainingRecord or its dict (as saved with the draft).
+    `record` is a TrainingRecord or its dict (as saved with the draft). ax: None for a new figure,
+    or a pair of axes (loss, acceptance). Two panels, not two y axes on one: on one panel the falling
+    loss ran through the rising acceptance markers.
     """
-    fig, ax = axes(ax, figsize=(7.0, 4.0))
-    ax.plot(_field(record, "steps"), _field(record, "loss"), color="0.45", linewidth=1, label="training loss")
-    ax.set_xlabel("training step")
-    ax.set_ylabel("loss (cross-entropy to the target)")
-    right = ax.twinx()
+    if ax is None:
+        fig, (ax, lower) = plt.subplots(2, 1, figsize=(7.0, 5.0), sharex=True, layout="constrained")
+    else:
+        ax, lower = ax
+        fig = ax.figure
+    ax.plot(_field(record, "steps"), _field(record, "loss"), color="0.45", linewidth=1)
+    ax.set_ylabel("training loss\n(cross-entropy to the target)")
+    ax.set_title("Self-distillation: the draft learns to say what the target would say")
     rows = _field(record, "heldout_acceptance")
     for depth in range(len(rows[0]) if rows else 0):
-        right.plot(_field(record, "heldout_steps"), [row[depth] for row in rows], marker="o",
-                   label=f"held-out acceptance, draft {depth + 1}")
-    right.set_ylim(0, 1)
-    right.set_ylabel("greedy agreement with the target (held out)")
-    lines = ax.get_legend_handles_labels()
-    more = right.get_legend_handles_labels()
-    right.legend(lines[0] + more[0], lines[1] + more[1], loc="center right", fontsize=8)
-    ax.set_title("Self-distillation: the draft learns to say what the target would say")
+        lower.plot(_field(record, "heldout_steps"), [row[depth] for row in rows], marker="o",
+                   markersize=max(7 - 1.5 * depth, 3), label=f"draft {depth + 1}")   # equal points stay visible
+    lower.set_ylim(-0.04, 1.0)            # below 0: a marker at acceptance 0 shows whole, above the spine
+    lower.set_xlabel("training step")
+    lower.set_ylabel("held-out greedy\nagreement")
+    if rows:
+        lower.legend(loc="upper left", fontsize=8, title="acceptance at depth", title_fontsize=8, ncols=len(rows[0]))
     return fig
 
 
@@ -45,7 +51,8 @@ def plot_draft_scaling(curve, ax=None):
     tokens = [p["tokens"] for p in points]
     depths = len(points[0]["heldout_acceptance"])
     for depth in range(depths):
-        ax.semilogx(tokens, [p["heldout_acceptance"][depth] for p in points], "o-", label=f"draft {depth + 1}")
+        ax.semilogx(tokens, [p["heldout_acceptance"][depth] for p in points], "o-", label=f"draft {depth + 1}",
+                    markersize=max(8 - 2 * depth, 3))    # smaller on top: equal points stay visible
     for p in points:
         minutes = (p["write_seconds"] + p["fit_seconds"]) / 60
         ax.annotate(f"{minutes:.0f} min" if minutes >= 1 else f"{60 * minutes:.0f} s", (p["tokens"], p["heldout_acceptance"][0]),

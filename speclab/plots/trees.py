@@ -78,7 +78,8 @@ def plot_tree(shape: TreeShape, alpha: float = 0.7, tokens=None, ax=None):
         label = str(tokens[i]) if tokens is not None else str(i)
         ink = "white" if probs[i] > 0.55 else "black"         # readable on dark and light shades
         ax.text(x[i + 1], y[i + 1], label, ha="center", va="center", fontsize=10, color=ink, zorder=3)
-    fig.colorbar(dots, ax=ax, label="P(node accepted)", fraction=0.05)
+    # on the left: on the right its label ran into the ylabel of a panel beside it
+    fig.colorbar(dots, ax=ax, label="P(node accepted)", fraction=0.05, location="left", pad=0.03)
     ax.set(xlabel="depth (draft tokens after the context)", yticks=[],
            title=f"{len(shape)} nodes, depth {shape.max_depth}: {expected_tokens_tree(shape, alpha):.2f} "
                  f"tokens per pass at alpha = {alpha:g}")
@@ -114,7 +115,7 @@ def plot_chain_vs_tree(n_nodes: int = 16, alphas=None, ax=None):
     ax.plot(alphas, chain, color=DRAFT, linewidth=2, label=f"chain of {n_nodes}")
     ax.plot(alphas, tree, color=TARGET, linewidth=2, label=f"best tree of {n_nodes} nodes")
     ax.fill_between(alphas, chain, tree, color=TARGET, alpha=0.12, label="what the tree adds")
-    ax.axhline(1.0, color=BASELINE, linestyle="--", linewidth=1)
+    ax.axhline(1.0, color=BASELINE, linestyle="--", linewidth=1, label="plain decoding (1 token per pass)")
     ax.set(xlabel="alpha (i.i.d. acceptance per node tried)", ylabel="tokens per target pass",
            title=f"Same verification budget ({n_nodes} nodes scored in one pass)")
     ax.legend(fontsize=8, loc="upper left")

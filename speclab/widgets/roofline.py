@@ -19,7 +19,7 @@ import numpy as np
 from .. import roofline as rl
 from .. import theory
 from .._validate import as_nonnegative, in_ranges
-from ..plots._axes import BASELINE, DRAFT, TARGET
+from ..plots._axes import BASELINE, BASELINE_TEXT, DRAFT, TARGET
 from ._frames import _SLIDER, Explorer, GlyphLabels, fmt, readout
 
 
@@ -83,7 +83,7 @@ class RooflineExplorer(Explorer):
         self.point_verify, = ax.plot([], [], "s", color=DRAFT, markersize=8, label="verification pass")
         ax.set(xlim=(0.1, 1e5), ylim=(0.01, 5000), xlabel="FLOP per byte moved", ylabel="attainable TFLOP/s",
                title="Roofline and where the steps sit")
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(loc="lower right")                  # STYLE's legend size: 8 pt at dpi 80 is too small
         self.animate(self.line_roof, self.line_ridge, self.point_plain, self.point_verify)
 
         ax = self.ax_cost
@@ -103,7 +103,7 @@ class RooflineExplorer(Explorer):
         self.label_edge = GlyphLabels(ax, [(1.0, 0.93), (1.0, 0.86)], size=9, transform=ax.get_xaxis_transform(),
                                       ha="right", offset=(-4, 0), color="purple")
         ax.axhline(1.0, color=BASELINE, linestyle="--", linewidth=1)
-        ax.text(1.1, 1.0, "plain decoding (1x)", color=BASELINE, fontsize=8, va="bottom")
+        ax.text(1.1, 1.0, "plain decoding (1x)", color=BASELINE_TEXT, va="bottom")   # darker than its line
         ax.set(xlim=(1, self.batch_grid[-1]), ylim=(0, 1.08 * top), xlabel="batch size",
                ylabel="speedup (x)", title=f"Speedup vs batch (c = {self.c:g})")
         self.animate(self.line_speed, self.point_speed, self.line_edge, self.label_edge)

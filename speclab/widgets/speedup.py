@@ -13,6 +13,10 @@ from .._validate import in_ranges
 from ..plots._axes import BASELINE
 from ._frames import _SLIDER, STYLE, Explorer, GlyphLabels, axis_top, fmt, readout, set_limits
 
+#: The largest K the best-K search tries (`theory.optimal_k`'s default).
+SEARCH_CAP = 32
+
+
 class SpeedupExplorer(Explorer):
     """alpha, K, c and verification growth in; speedup, tokens per round, best K, break-even out.
 
@@ -28,7 +32,7 @@ class SpeedupExplorer(Explorer):
     alpha_grid = np.linspace(0.0, 1.0, 201)
 
     def compute(self, alpha, k, c, verify_growth) -> dict:
-        best = theory.optimal_k(alpha, c, verify_growth=verify_growth)
+        best = theory.optimal_k(alpha, c, k_max=SEARCH_CAP, verify_growth=verify_growth)
         return {
             "alpha": alpha, "k": k, "c": c, "verify_growth": verify_growth,
             "speedup": theory.speedup(alpha, k, c, verify_growth),
@@ -71,16 +75,23 @@ class SpeedupExplorer(Explorer):
         self.line_k, = ax.plot([], [], "o-", markersize=3, linewidth=1.5)
         self.star_k, = ax.plot([], [], "*", color="purple", markersize=14, zorder=5)
         self.point_k, = ax.plot([], [], "o", color="red", markersize=8, zorder=6)
+        # When the best K lies past the axis, the star at the edge turns hollow and this names it, top
+        # left: the curve rises from the bottom left, so nothing is drawn there.
+        self.label_star = GlyphLabels(ax, [(0.03, 0.92)], size=STYLE["font.size"] - 1, transform=ax.transAxes,
+                                      ha="left", color="purple")
         ax.axhline(1.0, color=BASELINE, linestyle="--", linewidth=1)
         ax.set(title="Speedup vs K at your alpha (star: best K)", xlabel="drafts per round K",
                ylabel="speedup (x)", xlim=(-0.5, self.k_max_plot + 0.5))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        self.animate(self.line_k, self.star_k, self.point_k)
+        self.animate(self.line_k, self.star_k, self.point_k, self.label_star)
 
         ax = self.ax_best
         self.line_opt, = ax.step([], [], where="mid", linewidth=2, color="purple")
         self.point_opt, = ax.plot([], [], "o", color="red", markersize=8, zorder=5)
-        ax.set(title="Best K vs alpha at your c, g", xlabel="alpha", ylabel="best K", xlim=(0, 1), ylim=(-0.5, 33))
+        # The search stops at SEARCH_CAP: a staircase flat there means "this many or more".
+        ax.axhline(SEARCH_CAP, color="black", linestyle=":", linewidth=1)
+        ax.set(title="Best K vs alpha at your c, g", xlabel="alpha", ylabel=f"best K (capped at {SEARCH_CAP})",
+               xlim=(0, 1), ylim=(-0.5, SEARCH_CAP + 1))
         self.animate(self.line_opt, self.point_opt)
 
     def refresh(self, v: dict) -> None:
@@ -91,7 +102,7 @@ class SpeedupExplorer(Explorer):
             for line, k_ref in zip(self.lines_ref, self.reference_ks):
                 line.set_data(grid, theory.speedup(grid, k_ref, c, growth))
             self.line_yours.set_data(grid, theory.speedup(grid, k, c, growth))
-            self.best_k = theory.optimal_k(grid, c, verify_growth=growth)
+            self.best_k = theory.optimal_k(grid, c, k_max=SEARCH_CAP, verify_growth=growth)
             self.line_best.set_data(grid, theory.speedup(grid, self.best_k, c, growth))
             self.line_opt.set_data(grid[:-1], self.best_k[:-1])
             self._mark_breakeven(v["breakeven_alpha"])
@@ -101,12 +112,20 @@ class SpeedupExplorer(Explorer):
         ks = np.arange(self.k_max_plot + 1)
         gains = theory.speedup(alpha, ks, c, growth)
         self.line_k.set_data(ks, gains)
-        best = min(v["optimal_k"], self.k_max_plot)
-        self.star_k.set_data([best], [gains[best]])
+        self._mark_best_k(v["optimal_k"], gains)
         self.point_k.set_data([k], [v["speedup"]])
         set_limits(self.ax_k, ylim=(0.0, axis_top(1.05 * _visible_top(self.ax_k))))
 
         self.point_opt.set_data([alpha], [v["optimal_k"]])
+
+    def _mark_best_k(self, best: int, gains) -> None:
+        """The star on the best K; past the axis, a hollow star at its edge and the best K named."""
+        beyond = best > self.k_max_plot
+        shown = min(best, self.k_max_plot)
+        self.star_k.set_data([shown], [gains[shown]])
+        self.star_k.set_markerfacecolor("white" if beyond else "purple")
+        more = "+" if best >= SEARCH_CAP else ""
+        self.label_star.set_texts([f"best K = {best}{more}, past the axis \u2192" if beyond else ""])
 
     def _mark_breakeven(self, breakeven: float) -> None:
         """The dotted line at the break-even alpha of your K (named in the legend), its value beside it."""

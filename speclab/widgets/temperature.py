@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from ..plots._axes import DRAFT, TARGET
+from ..plots._axes import DRAFT, PAIR_COLOURS, TARGET
 from .._validate import ArgumentTypeError, as_logits, in_ranges, short_repr
 from ..temperature import alpha_at_temperatures, log_of, tempered
 from ._frames import _SLIDER, BarSeries, Explorer, fmt, readout
@@ -21,11 +21,12 @@ class TemperatureExplorer(Explorer):
     figsize = (12.0, 3.6)
     shown_tokens = 12
 
-    def __init__(self, controls: dict, pairs: dict, example):
+    def __init__(self, controls: dict, pairs: dict, example, colours=None):
         grid = controls["temperature"]
         self.grid = np.round(np.arange(grid.min, grid.max + grid.step / 2, grid.step), 10)
         self.curves = {label: alpha_at_temperatures(p_log, q_log, self.grid) for label, (p_log, q_log) in pairs.items()}
         self.pairs = pairs
+        self.colours = {**PAIR_COLOURS, **(colours or {})}    # a pair keeps its colour from the static figures
         self.example = tuple(log_of(row) for row in example)
         self.shown_order = np.argsort(-self.example[0], kind="stable")[: self.shown_tokens]   # the target's top tokens
         super().__init__(controls)
@@ -50,12 +51,12 @@ class TemperatureExplorer(Explorer):
         ax = self.ax_curve
         self.markers = {}
         for label, curve in self.curves.items():
-            line, = ax.plot(self.grid, curve, linewidth=1.8, label=label)
+            line, = ax.plot(self.grid, curve, linewidth=1.8, label=label, color=self.colours.get(label))
             self.markers[label], = self.animate(ax.plot([], [], "o", color=line.get_color(), markersize=7))
         self.now = self.animate(ax.axvline(1.0, color="red", linewidth=1))
         ax.set(xlabel="temperature T", ylabel="alpha = mean sum min(p_T, q_T)", ylim=(0, 1.02),
                xlim=(self.grid[0], self.grid[-1]))
-        ax.legend(loc="lower right")
+        ax.legend(loc=self._legend_place())           # clear of the T = 1 line and of the curves
         x = np.arange(self.shown_tokens)
         self.bars_p = self.animate(BarSeries(self.ax_bars, x - 0.2, 0.4, color=TARGET, label="p_T (target)"))
         self.bars_q = self.animate(BarSeries(self.ax_bars, x + 0.2, 0.4, color=DRAFT, label="q_T (draft)"))
@@ -63,6 +64,12 @@ class TemperatureExplorer(Explorer):
                          xlim=(-0.6, self.shown_tokens - 0.4), xticks=x)
         self.ax_bars.legend(loc="upper right")
         self.ax_bars.set_title("one synthetic position, re-tempered")
+
+    def _legend_place(self) -> str:
+        """Lower left, clear of the T = 1 line, unless a curve runs low there (a weak draft at small T)."""
+        start = self.grid < self.grid[0] + 0.4 * (self.grid[-1] - self.grid[0])
+        low = any(np.nanmin(curve[start]) < 0.3 for curve in self.curves.values())
+        return "lower right" if low else "lower left"
 
     def refresh(self, v: dict) -> None:
         t = v["temperature"]
@@ -74,10 +81,11 @@ class TemperatureExplorer(Explorer):
 
 
 def temperature_explorer(pairs: dict | None = None, temperature: float = 1.0, vocab_size: int = 100,
-                         positions: int = 200) -> TemperatureExplorer:
+                         positions: int = 200, colours: dict | None = None) -> TemperatureExplorer:
     """A temperature slider over alpha(T) for each pair {label: (p_log, q_log)} (default: two synthetic pairs).
 
-    The bars show one position of a synthetic pair (agreement 0.6) re-tempered.
+    The bars show one position of a synthetic pair (agreement 0.6) re-tempered. colours:
+    {label: colour}, over `plots._axes.PAIR_COLOURS`, which the static temperature figures share.
     """
     from ..synthetic import SyntheticPair
 
@@ -94,7 +102,7 @@ def temperature_explorer(pairs: dict | None = None, temperature: float = 1.0, vo
     example = (synthetic[0.6][0][0], synthetic[0.6][1][0])
     controls = {"temperature": widgets.FloatSlider(value=temperature, min=0.0, max=2.0, step=0.05,
                                                    description="temperature T", **_SLIDER)}
-    return TemperatureExplorer(controls, pairs, example)
+    return TemperatureExplorer(controls, pairs, example, colours)
 
 
 def _check_pairs(pairs) -> dict:

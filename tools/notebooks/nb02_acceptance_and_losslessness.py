@@ -149,7 +149,7 @@ The histograms make the verdicts visible: orange bars are the emitted frequencie
 target $p_j$. Only the real rule lands on the dots everywhere.
 """),
     code("""
-fig, axes = plt.subplots(1, 3, figsize=(16, 3.6))
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), layout="constrained")
 cases = [("sl.verify", real, 0), ("no residual", no_residual, 0), ("argmax bonus", argmax_bonus, 2)]
 for ax, (name, report, j) in zip(axes, cases):
     plots.plot_lossless(report.counts[j], report.p[j], ax=ax, title=f"{name}, position {j}", p_value=report.p_values[j])

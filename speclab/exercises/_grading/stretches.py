@@ -14,6 +14,9 @@ from ..._validate import as_count
 from ...synthetic import SyntheticPair
 from ...theory import optimal_k
 
+#: How far past k_max the label looks for the best K, to say what the cap hides.
+UNCAPPED_K = 256
+
 
 class SwitchingPair(SyntheticPair):
     """`stretch` easy tokens (draft agreement `easy`), then `stretch` hard ones, and so on."""
@@ -40,6 +43,8 @@ class SwitchingPair(SyntheticPair):
 
 def plot_stretches(pair: SwitchingPair, num_tokens: int, c: float, k_max: int = 16, ax=None):
     """alpha_t along the text, hard stretches shaded, with the best K (up to k_max) for each kind."""
+    from matplotlib.patches import Patch
+
     from ...plots._axes import axes
 
     fig, ax = axes(ax, figsize=(8.0, 3.0))
@@ -49,10 +54,18 @@ def plot_stretches(pair: SwitchingPair, num_tokens: int, c: float, k_max: int = 
         ax.axvspan(start, min(start + pair.stretch, num_tokens), color="#d62728", alpha=0.12, linewidth=0)
     for name, where, y in (("easy", ~hard, 1.04), ("hard", hard, 0.08)):
         mean = float(alpha[where].mean())
-        ax.text(pair.stretch / 2, y, f"{name}: mean alpha {mean:.2f}, best K there {optimal_k(mean, c, k_max)}",
-                fontsize=9, va="center")
+        ax.text(pair.stretch / 2, y, f"{name}: mean alpha {mean:.2f}, best K there {_best_k_text(mean, c, k_max)}",
+                fontsize=9, va="center", bbox=dict(facecolor="white", edgecolor="none", pad=1.0))  # reads on shading
     ax.set(xlim=(0, num_tokens), ylim=(0, 1.12), xlabel="position in the text (tokens)",
            ylabel=r"acceptance probability $\alpha_t$", title="Easy stretches (white) and hard ones (shaded)")
-    ax.legend(loc="lower right", fontsize=9)
+    handles, _ = ax.get_legend_handles_labels()      # the shading explained even when a caller retitles the axes
+    ax.legend(handles=handles + [Patch(color="#d62728", alpha=0.12, label="hard stretch")], loc="lower right",
+              fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def _best_k_text(alpha: float, c: float, k_max: int) -> str:
+    """The best K up to k_max, or, when the cap binds, "16+ (capped; 19 unbounded)"."""
+    best, unbounded = optimal_k(alpha, c, k_max), optimal_k(alpha, c, UNCAPPED_K)
+    return str(best) if unbounded == best else f"{k_max}+ (capped; {unbounded} unbounded)"
