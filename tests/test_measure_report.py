@@ -154,6 +154,7 @@ def test_the_table_shows_four_columns_then_alpha_with_its_interval():
     lines = m.table().splitlines()
     header = next(line for line in lines if line.startswith("prompt"))
     assert header.split() == ["prompt", "k", "speedup", "[min-max]", "tokens", "per", "pass", "over", "stock"]
+    assert m.reference == "plain decoding, stock kernel"        # `generate` was not timed: over the stock kernel
     k2 = m.pooled[1]
     assert k2.examined == 6 and k2.alpha_interval == wilson_interval(6, 6)
     low, high = wilson_interval(6, 6)

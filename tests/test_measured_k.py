@@ -84,9 +84,9 @@ def test_bad_hit_rates_are_refused(hits):
 
 def test_alternatives_must_beat_the_chain_by_the_margin():
     costs = [1.0, 1.0, 1.0, 1.3]
-    # k=1 chain (a second draft never lands): 1.4 / 1.05 = 1.333; one alternative adds 0.05 (3.6%, kept out) or 0.10 (7%, taken)
-    assert best_plan([0.4, 0.0], 0.05, costs, [0.4, 0.45]) == (1, 0)
+    # k=1 chain (a second draft never lands): 1.4 / 1.05 = 1.333; one alternative adds 0.02 (1.4%, kept out) or 0.10 (7%, taken)
+    assert best_plan([0.4, 0.0], 0.05, costs, [0.4, 0.42]) == (1, 0)
     assert best_plan([0.4, 0.0], 0.05, costs, [0.4, 0.5]) == (1, 1)
-    assert alternatives_for(1, [0.4], 0.05, costs, [0.4, 0.45]) == 0
+    assert alternatives_for(1, [0.4], 0.05, costs, [0.4, 0.42]) == 0
     assert alternatives_for(1, [0.4], 0.05, costs, [0.4, 0.5]) == 1
     assert alternatives_for(0, [0.4], 0.05, costs, [0.4, 0.5]) == 0

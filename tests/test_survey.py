@@ -109,7 +109,7 @@ def _survey_row(name: str, measured: float, tokens_per_pass: float, flags=()):
     from speclab.real.measure.survey import SurveyRow
 
     return SurveyRow(name, 0.5, 0.4, 0.6, 0.05, 2, 1.5, measured, measured - 0.1, measured + 0.1, tokens_per_pass,
-                     1.1, drafted=40, flags=list(flags))
+                     1.1, drafted=40, flags=list(flags), over_generate=1.25 * measured)
 
 
 def test_the_table_lines_up_whatever_the_names_and_marks_a_flagged_row():
@@ -121,13 +121,14 @@ def test_the_table_lines_up_whatever_the_names_and_marks_a_flagged_row():
                    _survey_row("early exit (6 layers) · fix grammar", 1.0, 1.2),
                    _survey_row("early exit (6 layers) · Describe a quiet…", 1.0, 1.2)]
     table = Survey(rows, prompt_rows, [1.0, 1.1, 1.2], "plain decoding", [1, 2], 16, 2).table().splitlines()
-    header, body = table[1], table[2:2 + len(rows) + len(prompt_rows)]
+    header, body = table[2], table[3:3 + len(rows) + len(prompt_rows)]
     for line in body:                      # every column starts (or, right-aligned, ends) where its header does
         assert line.index("0.50 [0.40-0.60]") == header.index("alpha [95%]")
         assert line.index("0.050") + len("0.050") == header.index("c  best k") + 1
         assert line.index("1.50x") + len("1.50x") == header.index("predicted") + len("predicted")
         assert line.index("x [") - 5 == header.index("measured [min-max]")   # {:5.2f}x
-        assert len(line.removesuffix("  [flagged]")) == len(header)                 # tokens/pass ends the line
+        assert len(line.removesuffix("  [flagged]")) == len(header)               # over generate ends the line
+        assert line.removesuffix("  [flagged]").endswith(f"{1.25 * float(line.split('x [')[0].split()[-1]):.2f}x")
     assert [line.endswith("[flagged]") for line in body[:2]] == [False, True]
     assert table[-2].startswith("flags (") and table[-1] == f"  early exit (6 layers): {too_fast}"
     import matplotlib
@@ -136,6 +137,8 @@ def test_the_table_lines_up_whatever_the_names_and_marks_a_flagged_row():
     legend = Survey(rows, prompt_rows, [1.0, 1.1, 1.2], "plain decoding", [1, 2], 16, 2).plot(by_prompt=False)
     assert [t.get_text().split(",")[0] for t in legend.axes[0].get_legend().get_texts()] == [
         "lookup: measured 1.30x", "early exit (6 layers): measured 2.40x [flagged]"]
+    unmeasured = json.loads(Survey(rows[:1], rows[:1], [1.0, 1.1], "plain decoding", [1], 16, 2).to_json())
+    assert unmeasured["two_row_gain"] is None and unmeasured["generate_gain"] is None     # null, never NaN
     clean = Survey(rows[:1], rows[:1], [1.0, 1.1], "plain decoding", [1], 16, 2).table()
     assert "[flagged]" not in clean and clean.splitlines()[-1].startswith("flags: none")
 
@@ -159,7 +162,7 @@ def test_plain_decoding_is_timed_once_for_all_drafts(monkeypatch):
     """Every draft's speedup is paired with the same plain runs: adding drafts adds no plain decoding."""
     from speclab.real.measure import pair as survey_module       # where the timed calls are made
 
-    counted = {"stock": 0, "two-row": 0}
+    counted = {"stock": 0, "two-row": 0, "generate": 0}
 
     def counting(key, run):
         def call(*args, **kwargs):
@@ -170,13 +173,16 @@ def test_plain_decoding_is_timed_once_for_all_drafts(monkeypatch):
     monkeypatch.setattr(survey_module, "autoregressive", counting("stock", survey_module.autoregressive))
     monkeypatch.setattr(survey_module, "two_row_autoregressive",
                         counting("two-row", survey_module.two_row_autoregressive))
+    monkeypatch.setattr(survey_module, "hf_generate", counting("generate", survey_module.hf_generate))
     target = tiny_gpt2(0, layers=1)
     drafters = {"lookup": PromptLookupDrafter(), "exit": EarlyExitDrafter(target, 1), "copy": tiny_gpt2(1, layers=1)}
     result = survey(target, drafters, prompts=[random_prompt(1, 8), random_prompt(2, 8)], ks=(1, 2),
                     max_new_tokens=6, repeats=3, progress=False)
     # 3 ABBA blocks x 2 runs x 2 prompts, plus one untimed warm-up of the stock kernel
-    assert counted == {"stock": 3 * 2 * 2 + 1, "two-row": 3 * 2 * 2}
+    assert counted == {"stock": 3 * 2 * 2 + 1, "two-row": 3 * 2 * 2, "generate": 3 * 2 * 2}
     assert len(result.rows) == 3 and len(result.prompt_rows) == 6
+    assert all(row.over_generate > 0 for row in result.rows) and result.generate_gain > 0
+    assert "over generate" in result.table()
 
 
 def test_the_draft_is_timed_at_the_k_the_theory_picks_among_ks():

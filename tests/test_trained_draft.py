@@ -328,3 +328,16 @@ def test_the_answers_do_not_depend_on_how_many_are_written_at_once(target):
     for a, b in zip(one_by_one.data + one_by_one.held, together.data + together.held, strict=True):
         assert torch.equal(a.tokens, b.tokens)
         assert torch.allclose(a.features, b.features, atol=1e-4)
+
+
+def test_costs_measured_here_replace_the_ones_a_draft_was_saved_with(target, trained):
+    """A loaded draft plans with the costs of the machine that made it until told this machine's."""
+    shared, _ = trained
+    drafter = FeatureDrafter(shared.target, shared.head, shared.vocab, rates=[0.5, 0.3, 0.2], c=0.3,
+                             pass_costs=[1.0, 3.0, 5.0], first_hits=[0.5, 0.8, 0.9])
+    drafter.use_costs(0.05, [1.0, 1.0, 1.0, 1.0, 1.0])           # flat passes: runners-up are free
+    flat = drafter.alternatives_for(1)
+    drafter.use_costs(0.05, [1.0, 1.9, 2.8, 3.7, 4.6])           # each row costs a step: no runners-up
+    assert flat >= 1 and drafter.alternatives_for(1) == 0 and drafter.c == 0.05
+    with pytest.raises(ValueError, match="c"):
+        drafter.use_costs(-1.0, [1.0, 1.1])

@@ -2,21 +2,28 @@
 
 Engines switch speculation off when it does not pay (vLLM's `disable_by_batch_size`, for one); on a
 shared CPU the reason is more often a busy neighbour taking the core that made verification cheap.
-`FallbackWatch` measures what each kind of round actually delivers on this machine, now:
+A neighbour comes and goes in bursts, so `FallbackWatch` measures the way speclab's benchmarks do,
+paired and interleaved:
 
-1. speculate for `window` rounds and note the tokens per second they gave;
-2. decode plainly for `probe` rounds and note the same;
-3. if speculation delivered fewer tokens per second than plain decoding, decode plainly for
-   `hold` rounds (doubling, up to `max_hold`, while speculation keeps losing), then go to 1;
-   otherwise keep speculating and go back to 2 after `recheck` rounds, since the machine changes.
+1. compare: run `pairs` speculative rounds and `pairs` plain rounds (k = 0) alternately, and note
+   each speculative round's time over the next plain round's time: two rounds a tenth of a second
+   apart see the same neighbour, so the ratio is fair even while the machine's speed changes;
+2. estimate speculation's speedup as the tokens a speculative round emits (mean over every such
+   round so far: acceptance does not depend on the clock) over the median of the last `history`
+   time ratios (a median, so a burst that starts between the two rounds of a pair does not decide);
+3. if even the optimistic estimate, with the mean tokens raised by one standard error, is below 1,
+   decode plainly (a few rounds of a draft right half the time say little about its mean; a draft
+   that is never right has no spread and is switched off at once) for `hold` rounds (doubling, up to `max_hold`, while
+   speculation keeps losing), then go to 1; otherwise speculate for `recheck` rounds, then go to 1.
 
-Rates are totals over the phase (tokens / seconds), so one slow round does not decide alone.
 Greedy output is the target's whichever rounds run; under sampling the choice of round would
 depend on the clock, so the decoder uses the watch for greedy decoding only.
 """
 
 from __future__ import annotations
 
+import collections
+import statistics
 import time
 
 from .._validate import ArgumentTypeError, as_count, short_repr
@@ -25,10 +32,10 @@ from .._validate import ArgumentTypeError, as_count, short_repr
 class FallbackWatch:
     """Decides, round by round, whether to speculate (k as the policy says) or decode plainly (k = 0)."""
 
-    def __init__(self, window: int = 6, probe: int = 3, hold: int = 8, max_hold: int = 64, recheck: int = 48,
+    def __init__(self, pairs: int = 3, history: int = 9, hold: int = 8, max_hold: int = 64, recheck: int = 24,
                  clock=time.perf_counter):
-        self.window = as_count(window, "window", minimum=1, maximum=10_000)
-        self.probe = as_count(probe, "probe", minimum=1, maximum=10_000)
+        self.pairs = as_count(pairs, "pairs", minimum=1, maximum=10_000)
+        self.history = as_count(history, "history", minimum=1, maximum=100_000)
         self.first_hold = as_count(hold, "hold", minimum=1, maximum=100_000)
         self.max_hold = as_count(max_hold, "max_hold", minimum=self.first_hold, maximum=100_000)
         self.recheck = as_count(recheck, "recheck", minimum=1, maximum=100_000)
@@ -36,45 +43,65 @@ class FallbackWatch:
             raise ArgumentTypeError(f"clock must be a function returning seconds; got {short_repr(clock)}")
         self.clock = clock
         self.hold = self.first_hold
-        self.phase, self.left = "speculate", self.window        # the phase and its rounds still to run
-        self.rates = {"speculate": None, "plain": None}          # tokens per second, last full phase of each
-        self._tokens = self._seconds = 0.0
-        self._start = None
+        self.phase, self.left = "compare", 2 * self.pairs        # the phase and its rounds still to run
+        self.ratios = collections.deque(maxlen=self.history)     # t(speculative round) / t(next plain round)
+        self.spec_rounds = self.spec_tokens = self.spec_squares = 0   # every speculative round so far
+        self.estimate = None                                     # speculation's speedup, last comparison
         self.switches = 0                                        # times speculation was switched off
+        self._start = self._spec_seconds = None
 
     def speculating(self) -> bool:
         """Whether this round drafts (else it is a plain round, k = 0); starts the round's clock."""
         self._start = self.clock()
+        if self.phase == "compare":
+            return self.left % 2 == 0                            # speculative, plain, speculative, ...
         return self.phase == "speculate"
 
     def record(self, tokens: int) -> None:
         """The round just run emitted `tokens`; move on to the next phase when this one is done."""
-        self._tokens += tokens
-        self._seconds += max(self.clock() - self._start, 1e-12)
+        seconds = max(self.clock() - self._start, 1e-12)
+        speculated = self.phase == "speculate" or (self.phase == "compare" and self.left % 2 == 0)
+        if speculated:
+            self.spec_rounds += 1
+            self.spec_tokens += tokens
+            self.spec_squares += tokens * tokens
+        if self.phase == "compare":
+            if speculated:
+                self._spec_seconds = seconds
+            else:                                                # a pair is complete
+                self.ratios.append(self._spec_seconds / (seconds / max(tokens, 1)))
         self.left -= 1
         if self.left <= 0:
             self._end_phase()
 
     def _end_phase(self) -> None:
-        self.rates[self.phase if self.phase != "hold" else "plain"] = self._tokens / self._seconds
-        self._tokens = self._seconds = 0.0
-        if self.phase == "speculate":
-            self.phase, self.left = "plain", self.probe
+        if self.phase != "compare":                              # a hold or a speculative stretch ended
+            self.phase, self.left = "compare", 2 * self.pairs
             return
-        spec, plain = self.rates["speculate"], self.rates["plain"]
-        if self.phase == "plain" and spec is not None and spec < plain:      # speculation lost: hold off
+        ratio = statistics.median(self.ratios)
+        self.estimate = self._mean_tokens() / ratio
+        if (self._mean_tokens() + self._tokens_error()) / ratio < 1.0:   # it loses, even at its best: hold off
             self.phase, self.left = "hold", self.hold
             self.switches += 1
             self.hold = min(2 * self.hold, self.max_hold)
-        elif self.phase == "plain":                                          # it pays: keep it, recheck later
+        else:                                                    # it pays: keep it, compare again later
             self.phase, self.left = "speculate", self.recheck
             self.hold = self.first_hold
-        else:                                                                # a hold ended: try again
-            self.phase, self.left = "speculate", self.window
+
+    def _mean_tokens(self) -> float:
+        return self.spec_tokens / self.spec_rounds
+
+    def _tokens_error(self) -> float:
+        """The standard error of the mean tokens per speculative round (infinite from one round)."""
+        n = self.spec_rounds
+        if n < 2:
+            return float("inf")
+        variance = max(self.spec_squares - self.spec_tokens ** 2 / n, 0.0) / (n - 1)
+        return (variance / n) ** 0.5
 
     def __repr__(self) -> str:
-        rates = ", ".join(f"{k} {v:.1f} tok/s" for k, v in self.rates.items() if v is not None)
-        return f"FallbackWatch(phase={self.phase}, switched off {self.switches} time(s); {rates or 'no rates yet'})"
+        estimate = "no comparison yet" if self.estimate is None else f"speculation's speedup {self.estimate:.2f}x"
+        return f"FallbackWatch(phase={self.phase}, switched off {self.switches} time(s); {estimate})"
 
 
 def as_watch(fallback, default: bool, greedy: bool):

@@ -216,8 +216,13 @@ class FeatureDrafter:
         """Measure c and the target's pass costs t(n)/t(1) on this machine, with `tokens` as context."""
         from ..measure.draft_cost import measure_draft_cost, measure_pass_costs
 
-        self.c = measure_draft_cost(self, self.target, tokens)
-        self.pass_costs = measure_pass_costs(self.target, tokens)
+        self.use_costs(measure_draft_cost(self, self.target, tokens), measure_pass_costs(self.target, tokens))
+
+    def use_costs(self, c: float, pass_costs) -> None:
+        """Plan k and the runners-up with these costs from now on: c, and t(n)/t(1) for n = 1, 2, ...
+        (a draft loaded from a file carries the costs of the machine that made it)."""
+        self.c = as_nonnegative(c, "c", scalar=True)
+        self.pass_costs = _optional_list(pass_costs, "pass_costs", as_nonnegative)
         self._plans = {}
 
     def __repr__(self) -> str:

@@ -1,11 +1,11 @@
 """Measure a draft/target pair on a noisy machine and set the theory beside what happened.
 
 1. cost model: target passes over 1..max(k)+1 tokens and one draft step, interleaved (timing.py)
-2. runs: on every prompt, plain decoding twice (the runner with k = 0 on the stock kernel, and
-   two-row passes that get the multi-core kernel verification gets) and the runner at each k, all
-   interleaved in ABBA blocks (speclab.interleave), so every speedup is a paired ratio; the
-   headline baseline is the faster plain decoding, the stock one a second column, and the split
-   kernel gain x drafting gain = speedup over the stock kernel is reported
+2. runs: on every prompt, plain decoding three ways (the runner with k = 0 on the stock kernel,
+   two-row passes that get the multi-core kernel verification gets, and Hugging Face's `generate`)
+   and the runner at each k, all interleaved in ABBA blocks (speclab.interleave), so every speedup
+   is a paired ratio; the headline baseline is the fastest plain decoding, `generate` a second
+   column, and the split kernel gain x drafting gain = speedup over `generate` is reported
 3. per prompt and pooled: tokens per round, rounds without drafts, alpha, the replay prediction
    and the one-alpha formula beside the measured median and its spread (prediction.py)
 4. guards: a row that contradicts itself is flagged and never recommended
@@ -25,7 +25,7 @@ from ...measured_k import best_k
 from ...policies import FixedK
 from . import prediction
 from .._checks import MAX_MEASURED_K, as_input_ids, position_limit
-from ..baselines import autoregressive, two_row_autoregressive
+from ..baselines import autoregressive, hf_generate, two_row_autoregressive
 from ..decoder import SpeculativeDecoder
 from .report import PROMPT_LABEL_WIDTH, PairMeasurement, Row
 from ..prompts import PROMPTS, chat_input_ids
@@ -42,15 +42,16 @@ def measure_pair(target, drafter, tokenizer=None, prompts=None, ks=(1, 2, 4, 8),
     default: the four prompts of speclab.real.prompts.
     repeats: ABBA blocks; each runs the baseline and every k twice on every prompt.
     clock: the timer (seconds); injectable for tests.
-    baseline: "fastest" times both plain decodings and states every speedup over the faster one
-    (on a CPU the two-row kernel; on a GPU usually the stock one); "stock" times the stock one only.
+    baseline: "fastest" times three plain decodings (the stock kernel, the two-row kernel and
+    `generate`) and states every speedup over the fastest, with `generate` as a second column;
+    "stock" times the stock one only.
     """
     from tqdm.auto import tqdm
 
     ks = _check_ks(ks)
     if baseline not in BASELINES:
         raise ValueError(f"baseline must be one of {', '.join(BASELINES)}; got {baseline!r}")
-    plain = [STOCK, TWO_ROW] if baseline == "fastest" else [STOCK]
+    plain = [STOCK, TWO_ROW, GENERATE] if baseline == "fastest" else [STOCK]
     max_new_tokens = as_count(max_new_tokens, "max_new_tokens", minimum=1)
     blocks = as_count(repeats, "repeats", minimum=1)
     sampling = Sampling(temperature, top_k, top_p)
@@ -74,8 +75,11 @@ def measure_pair(target, drafter, tokenizer=None, prompts=None, ks=(1, 2, 4, 8),
 
 def _timed_call(target, decoder, keep, ids, k, max_new_tokens, sampling, seed):
     """One timed configuration as a zero-argument call: plain decoding on the stock or the two-row
-    kernel (k = STOCK, TWO_ROW), or `decoder` at k drafts per round, its session restored by `keep`."""
+    kernel or by `generate` (k = STOCK, TWO_ROW, GENERATE), or `decoder` at k drafts per round, its
+    session restored by `keep`."""
     settings = dict(temperature=sampling.temperature, top_k=sampling.top_k, top_p=sampling.top_p, seed=seed)
+    if k == GENERATE:
+        return lambda: hf_generate(target, ids, max_new_tokens, **settings)
     if k == STOCK:
         return lambda: autoregressive(target, ids, max_new_tokens, **settings)
     if k == TWO_ROW:
@@ -103,10 +107,14 @@ def _summarize(drafter, ks, labels, timed, passes, prefill, max_new_tokens, temp
     t1 = passes.seconds[0].median
     extra = [(g.median - 1.0) * t1 for g in passes.growth]
     stock = [_Run(timed, (j, STOCK)) for j in range(n)]
-    two_row = [_Run(timed, (j, TWO_ROW)) for j in range(n)] if (0, TWO_ROW) in timed.results else None
-    two_row_gain = _paired_rate_ratio(two_row, stock) if two_row else Spread(*[float("nan")] * 3, 0)
-    headline, name = (two_row, TWO_ROW_NAME) if two_row and two_row_gain.median > 1.0 else (stock, STOCK_NAME)
-    kernel_gain = two_row_gain if headline is two_row else spread([1.0] * timed.blocks)
+    two_row, generate = (_plain_runs(timed, n, key) for key in (TWO_ROW, GENERATE))
+    two_row_gain, generate_gain = (_paired_rate_ratio(runs, stock) if runs else Spread(*[float("nan")] * 3, 0)
+                                   for runs in (two_row, generate))
+    candidates = [(stock, STOCK_NAME, 1.0)] + [(runs, label, gain.median) for runs, label, gain in (
+        (two_row, TWO_ROW_NAME, two_row_gain), (generate, GENERATE_NAME, generate_gain)) if runs]
+    headline, name, _ = max(candidates, key=lambda c: c[2])     # the fastest plain decoding (stock on ties)
+    reference = generate or stock                               # the second column: `generate` when timed
+    kernel_gain = spread([1.0] * timed.blocks) if headline is reference else _paired_rate_ratio(headline, reference)
     # a pass of the headline's kind costs t(2)/t(1) one-token passes when it reads two rows
     headline_pass = passes.growth[1].median if headline is two_row else 1.0
     rows, pooled = [], []
@@ -117,8 +125,9 @@ def _summarize(drafter, ks, labels, timed, passes, prefill, max_new_tokens, temp
                    for j, (r, b) in enumerate(zip(runs, stock))]
         growth = passes.growth[k].median / headline_pass
         for j in range(n):
-            rows.append(_row(labels[j], k, [runs[j]], [headline[j]], [stock[j]], [replays[j]], [prefill[j]], growth))
-        row = _row("all prompts", k, runs, headline, stock, replays, prefill, growth)
+            rows.append(_row(labels[j], k, [runs[j]], [headline[j]], [stock[j]], [replays[j]], [prefill[j]], growth,
+                             [generate[j]] if generate else None))
+        row = _row("all prompts", k, runs, headline, stock, replays, prefill, growth, generate)
         alpha = _pooled_alpha(runs)
         row.formula = prediction.formula_speedup(alpha, k, passes.c.median, growth)
         pooled.append(row)
@@ -134,6 +143,7 @@ def _summarize(drafter, ks, labels, timed, passes, prefill, max_new_tokens, temp
         verify_growth=growth_k, formula_speedup=[r.formula for r in pooled],
         predicted_speedup=[r.predicted.median for r in pooled], measured_speedup=[r.measured.median for r in pooled],
         pooled=pooled, rows=rows, baseline=name, kernel_gain=kernel_gain, two_row_gain=two_row_gain,
+        generate_gain=generate_gain, reference=GENERATE_NAME if generate else STOCK_NAME,
         measured_stock_speedup=[r.measured_stock.median for r in pooled],
         predicted_k=best_k([alpha if np.isfinite(alpha) else 0.0], max(passes.c.median, 0.0),
                            [g.median for g in passes.growth[: max(ks) + 1]]),
@@ -167,6 +177,11 @@ class _Run:
         return max(self.seconds[block] - prefill, 0.0) / self.tokens
 
 
+def _plain_runs(timed, n: int, key: int):
+    """The runs of plain decoding `key` (TWO_ROW, GENERATE) on every prompt, or None when it was not timed."""
+    return [_Run(timed, (j, key)) for j in range(n)] if (0, key) in timed.results else None
+
+
 def _paired_rate_ratio(runs, base):
     """Per block, pooled tokens/s of `runs` over pooled tokens/s of `base` (a paired ratio), as a Spread."""
     blocks = len(runs[0].seconds)
@@ -175,10 +190,10 @@ def _paired_rate_ratio(runs, base):
                    for i in range(blocks)])
 
 
-def _row(label, k, runs, base, stock, replays, prefill, growth) -> Row:
+def _row(label, k, runs, base, stock, replays, prefill, growth, generate=None) -> Row:
     """A Row over one or several prompts: pooled counts, paired speedups over the headline baseline
-    `base` and over the stock plain decoding, predictions, gap, guards (growth: the verification
-    pass over one of the headline baseline's passes)."""
+    `base`, over the stock plain decoding and over `generate` (when timed), predictions, gap, guards
+    (growth: the verification pass over one of the headline baseline's passes)."""
     tokens = sum(r.tokens for r in runs)
     rounds = sum(len(r.draft_counts) for r in runs)
     no_draft = sum(d == 0 for r in runs for d in r.draft_counts)
@@ -199,14 +214,16 @@ def _row(label, k, runs, base, stock, replays, prefill, growth) -> Row:
                drafted=sum(r.out.n_drafted for r in runs), accepted=accepted, alpha=_pooled_alpha(runs),
                examined=sum(getattr(r.out, "alpha_count", 0) for r in runs),
                predicted=p, measured=m, measured_stock=_paired_rate_ratio(runs, stock),
+               measured_generate=_paired_rate_ratio(runs, generate) if generate else None,
                predicted_tokens=predicted_tokens, token_ratio=token_ratio,
                time_ratio=time_ratio,
                explanation=prediction.explain_gap(m.low, m.high, p.median, token_ratio, time_ratio), flags=flags)
 
 
-#: Keys of the two plain decodings among the timed configurations (k >= 1 are speculative runs).
-STOCK, TWO_ROW = 0, -1
-STOCK_NAME, TWO_ROW_NAME = "plain decoding, stock kernel", "plain decoding, two-row kernel"
+#: Keys of the plain decodings among the timed configurations (k >= 1 are speculative runs).
+STOCK, TWO_ROW, GENERATE = 0, -1, -2
+STOCK_NAME, TWO_ROW_NAME, GENERATE_NAME = ("plain decoding, stock kernel", "plain decoding, two-row kernel",
+                                           "Hugging Face generate")
 BASELINES = ("fastest", "stock")
 
 

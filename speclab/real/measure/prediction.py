@@ -111,10 +111,10 @@ def explain_gap(measured_low: float, measured_high: float, predicted: float, tok
     per round (each < 1 when that part of the prediction is too optimistic).
     """
     if measured_low <= predicted <= measured_high:
-        return "agrees (within the measured spread)"
+        return "agrees (within the spread)"
     token_off, time_off = abs(np.log(token_ratio)), abs(np.log(time_ratio))
     if token_off >= time_off:
         side = "fewer" if token_ratio < 1 else "more"
-        return f"acceptance: {side} tokens per round than i.i.d. drafts at this alpha give ({token_ratio:.2f}x)"
+        return f"acceptance: {side} tokens per round than i.i.d. ({token_ratio:.2f}x)"
     side = "slower" if time_ratio < 1 else "faster"
-    return f"cost: rounds {side} than t(d+1) + drafts + fixed work ({time_ratio:.2f}x)"
+    return f"cost: rounds {side} than t(d+1) + drafts ({time_ratio:.2f}x)"

@@ -5,11 +5,13 @@ Definitions used throughout:
                    examined draft positions (sampling); examined = up to and including the first
                    rejection. Pooled over prompts it weights each prompt by its examined drafts.
     speedup        tokens/s of the speculative runner / tokens/s of the strongest plain decoding
-                   measured (on a CPU: two-row passes through the kernel verification uses), a
-                   median over ABBA blocks of paired ratios, with [min-max] over blocks
-    over stock     the same over plain decoding on the stock kernel (the runner with k = 0)
-    kernel gain    strongest plain over stock plain (1 when the stock one is the strongest):
-                   speedup over stock = kernel gain x speedup
+                   measured (the fastest of the runner with k = 0, two-row passes through the
+                   kernel verification uses, and Hugging Face's `generate`), a median over ABBA
+                   blocks of paired ratios, with [min-max] over blocks
+    over generate  the same over `generate` (over the stock kernel when `generate` was not timed);
+                   it can exceed the tokens per pass by the kernel gain
+    kernel gain    strongest plain over `generate` (1 when `generate` is the strongest):
+                   speedup over generate = kernel gain x speedup
     formula        speclab.theory.speedup with each k's pooled alpha (i.i.d. acceptance, every round drafts k)
     predicted      the replay prediction of speclab.real.measure.prediction (per prompt, then pooled)
 """
@@ -47,6 +49,12 @@ class Row:
     formula: float = float("nan")  # pooled rows only
     examined: int = 0             # drafts alpha averages over (up to and including each round's first rejection)
     measured_stock: Spread | None = None   # paired speedup over plain decoding on the stock kernel
+    measured_generate: Spread | None = None   # paired speedup over Hugging Face's generate (when timed)
+
+    @property
+    def measured_reference(self) -> Spread | None:
+        """The second column: over `generate` when it was timed, else over the stock kernel."""
+        return self.measured_generate if self.measured_generate is not None else self.measured_stock
 
     @property
     def alpha_interval(self) -> tuple:
@@ -90,9 +98,11 @@ class PairMeasurement:
     max_new_tokens: int
     temperature: float
     baseline: str = "plain decoding, stock kernel"   # the headline baseline: the faster plain decoding timed
-    kernel_gain: Spread = field(default_factory=lambda: Spread(1.0, 1.0, 1.0, 1))   # headline over stock plain
+    kernel_gain: Spread = field(default_factory=lambda: Spread(1.0, 1.0, 1.0, 1))   # headline over the reference
     measured_stock_speedup: list = field(default_factory=list)   # per k, over stock plain (median)
     two_row_gain: Spread = field(default_factory=lambda: Spread(float("nan"), float("nan"), float("nan"), 0))
+    generate_gain: Spread = field(default_factory=lambda: Spread(float("nan"), float("nan"), float("nan"), 0))
+    reference: str = "plain decoding, stock kernel"   # the second column's baseline: generate when timed
     threads: int = 0              # torch's intra-op threads while measuring (0: not recorded)
 
     @property
@@ -110,15 +120,17 @@ class PairMeasurement:
         examined = sum(r.examined for r in self.pooled)
         low, high = wilson_interval(round(self.alpha * examined) if examined else 0, examined)
         lines = [f"drafter: {self.drafter}   c = {self.c:.4f}   target step t(1) = "
-                 f"{1000 * self.target_step_seconds:.1f} ms   verification t(n)/t(1): {growth}"
-                 + (f"   torch threads: {self.threads}" if self.threads else ""),
+                 f"{1000 * self.target_step_seconds:.1f} ms" + (f"   torch threads: {self.threads}" if self.threads else ""),
+                 f"verification t(n)/t(1): {growth}",
                  f"{self.blocks} ABBA blocks: every configuration ran {2 * self.blocks} times per prompt, "
                  "interleaved; a speedup is the median of paired ratios [min-max over blocks]",
-                 f"speedups are over the strongest plain decoding measured: {self.baseline} "
-                 f"(two-row plain decoding ran at {_fmt(self.two_row_gain)} the stock kernel's tokens/s); "
-                 f"over the stock kernel = kernel gain {self.kernel_gain.median:.2f}x x the speedup below", ""]
+                 f"speedups are over the strongest plain decoding measured: {self.baseline}",
+                 f"  (tokens/s over the stock kernel's: two-row plain {_fmt(self.two_row_gain)}, "
+                 f"generate {_fmt(self.generate_gain)})",
+                 f"  over {_short(self.reference)} = kernel gain {self.kernel_gain.median:.2f}x x the speedup; it can "
+                 "exceed the tokens per pass by that gain", ""]
         rows = self.pooled + self.rows
-        lines += [_SUMMARY_HEADER] + [_summary_row(r) for r in rows]
+        lines += [_SUMMARY_HEADER + f"{'over ' + _short(self.reference):>15}"] + [_summary_row(r) for r in rows]
         lines += ["", f"why (alpha with its 95% Wilson interval; pooled accepted/drafted = "
                   f"{self.acceptance_rate:.3f}, pooled alpha = {self.alpha:.3f} [{low:.2f}-{high:.2f}]):", _DIAGNOSIS_HEADER] + [_diagnosis_row(r) for r in rows]
         lines += ["", "flags (kept out of the recommendation):"] + [f"  {f}" for f in self.flags] if self.flags \
@@ -171,8 +183,7 @@ class PairMeasurement:
 
 #: A prompt's label in the tables (one the package does not name is cut at a word to fit).
 PROMPT_LABEL_WIDTH = 17
-_SUMMARY_HEADER = (f"{'prompt':<{PROMPT_LABEL_WIDTH + 1}}{'k':>3}{'speedup [min-max]':>22}{'tokens per pass':>17}"
-                   f"{'over stock':>12}")
+_SUMMARY_HEADER = f"{'prompt':<{PROMPT_LABEL_WIDTH + 1}}{'k':>3}{'speedup [min-max]':>22}{'tokens per pass':>17}"
 _DIAGNOSIS_HEADER = (f"{'prompt':<{PROMPT_LABEL_WIDTH + 1}}{'k':>3}{'alpha [95%]':>18}{'no-draft':>9}{'formula':>9}"
                      f"{'predicted':>20}  gap explained by")
 
@@ -183,8 +194,13 @@ def _label(r: Row) -> str:
 
 def _summary_row(r: Row) -> str:
     mark = "  [flagged]" if r.flags else ""
-    stock = f"{r.measured_stock.median:.2f}x" if r.measured_stock is not None else "n/a"
-    return f"{_label(r)}{r.k:>3}{_fmt(r.measured):>22}{r.tokens_per_round:>17.2f}{stock:>12}{mark}"
+    second = f"{r.measured_reference.median:.2f}x" if r.measured_reference is not None else "n/a"
+    return f"{_label(r)}{r.k:>3}{_fmt(r.measured):>22}{r.tokens_per_round:>17.2f}{second:>15}{mark}"
+
+
+def _short(baseline: str) -> str:
+    """A baseline's name for a column: "generate" or "stock"."""
+    return "generate" if "generate" in baseline else "stock"
 
 
 def _diagnosis_row(r: Row) -> str:

@@ -3,12 +3,13 @@
 `survey(target, drafters, tokenizer)` measures every draft against ONE set of plain-decoding runs:
 1. per draft, its step cost c and the target's t(n)/t(1) (interleaved, as measure_pair times them)
    and one untimed greedy run at the largest k, whose alpha lets the theory pick the draft's k;
-2. plain decoding (both kernels) and every draft at its k on every prompt, all in the same ABBA
+2. plain decoding (the stock kernel, the two-row kernel and Hugging Face's `generate`) and every
+   draft at its k on every prompt, all in the same ABBA
    blocks (speclab.interleave): each speedup is paired with the same baseline runs, over the
    strongest plain decoding, so the drafts are compared on equal terms, and the baseline is timed
    once instead of once per draft;
 3. per draft and per prompt: alpha with its 95% Wilson interval, c, the k, the predicted and the
-   measured speedup and measure_pair's guards.
+   measured speedup (over the strongest plain decoding, and over `generate`) and measure_pair's guards.
 `plot()` draws the map (`speclab.plots.draft_map`); `to_json()` is what `speclab survey --json` prints.
 """
 
@@ -27,7 +28,8 @@ from ...measured_k import speedups
 from ...policies import FixedK
 from ..decoder import SpeculativeDecoder
 from ..sampling import Sampling
-from .pair import STOCK, TWO_ROW, _check_ks, _check_room, _prompt_ids, _session_keeper, _summarize, _timed_call
+from .pair import GENERATE, STOCK, TWO_ROW, _check_ks, _check_room, _prompt_ids, _session_keeper, _summarize, _timed_call
+from .report import _jsonable
 from .timing import pass_times, prefill_seconds
 
 
@@ -49,6 +51,7 @@ class SurveyRow:
     verify_cost: float        # t(best_k + 1) / t(1), timed beside this draft's step
     drafted: int = 0          # draft tokens proposed (0: alpha and the prediction are undefined, NaN)
     flags: list = field(default_factory=list)   # measure_pair's guards that fired: the measurement contradicts itself
+    over_generate: float = float("nan")         # median of paired ratios over Hugging Face's generate
 
 
 @dataclass
@@ -60,27 +63,34 @@ class Survey:
     ks: list                  # the k values each draft's k is chosen among
     max_new_tokens: int
     threads: int
+    kernel_gain: float = 1.0        # the strongest plain decoding over generate (the split's first factor)
+    two_row_gain: float = float("nan")      # two-row plain decoding's tokens/s over the stock kernel's
+    generate_gain: float = float("nan")     # generate's tokens/s over the stock kernel's
 
     def table(self) -> str:
         """One line per draft (then per draft and prompt); a flagged line is marked and its flags follow."""
         shown = self.rows + (self.prompt_rows if len(self.prompt_rows) > len(self.rows) else [])
         width = max([len("draft")] + [len(r.name) for r in shown])
-        lines = [f"every speedup over {self.baseline}, greedy, {self.max_new_tokens} new tokens, "
-                 f"k chosen among {self.ks}, torch threads {self.threads}",
+        lines = [f"every speedup over the strongest plain decoding ({self.baseline}); greedy, {self.max_new_tokens} "
+                 f"new tokens, k chosen among {self.ks}, torch threads {self.threads}",
+                 f"  tokens/s over the stock kernel's: two-row plain {self.two_row_gain:.2f}x, generate "
+                 f"{self.generate_gain:.2f}x; over generate = kernel gain {self.kernel_gain:.2f}x x measured",
                  f"{'draft':<{width}}  {'alpha [95%]':<17}{'c':>6}  {'best k':>6}  {'predicted':>9}  "
-                 f"{'measured [min-max]':<18}  {'tokens/pass':>11}"]
+                 f"{'measured [min-max]':<18}  {'tokens/pass':>11}  {'over generate':>13}"]
         for r in shown:
             alpha = f"{r.alpha:.2f} [{r.alpha_low:.2f}-{r.alpha_high:.2f}]" if r.drafted else "no drafts made"
             measured = f"{r.measured:5.2f}x [{r.measured_low:.2f}-{r.measured_high:.2f}]"
             lines.append(f"{r.name:<{width}}  {alpha:<17}{r.c:6.3f}  {r.best_k:6d}  {r.predicted:8.2f}x  "
-                         f"{measured:<18}  {r.tokens_per_pass:11.2f}" + ("  [flagged]" if r.flags else ""))
+                         f"{measured:<18}  {r.tokens_per_pass:11.2f}  {r.over_generate:12.2f}x"
+                         + ("  [flagged]" if r.flags else ""))
         flagged = [f"  {r.name}: {flag}" for r in shown for flag in r.flags]
         lines += ["flags (a measurement that contradicts itself; do not read it as a speedup):"] + flagged \
             if flagged else ["flags: none (no measured speedup exceeds what its tokens per target pass allow)"]
         return "\n".join(lines)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1)
+        """The survey as JSON; an undefined number (a draft that drafted nothing has no alpha) is null."""
+        return json.dumps(_jsonable(asdict(self)), indent=1, allow_nan=False)
 
     def plot(self, by_prompt: bool = True, c_max: float | None = None, ax=None):
         """The map: one point per draft and prompt (by_prompt) or per draft; a draft that proposed
@@ -107,7 +117,7 @@ def survey(target, drafters: dict, tokenizer=None, prompts=None, ks=(1, 2, 3, 4)
     decoders = {name: SpeculativeDecoder(target, drafter, tokenizer) for name, drafter in drafters.items()}
     inputs, labels = _prompt_ids(prompts, tokenizer, next(iter(decoders.values())).vocab_size)
     _check_room(target, inputs, ks, max_new_tokens)
-    timed_runs = 2 * blocks * len(inputs) * (2 + len(decoders))       # ABBA: each configuration twice a block
+    timed_runs = 2 * blocks * len(inputs) * (len(PLAIN) + len(decoders))   # ABBA: each configuration twice a block
     bar = tqdm(total=1 + len(decoders) * (1 + len(inputs)) + timed_runs, desc="surveying drafts",
                disable=not progress)
     keepers = {name: _session_keeper(d.drafter) for name, d in decoders.items()}
@@ -131,7 +141,7 @@ def survey(target, drafters: dict, tokenizer=None, prompts=None, ks=(1, 2, 3, 4)
         prompt_rows += [_row(f"{name} · {r.prompt}", r, m) for r in m.rows]
     costs = [[g.median for g in p.growth] for p in passes.values()]
     return Survey(rows, prompt_rows, np.median(costs, axis=0).tolist(), m.baseline, ks, max_new_tokens,
-                  torch.get_num_threads())
+                  torch.get_num_threads(), m.kernel_gain.median, m.two_row_gain.median, m.generate_gain.median)
 
 
 def _probe_alpha(decoder, inputs, k, max_new_tokens, keep, bar) -> float:
@@ -153,10 +163,10 @@ def _theorys_k(alpha: float, passes, ks: list) -> int:
 
 
 def _calls(target, decoders, keepers, chosen, inputs, max_new_tokens) -> dict:
-    """Every timed configuration: both plain decodings and every draft at its k, on every prompt."""
+    """Every timed configuration: the plain decodings and every draft at its k, on every prompt."""
     greedy, calls = Sampling(), {}
     for j, ids in enumerate(inputs):
-        for plain in (STOCK, TWO_ROW):
+        for plain in PLAIN:
             calls[(j, plain)] = _timed_call(target, None, None, ids, plain, max_new_tokens, greedy, j)
         for name, decoder in decoders.items():
             calls[(j, name)] = _timed_call(target, decoder, keepers[name], ids, chosen[name], max_new_tokens, greedy, j)
@@ -166,7 +176,7 @@ def _calls(target, decoders, keepers, chosen, inputs, max_new_tokens) -> dict:
 
 def _one_draft(timed: Interleaved, name: str, k: int) -> Interleaved:
     """The runs of plain decoding and of draft `name`, keyed as measure_pair keys its own ((prompt, k))."""
-    picked = [i for i, key in enumerate(timed.keys) if key[1] in (STOCK, TWO_ROW) or key[1] == name]
+    picked = [i for i, key in enumerate(timed.keys) if key[1] in PLAIN or key[1] == name]
     keys = [timed.keys[i] if timed.keys[i][1] != name else (timed.keys[i][0], k) for i in picked]
     results = {new: timed.results[timed.keys[i]] for new, i in zip(keys, picked)}
     return Interleaved(keys, timed.seconds[:, :, picked], results)
@@ -183,4 +193,9 @@ def _row(name: str, row, m) -> SurveyRow:
     return SurveyRow(name, float(row.alpha), float(low), float(high), float(m.c), int(k), predicted,
                      row.measured.median, row.measured.low, row.measured.high,
                      float(row.tokens / row.rounds) if row.rounds else float("nan"), float(growth),
-                     int(row.drafted), list(row.flags))
+                     int(row.drafted), list(row.flags),
+                     row.measured_generate.median if row.measured_generate is not None else float("nan"))
+
+
+#: The plain decodings every draft is paired with.
+PLAIN = (STOCK, TWO_ROW, GENERATE)
