@@ -111,6 +111,15 @@ def test_no_plain_error_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_markdown_holds_a_control_character(path):
+    """A builder's md(\"\"\"...\"\"\") is not a raw string: "\\alpha" or "\\top" written with one backslash
+    become a bell or a tab, and the formula shows as "<BEL>lpha"."""
+    bad = [(i, repr(c)) for i, cell in enumerate(read(path).cells) if cell.cell_type == "markdown"
+           for c in cell.source if ord(c) < 32 and c != "\n"]
+    assert not bad, f"{path.name}: control characters in markdown cells (cell, char): {bad[:5]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_no_stored_output_is_a_half_drawn_progress_bar(path):
     """A static viewer shows a stored bar's first frame ("0%"): nbtools strips bars after a build."""
     for i, cell in enumerate(read(path).cells):

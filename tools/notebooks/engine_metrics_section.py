@@ -102,9 +102,11 @@ print(schedule.assumptions())
 print(vllm_schedule_config(schedule, "eagle", draft="my-org/eagle-head", target="llama-3.1-8b"))
 """),
         md("""
-At small batches the pass is free and the fit's $K = 4$ stands; by batch 8 the extra tokens of
-every sequence start to cost arithmetic and shorter drafts win, and past the printed batch no
-$K$ pays at all. The roofline's datasheet peaks are upper bounds: a real kernel reaches the
+At small batches the pass is free and the fit's $K = 4$ stands. $K = 4$'s pass crosses the
+roofline's ridge near batch 15, so over the range 8-31 a shorter draft is best on average, and
+past the printed batch no $K$ pays at all. The schedule reads no KV cache ("0 MiB" above): pass
+`kv_bytes=` for your context length, since with long contexts every step stays memory-bound and
+the cut-off may not exist (notebook 06). The roofline's datasheet peaks are upper bounds: a real kernel reaches the
 compute roof sooner, so measure at the largest batch you serve before trusting the cut-off.
 """),
     ]

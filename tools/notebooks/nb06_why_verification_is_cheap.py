@@ -110,11 +110,11 @@ and the verification pass to 160; at batch 256 the pass is past the ridge:
 one-token time: $t(n)/t(1)$, the cost of verifying $n$ tokens in units of one step. It does so for
 two kernels, all sizes of both interleaved in the same ABBA blocks so that a busy neighbour slows
 both alike: torch's **stock** kernel, and speclab's **column** kernel, which computes each linear
-layer over 2 to 8 tokens as one product $W x^\top$ split over every core
+layer over 2 to 8 tokens as one product $W x^\\top$ split over every core
 (`speclab.real.row_kernel`). Each ratio is paired within a block; the bars run from the smallest
 to the largest over the blocks. Beside them: the roofline model of the same model in fp16 on an
-H100, batch 1. All three real-model notebooks (05, 06, 07) run torch on two threads, the two
-cores of this machine.
+H100, batch 1. The real-model notebooks that time (05, 06, 07) all run torch on two threads, the
+two cores of this machine.
 """),
     code("""
 import torch
@@ -142,11 +142,12 @@ print(f"speedup at alpha 0.8, K 4, c 0.05 with the column kernel's growth: {sl.s
 """, tags=(IGNORE_OUTPUT,)),
     md("""
 Read the two CPU curves as what they are. With the stock kernel a pass over 2 to 8 tokens costs
-one and a half to two one-token steps: on this CPU torch's small products leave the second core
+roughly one and a half to two one-token steps (read the numbers printed above): on this CPU torch's small products leave the second core
 mostly idle, so a few extra rows cost far more than their arithmetic. That is **not** the roofline's ridge:
 this 135M model in float32 is nowhere near compute-bound at 2 tokens. It is an imbalance between
-one busy core and one idle one, and the column kernel removes it by splitting each product over
-both cores. Plain decoding could remove it too (notebook 07 times plain decoding with two-row
+one busy core and one idle one, and the column kernel reduces it for two to four tokens by
+splitting each product over both cores (with more rows the two curves overlap). The same imbalance explains a column ratio below 1, when one appears: the one-token pass
+runs on one core and the few-token pass on both. Plain decoding could remove it too (notebook 07 times plain decoding with two-row
 passes for exactly that reason), so on this CPU part of the column kernel's gain is not
 speculation's.
 
@@ -242,7 +243,9 @@ for batch in (1, 32, 256, 1024):
 With long contexts the cache reads keep every step memory-bound and speculation pays at any
 batch in this model (an `inf`), which is the regime MagicDec (Chen et al., 2024, *MagicDec:
 Breaking the latency-throughput tradeoff for long context generation with speculative decoding*)
-targets. The model counts no attention FLOPs: reading the cache is attention's bottleneck, and its
+targets. This holds only while the draft's cost stays at $c = 0.05$: MagicDec keeps it there by
+drafting with a sparse, fixed-size KV cache. A draft that reads the full cache has its $c$ grow
+with the context and the batch, and loses this regime. The model counts no attention FLOPs: reading the cache is attention's bottleneck, and its
 arithmetic is about one FLOP per byte read for each query head sharing a KV head (4 here) and each
 scored token: tens of FLOPs per byte at $K+1 = 5$, far left of the ridge.
 

@@ -13,9 +13,10 @@ HEADER = header_cells(
     FILENAME,
     "08 · Token trees and typical acceptance",
     """
-Everything so far verified **one chain** of $K$ drafts per round. The engines people deploy
-(vLLM, SGLang, TensorRT-LLM, Hugging Face) mostly run something richer: EAGLE and Medusa propose a
-**tree** of candidate continuations and verify all of them in one target pass. Some of them also
+Everything so far verified **one chain** of $K$ drafts per round. Engines can do more: EAGLE and
+Medusa propose a **tree** of candidate continuations and verify all of them in one target pass.
+SGLang and TensorRT-LLM verify EAGLE and Medusa drafts as trees; vLLM verifies a chain by default,
+and Hugging Face's assisted generation only chains. Some of them also
 offer a faster, *lossy* acceptance rule.
 
 This notebook takes the course to what engines ship, with the same exactness as before:
@@ -271,7 +272,7 @@ in bias. Small $\\epsilon$ accepts almost any token the target does not rule out
 drifts towards the draft's guesses; larger $\\epsilon$ accepts less; no $\\epsilon$ in this range is
 unbiased. Medusa's abstract presents typical acceptance as boosting the acceptance rate "while
 maintaining generation quality"; quality is judged on the text, while this experiment measures
-the distribution, and finds a different one. vLLM v0.9 shipped it as `TypicalAcceptanceSampler`
+the distribution, and finds a different one. vLLM's V0 engine shipped it as `TypicalAcceptanceSampler`
 beside the lossless `RejectionSampler` (`vllm/model_executor/layers/`).
 """),
 ]
@@ -288,7 +289,9 @@ CLOSING = [
   $\\alpha$, and becomes the chain at high $\\alpha$. Set against the best chain within the same
   budget (not a chain of the whole budget), the best tree still wins in speedup at moderate and
   high $\\alpha$, provided the draft scores a whole level of the tree in one pass.
-* Typical acceptance accepts more and is measurably biased; the bias depends on $\\epsilon$ and does
+* With a top-1 draft (Medusa's heads) typical acceptance accepts far more than the lossless rule,
+  and is measurably biased (against a sampled draft it accepts less at Medusa's
+  $\\epsilon = 0.09$); the bias depends on $\\epsilon$ and does
   not vanish in the range that makes it fast.
 
 Next: notebook 09 reads what engines print, fits it, and turns it into a configuration.

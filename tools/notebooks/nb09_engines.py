@@ -92,9 +92,9 @@ fig = temperature_plots.plot_alpha_vs_temperature({"SmolLM2, early exit 27/30": 
 """),
     md("""
 On the real pair $\\alpha$ changes little between $T = 0$ and $T = 1$ (the bootstrap intervals
-overlap) and is lower at $T = 1.5$. Its early-exit draft agrees with the target's top token about
-half the time, so it sits between the synthetic pairs: it gains nothing from temperature, and
-loses only when both distributions flatten. The slider below moves $T$ over the synthetic pair
+overlap) and tends lower at $T = 1.5$ (those intervals overlap too). Its early-exit draft agrees with the target's top token about
+half the time, so at $T = 0$ it sits between the synthetic pairs. Unlike them it does not gain
+at high $T$: at $T = 1.5$ its $\\alpha$ tends lower while theirs rise. The slider below moves $T$ over the synthetic pair
 and the measured SmolLM2 pair; the right
 panel shows one synthetic position re-tempered, so you can watch the two distributions sharpen
 and flatten together.
