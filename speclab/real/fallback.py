@@ -49,18 +49,21 @@ class FallbackWatch:
         self.estimate = None                                     # speculation's speedup, last comparison
         self.switches = 0                                        # times speculation was switched off
         self._start = self._spec_seconds = None
+        self._speculated = False                                 # what the round being timed does
 
     def speculating(self) -> bool:
         """Whether this round drafts (else it is a plain round, k = 0); starts the round's clock."""
         self._start = self.clock()
         if self.phase == "compare":
-            return self.left % 2 == 0                            # speculative, plain, speculative, ...
-        return self.phase == "speculate"
+            self._speculated = self.left % 2 == 0                # speculative, plain, speculative, ...
+        else:
+            self._speculated = self.phase == "speculate"
+        return self._speculated
 
     def record(self, tokens: int) -> None:
         """The round just run emitted `tokens`; move on to the next phase when this one is done."""
         seconds = max(self.clock() - self._start, 1e-12)
-        speculated = self.phase == "speculate" or (self.phase == "compare" and self.left % 2 == 0)
+        speculated = self._speculated
         if speculated:
             self.spec_rounds += 1
             self.spec_tokens += tokens
