@@ -34,13 +34,13 @@ def speedups(rates, c, pass_costs) -> np.ndarray:
     """
     rates = _as_rates(rates)
     c = as_nonnegative(c, "c", scalar=True)
-    costs = _as_pass_costs(pass_costs)
+    costs = as_pass_costs(pass_costs)
     k_max = costs.size - 1
     with np.errstate(over="ignore"):                 # a huge c: drafting costs forever, speedup 0
         return _chain_tokens(rates, k_max) / (costs / costs[0] + c * np.arange(k_max + 1))
 
 
-def _as_pass_costs(pass_costs) -> np.ndarray:
+def as_pass_costs(pass_costs) -> np.ndarray:
     """t(n)/t(1) for n = 1, 2, ...: a non-empty flat list of positive numbers, at most MAX_K + 1 of them."""
     costs = np.atleast_1d(as_nonnegative(pass_costs, "pass_costs"))
     if costs.ndim != 1 or costs.size == 0 or np.any(costs == 0):
@@ -73,7 +73,7 @@ def tree_speedups(rates, c, pass_costs, first_hits) -> np.ndarray:
     hits = np.atleast_1d(as_unit_interval(first_hits, "first_hits"))
     if hits.ndim != 1 or hits.size == 0 or np.any(np.diff(hits) < 0):
         raise ValueError("first_hits must be a non-empty, non-decreasing list of probabilities h_1, h_2, ...")
-    costs = _as_pass_costs(pass_costs)
+    costs = as_pass_costs(pass_costs)
     costs = costs / costs[0]
     k_max = costs.size - 1
     check_memory(3 * 8.0 * (k_max + 1) * hits.size, f"a plan table of {k_max + 1:,} k by {hits.size:,} hit rates",
@@ -118,6 +118,35 @@ def alternatives_for(k: int, rates, c, pass_costs, first_hits) -> int:
     row = table[min(k, len(table) - 1)]
     m = int(np.argmax(row))
     return m if row[m] > TREE_MARGIN * row[0] else 0
+
+
+def alpha_for_speedup(goal, c, pass_costs) -> tuple:
+    """(alpha, k): the smallest acceptance, the same at every depth, at which some chain of k drafts
+    reaches `goal` times plain decoding's speed with draft cost c and pass costs t(n)/t(1), and that k.
+
+    What a draft would need on this machine: solves 1 + alpha + ... + alpha^k = goal (cost(k+1) + k c)
+    for each k the costs cover and keeps the smallest root; (nan, 0) when no alpha <= 1 reaches it.
+    """
+    from .theory import alpha_for_tokens
+
+    goal = as_nonnegative(goal, "goal", scalar=True)
+    if goal <= 0:
+        raise ValueError(f"goal must be a speedup > 0; got {goal!r}")
+    c = as_nonnegative(c, "c", scalar=True)
+    costs = as_pass_costs(pass_costs)
+    ks = np.arange(1, costs.size)
+    if ks.size == 0:
+        raise ValueError("pass_costs must hold t(n)/t(1) for n = 1 and at least n = 2 (a round of one draft)")
+    with np.errstate(over="ignore", invalid="ignore"):
+        needed = goal * (costs[ks] / costs[0] + c * ks)           # tokens a round must emit
+        reachable = needed <= ks + 1.0                             # a round emits at most k + 1 tokens
+        alphas = np.full(ks.size, np.nan)
+        if reachable.any():
+            alphas[reachable] = alpha_for_tokens(needed[reachable], ks[reachable])
+    if np.all(np.isnan(alphas)):
+        return float("nan"), 0
+    best = int(np.nanargmin(alphas))
+    return float(alphas[best]), int(ks[best])
 
 
 def _as_rates(rates) -> np.ndarray:

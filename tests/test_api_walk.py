@@ -33,9 +33,9 @@ import numpy as np
 
 #: Where the public callables are found: `__all__` where a module has one, else its own public defs.
 FRONT_DOORS = ("speclab", "speclab.trees", "speclab.plots", "speclab.widgets", "speclab.metrics",
-               "speclab.bursty", "speclab.interleave", "speclab.measured_k", "speclab.temperature",
-               "speclab.typical", "speclab.roofline", "speclab.plots.trees", "speclab.plots.typical",
-               "speclab.plots.temperature", "speclab.plots.roofline", "speclab.dispatch")
+               "speclab.bursty", "speclab.interleave", "speclab.measured_k", "speclab.measured_branches",
+               "speclab.temperature", "speclab.typical", "speclab.roofline", "speclab.plots.trees",
+               "speclab.plots.typical", "speclab.plots.temperature", "speclab.plots.roofline", "speclab.dispatch")
 
 #: Per call: seconds, and the child's address-space cap (1 GiB is the package's own memory bound).
 TIME_BOUND = 5.0
@@ -82,6 +82,7 @@ NAN_DOCUMENTED = {
     "speclab.roofline.breakeven_batch": "nan when speculation does not pay even at batch 1",
     "speclab.simulate": "SimulationResult.alpha is NaN when nothing was drafted",
     "speclab.alpha_for_tokens": "nan where no alpha in [0, 1] reaches `tokens` (above k + 1)",
+    "speclab.measured_k.alpha_for_speedup": "(nan, 0) when no alpha <= 1 reaches the goal",
     "speclab.interleave.spread": "no samples give an all-NaN spread (nothing was measured)",
 }
 
@@ -223,6 +224,12 @@ def examples() -> dict:
         "measured_k.tree_speedups": dict(measured, first_hits=[0.6, 0.8]),
         "measured_k.best_plan": dict(measured, first_hits=[0.6, 0.8]),
         "measured_k.alternatives_for": dict(measured, k=1, first_hits=[0.6, 0.8]),
+        "measured_k.alpha_for_speedup": dict(goal=1.5, c=0.05, pass_costs=[1.0, 1.2, 1.3]),
+        "measured_k.as_pass_costs": dict(pass_costs=[1.0, 1.2, 1.3]),
+        "measured_branches.branch_speedup": dict(hits=[[0.5, 0.6], [0.3, 0.4]], c=0.05,
+                                                 pass_costs=[1.0, 1.1, 1.2, 1.3, 1.4], branches=[1, 1]),
+        "measured_branches.best_branches": dict(hits=[[0.5, 0.6], [0.3, 0.4]], c=0.05, pass_costs=[1.0, 1.1, 1.2, 1.3],
+                                                every_depth=True),
         "temperature.tempered": dict(log_probs=np.log([0.2, 0.5, 0.3]), temperature=0.7),
         "temperature.log_of": dict(probs=[0.2, 0.5, 0.3]),
         "temperature.alpha_at_temperatures": dict(p_log=np.log(p), q_log=np.log(np.vstack([q, q])),

@@ -119,6 +119,28 @@ def test_the_hold_doubles_while_speculation_keeps_losing_and_resets_when_it_wins
     assert watch.phase == "speculate" and watch.left == 5 and watch.hold == 2
 
 
+def test_a_clear_winner_is_compared_less_and_less_often():
+    """Speculation emits 2 or 4 tokens in 1.2 s against plain's 1 token in 1 s: it wins even one standard
+    error down, so each comparison doubles the stretch before the next (5, 10, 20, then the cap 20);
+    a win only within the error (1 or 2 tokens in 1.2 s) brings the first stretch back."""
+    clock = FakeClock()
+    watch = FallbackWatch(pairs=2, history=2, recheck=5, max_recheck=20, clock=clock)
+    round_ = Round(watch, clock)
+    stretches, tokens = [], iter([2, 4] * 100)
+    for _ in range(4):
+        for _ in range(2):                          # the comparison
+            assert round_(1.2, 1.0, tokens=next(tokens)) and not round_(1.2, 1.0)
+        stretches.append(watch.left)
+        while watch.phase == "speculate":
+            assert round_(1.2, 1.0, tokens=next(tokens))
+    assert stretches == [5, 10, 20, 20] and watch.switches == 0
+    unsure = FallbackWatch(pairs=2, history=2, recheck=5, max_recheck=20, clock=clock)
+    round_ = Round(unsure, clock)
+    for spec_tokens in (1, 2):                      # mean 1.5 tokens, 1.25x; one standard error down 0.83x
+        round_(1.2, 1.0, tokens=spec_tokens), round_(1.2, 1.0)
+    assert unsure.phase == "speculate" and unsure.left == 5 and unsure.recheck == 5
+
+
 def test_a_draft_right_half_the_time_is_not_judged_on_a_few_unlucky_rounds():
     """Speculative rounds of 1 to 3 tokens take 1.6 s, plain ones 1 s. Three rounds of 1, 2 and 1
     tokens estimate 0.83x, but one standard error up it is 1.04x, so the watch keeps speculating;
@@ -165,7 +187,8 @@ def test_a_neighbour_slowing_both_rounds_of_a_pair_changes_nothing():
 
 
 @pytest.mark.parametrize("kwargs, match", [({"pairs": 0}, "pairs"), ({"history": -1}, "history"),
-                                           ({"hold": 4, "max_hold": 2}, "max_hold"), ({"clock": 3}, "clock")])
+                                           ({"hold": 4, "max_hold": 2}, "max_hold"), ({"clock": 3}, "clock"),
+                                           ({"recheck": 30, "max_recheck": 20}, "max_recheck")])
 def test_bad_settings_are_named(kwargs, match):
     with pytest.raises((TypeError, ValueError), match=match):
         FallbackWatch(**kwargs)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from speclab import theory
-from speclab.measured_k import alternatives_for, best_k, best_plan, speedups, tokens_per_pass, tree_speedups
+from speclab.measured_k import (alpha_for_speedup, alternatives_for, best_k, best_plan, speedups, tokens_per_pass,
+                                tree_speedups)
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.3, 0.8, 1.0])
@@ -90,3 +91,31 @@ def test_alternatives_must_beat_the_chain_by_the_margin():
     assert alternatives_for(1, [0.4], 0.05, costs, [0.4, 0.42]) == 0
     assert alternatives_for(1, [0.4], 0.05, costs, [0.4, 0.5]) == 1
     assert alternatives_for(0, [0.4], 0.05, costs, [0.4, 0.5]) == 0
+
+
+def test_the_alpha_a_goal_needs_reaches_it_exactly():
+    costs, c = [1.0, 1.2, 1.35, 1.3, 1.5], 0.05
+    alpha, k = alpha_for_speedup(1.5, c, costs)
+    gains = speedups([alpha], c, costs)
+    assert gains[k] == pytest.approx(1.5, rel=1e-9)
+    assert gains.max() == pytest.approx(1.5, rel=1e-9)       # no other k does better at that alpha
+    assert speedups([alpha - 0.01], c, costs).max() < 1.5    # and a little less falls short
+
+
+def test_the_alpha_for_one_draft_is_a_closed_form():
+    # k = 1 only: (1 + alpha) / (1.2 + 0.05) = 1.2  ->  alpha = 0.5
+    assert alpha_for_speedup(1.2, 0.05, [1.0, 1.2]) == (pytest.approx(0.5), 1)
+    assert alpha_for_speedup(1.0, 0.1, [1.0, 1.0]) == (pytest.approx(0.1), 1)   # theory's break-even
+
+
+def test_an_unreachable_goal_gives_nan():
+    alpha, k = alpha_for_speedup(3.0, 0.05, [1.0, 1.2])      # one draft emits at most 2 tokens
+    assert np.isnan(alpha) and k == 0
+
+
+@pytest.mark.parametrize("goal,costs,word", [(0, [1, 1.2], "goal"), (-1, [1, 1.2], "goal"),
+                                             ("fast", [1, 1.2], "goal"), (1.5, [1], "pass_costs"),
+                                             (1.5, [1, 0], "pass_costs")])
+def test_alpha_for_speedup_names_a_bad_argument(goal, costs, word):
+    with pytest.raises(ValueError, match=word):
+        alpha_for_speedup(goal, 0.05, costs)

@@ -341,3 +341,19 @@ def test_costs_measured_here_replace_the_ones_a_draft_was_saved_with(target, tra
     assert flat >= 1 and drafter.alternatives_for(1) == 0 and drafter.c == 0.05
     with pytest.raises(ValueError, match="c"):
         drafter.use_costs(-1.0, [1.0, 1.1])
+
+
+def test_hit_rates_by_depth_start_with_the_acceptance_and_the_first_drafts_hits(target, trained):
+    from speclab.real.training.corpus import generate_sequences
+    from speclab.real.training.fit import heldout_acceptance, heldout_hits_by_depth, heldout_top_hits, rows_of
+
+    drafter, _ = trained
+    held = generate_sequences(target, tiny_prompts(4, 500), 16, frozenset(), progress=False)
+    rows, embed = rows_of(target, drafter.vocab), target.get_input_embeddings()
+    table = heldout_hits_by_depth(drafter.head, rows, drafter.vocab, held, embed, 3, most=5)
+    assert len(table) == 3 and all(len(row) == 5 for row in table)
+    assert [row[0] for row in table] == pytest.approx(heldout_acceptance(drafter.head, rows, drafter.vocab, held,
+                                                                         embed, 3), abs=1e-12)
+    assert table[0] == pytest.approx(heldout_top_hits(drafter.head, rows, drafter.vocab, held, embed, most=5))
+    assert all(0 <= a <= b <= 1 for row in table for a, b in zip(row, row[1:]))
+    assert table[1][-1] > table[1][0]                         # runners-up at depth 2 do hit sometimes

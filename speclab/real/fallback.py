@@ -15,6 +15,9 @@ paired and interleaved:
    decode plainly (a few rounds of a draft right half the time say little about its mean; a draft
    that is never right has no spread and is switched off at once) for `hold` rounds (doubling, up to `max_hold`, while
    speculation keeps losing), then go to 1; otherwise speculate for `recheck` rounds, then go to 1.
+   The recheck doubles too, up to `max_recheck`, while speculation wins even at its worst (the mean
+   tokens lowered by one standard error): each comparison spends `pairs` rounds decoding plainly,
+   which is what a clear winner loses to the watch.
 
 Greedy output is the target's whichever rounds run; under sampling the choice of round would
 depend on the clock, so the decoder uses the watch for greedy decoding only.
@@ -33,16 +36,17 @@ class FallbackWatch:
     """Decides, round by round, whether to speculate (k as the policy says) or decode plainly (k = 0)."""
 
     def __init__(self, pairs: int = 3, history: int = 9, hold: int = 8, max_hold: int = 64, recheck: int = 24,
-                 clock=time.perf_counter):
+                 max_recheck: int = 48, clock=time.perf_counter):
         self.pairs = as_count(pairs, "pairs", minimum=1, maximum=10_000)
         self.history = as_count(history, "history", minimum=1, maximum=100_000)
         self.first_hold = as_count(hold, "hold", minimum=1, maximum=100_000)
         self.max_hold = as_count(max_hold, "max_hold", minimum=self.first_hold, maximum=100_000)
-        self.recheck = as_count(recheck, "recheck", minimum=1, maximum=100_000)
+        self.first_recheck = as_count(recheck, "recheck", minimum=1, maximum=100_000)
+        self.max_recheck = as_count(max_recheck, "max_recheck", minimum=self.first_recheck, maximum=100_000)
         if not callable(clock):
             raise ArgumentTypeError(f"clock must be a function returning seconds; got {short_repr(clock)}")
         self.clock = clock
-        self.hold = self.first_hold
+        self.hold, self.recheck = self.first_hold, self.first_recheck
         self.phase, self.left = "compare", 2 * self.pairs        # the phase and its rounds still to run
         self.ratios = collections.deque(maxlen=self.history)     # t(speculative round) / t(next plain round)
         self.spec_rounds = self.spec_tokens = self.spec_squares = 0   # every speculative round so far
@@ -90,6 +94,8 @@ class FallbackWatch:
         else:                                                    # it pays: keep it, compare again later
             self.phase, self.left = "speculate", self.recheck
             self.hold = self.first_hold
+            clear = (self._mean_tokens() - self._tokens_error()) / ratio >= 1.0   # it wins even at its worst
+            self.recheck = min(2 * self.recheck, self.max_recheck) if clear else self.first_recheck
 
     def _mean_tokens(self) -> float:
         return self.spec_tokens / self.spec_rounds

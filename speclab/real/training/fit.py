@@ -255,14 +255,22 @@ def _heldout_outputs(head, held, embed, depth: int):
 def heldout_top_hits(head, rows, vocab, held, embed, most: int = 8) -> list:
     """h_j = P(the target's greedy token is among the first draft's top j), j = 1..most, on the
     generated part of held-out answers: what alternatives for the first draft can add."""
+    return heldout_hits_by_depth(head, rows, vocab, held, embed, 1, most)[0]
+
+
+def heldout_hits_by_depth(head, rows, vocab, held, embed, depth: int, most: int = 8) -> list:
+    """h[d-1][j-1] = P(the target's greedy token is among the draft's top j at depth d), d = 1..depth,
+    j = 1..most, teacher-forced on the generated part of held-out answers (the tokens before are the
+    target's, as when the d-1 drafts before were right): what runners-up at each depth can add."""
     most = min(most, len(vocab))
-    hits, count = np.zeros(most), 0.0
-    for outputs, truth, masks in _heldout_outputs(head, held, embed, 1):
-        top = vocab[(outputs[0] @ rows.T).topk(most, dim=-1).indices]
-        found = (top == truth[..., None]).cumsum(-1).clamp(max=1) & masks[0][..., None]
-        hits += found.sum((0, 1)).double().numpy()
-        count += float(masks[0].sum())
-    return (hits / max(count, 1.0)).tolist()
+    hits, count = np.zeros((depth, most)), np.zeros(depth)
+    for outputs, truth, masks in _heldout_outputs(head, held, embed, depth):
+        for d, (out, mask) in enumerate(zip(outputs, masks)):
+            top = vocab[(out @ rows.T).topk(most, dim=-1).indices]
+            found = (top == truth[..., None]).cumsum(-1).clamp(max=1) & mask[..., None]
+            hits[d] += found.sum((0, 1)).double().numpy()
+            count[d] += float(mask.sum())
+    return (hits / np.maximum(count, 1.0)[:, None]).tolist()
 
 
 def heldout_acceptance(head, rows, vocab, held, embed, depth) -> list:
