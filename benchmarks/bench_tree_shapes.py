@@ -4,7 +4,7 @@ The target writes the held-out answers the shipped draft was scored on (its own 
 topics never trained on); on them the draft's top-j hit rates are measured at depths 1-4
 (teacher-forced). With those and three sets of pass costs (this machine's, measured now; the
 ones stored with the draft, from the machine that made it; and flat passes, as on a GPU) the
-planner (`speclab.measured_branches.best_branches`) gives the best expected speedup of three shapes:
+planner (`speclab.trees.best_branches`) gives the best expected speedup of three shapes:
 a chain, a chain with runners-up for its first draft (what decoding offers today), and a chain
 with runners-up at every depth (EAGLE-2-like side branches). A shape is worth building into
 decoding only where it beats the one before by more than the planner's margin.
@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from speclab.measured_branches import best_branches
 from speclab.measured_k import TREE_MARGIN
+from speclab.trees import best_branches
 from speclab.real import load_offline_draft, load_offline_model
 from speclab.real._checks import eos_ids
 from speclab.real.training.corpus import as_prompt_ids, generate_sequences, pad_id

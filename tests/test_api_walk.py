@@ -33,8 +33,8 @@ import numpy as np
 
 #: Where the public callables are found: `__all__` where a module has one, else its own public defs.
 FRONT_DOORS = ("speclab", "speclab.trees", "speclab.plots", "speclab.widgets", "speclab.metrics",
-               "speclab.bursty", "speclab.interleave", "speclab.measured_k", "speclab.measured_branches",
-               "speclab.temperature", "speclab.typical", "speclab.roofline", "speclab.plots.trees",
+               "speclab.bursty", "speclab.interleave", "speclab.measured_k", "speclab.temperature",
+               "speclab.typical", "speclab.roofline", "speclab.plots.trees",
                "speclab.plots.typical", "speclab.plots.temperature", "speclab.plots.roofline", "speclab.dispatch")
 
 #: Per call: seconds, and the child's address-space cap (1 GiB is the package's own memory bound).
@@ -226,9 +226,9 @@ def examples() -> dict:
         "measured_k.alternatives_for": dict(measured, k=1, first_hits=[0.6, 0.8]),
         "measured_k.alpha_for_speedup": dict(goal=1.5, c=0.05, pass_costs=[1.0, 1.2, 1.3]),
         "measured_k.as_pass_costs": dict(pass_costs=[1.0, 1.2, 1.3]),
-        "measured_branches.branch_speedup": dict(hits=[[0.5, 0.6], [0.3, 0.4]], c=0.05,
+        "trees.branch_speedup": dict(hits=[[0.5, 0.6], [0.3, 0.4]], c=0.05,
                                                  pass_costs=[1.0, 1.1, 1.2, 1.3, 1.4], branches=[1, 1]),
-        "measured_branches.best_branches": dict(hits=[[0.5, 0.6], [0.3, 0.4]], c=0.05, pass_costs=[1.0, 1.1, 1.2, 1.3],
+        "trees.best_branches": dict(hits=[[0.5, 0.6], [0.3, 0.4]], c=0.05, pass_costs=[1.0, 1.1, 1.2, 1.3],
                                                 every_depth=True),
         "temperature.tempered": dict(log_probs=np.log([0.2, 0.5, 0.3]), temperature=0.7),
         "temperature.log_of": dict(probs=[0.2, 0.5, 0.3]),

@@ -303,7 +303,7 @@ print(f"the draft's choice: {m} runner(s)-up")
     md("""
 EAGLE-2's trees also branch deeper: runners-up beside the second draft, the third, and so on.
 Whether that would pay follows from the same kind of measurement, the draft's top-$j$ hit rates
-at each depth and the pass costs (`speclab.measured_branches`). For the shipped draft
+at each depth and the pass costs (`speclab.trees.measured`). For the shipped draft
 `benchmarks/bench_tree_shapes.py` found (`docs/benchmarks.md`) that on a 2-core CPU's costs the
 best tree with runners-up at every depth is the best tree with runners-up for the first draft
 only, while with passes as flat as a GPU's (up to 9 rows) it would add about 3%. So decoding

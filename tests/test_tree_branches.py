@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from speclab.measured_branches import best_branches, branch_speedup
+from speclab.trees import best_branches, branch_speedup
 from speclab.measured_k import tree_speedups
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_count, as_nonnegative, as_unit_interval
-from .measured_k import as_pass_costs
+from .._validate import as_count, as_nonnegative, as_unit_interval
+from ..measured_k import as_pass_costs
 
 
 def branch_speedup(hits, c, pass_costs, branches) -> float:
