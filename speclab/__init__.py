@@ -8,6 +8,14 @@ per-token acceptance probability E[sum_x min(p(x), q(x))].
 from . import metrics
 from .iid import IIDResult, simulate_iid
 from .policies import AdaptiveK, FixedK
+from .proposals import (
+    ObservedProposals,
+    effective_alpha,
+    observed_proposals,
+    proposal_speedup,
+    proposal_speedups,
+    proposal_tokens,
+)
 from .rounds import RoundRecord
 from .simulator import CostModel, SimulationResult, SyntheticPair, simulate
 from .stats import chi_square_test
@@ -44,4 +52,6 @@ __all__ = [
     "chi_square_test", "expected_tokens", "metrics", "optimal_k", "plot_rounds", "residual", "rounds_table",
     "simulate", "simulate_iid", "speedup", "sweep", "tokens_html", "tokens_per_round_pmf", "verify",
     "verify_greedy",
+    "ObservedProposals", "effective_alpha", "observed_proposals", "proposal_speedup", "proposal_speedups",
+    "proposal_tokens",
 ]
