@@ -52,6 +52,4 @@ __all__ = [
     "chi_square_test", "expected_tokens", "metrics", "optimal_k", "plot_rounds", "residual", "rounds_table",
     "simulate", "simulate_iid", "speedup", "sweep", "tokens_html", "tokens_per_round_pmf", "verify",
     "verify_greedy",
-    "ObservedProposals", "effective_alpha", "observed_proposals", "proposal_speedup", "proposal_speedups",
-    "proposal_tokens",
 ]
