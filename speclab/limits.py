@@ -75,3 +75,11 @@ def human_bytes(n: float) -> str:
             return f"{n:.3g} {unit}"
         n /= 1024
     return f"{n:.3g} PiB"
+
+
+#: The largest text file read as input: an engine report for `speclab fit` (a /metrics scrape is a
+#: few hundred KB), a prompts file.
+MAX_TEXT_BYTES = 64 * 2**20
+
+#: The largest draft file read (a .draft of the store or a shipped .safetensors; SmolLM2's is 15 MB).
+MAX_DRAFT_BYTES = 512 * 2**20

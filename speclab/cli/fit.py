@@ -7,10 +7,12 @@ one number, turned into a mean acceptance length with the bonus token included a
 
 from __future__ import annotations
 
+from ..files import read_text, shown
+from ..limits import MAX_TEXT_BYTES
 from .emit import add_emit_arguments, emitted
 
 #: The largest report file fit reads (a /metrics scrape is a few hundred KB).
-MAX_REPORT_BYTES = 64 * 2**20
+MAX_REPORT_BYTES = MAX_TEXT_BYTES
 
 
 def add_arguments(fit) -> None:
@@ -119,8 +121,12 @@ def _one_number(args) -> tuple:
         return 1.0 + k * fraction, k, (f"llama.cpp: {counts.accepted:,} accepted of {counts.drafted:,} drafted "
                                        f"({fraction:.4f}, no bonus) read as full chains of k = {k}")
     if args.sglang_server_info:
-        report = read_sglang_server_info(_read(args.sglang_server_info, "--sglang-server-info"),
-                                         f"--sglang-server-info {args.sglang_server_info}")
+        try:
+            report = read_sglang_server_info(_read(args.sglang_server_info, "--sglang-server-info"),
+                                             f"--sglang-server-info {args.sglang_server_info}")
+        except RecursionError:                        # json.loads of a structure nested too deep to be server info
+            raise ValueError(f"--sglang-server-info {shown(args.sglang_server_info)} is nested too deeply "
+                             "to be SGLang's server info") from None
         _refuse_tree(args.eagle_topk if report.topk is None else report.topk)
         k = _agree(args.k, report.k, "speculative_num_steps in the server info", "--sglang-server-info")
         return report.length, k, f"SGLang avg_spec_accept_length {report.length:g} (bonus included, since start)"
@@ -166,15 +172,5 @@ def _agree(given, reported, what: str, flag: str) -> int:
 
 
 def _read(path: str, flag: str) -> str:
-    """The text of a report file, or one ValueError naming the flag and the file."""
-    import os
-
-    try:
-        if os.path.getsize(path) > MAX_REPORT_BYTES:
-            raise ValueError(f"{flag} {path} is larger than {MAX_REPORT_BYTES // 2**20} MiB; not an engine report")
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except UnicodeDecodeError:
-        raise ValueError(f"{flag} {path} is not UTF-8 text (an engine report is text)") from None
-    except OSError as err:
-        raise ValueError(f"{flag} {path}: cannot read it ({err.strerror or err})") from None
+    """The text of a report file (a regular file of at most MAX_REPORT_BYTES), or one ValueError naming the flag."""
+    return read_text(path, flag, MAX_REPORT_BYTES, "an engine report")

@@ -9,7 +9,12 @@ Arguments are checked before a model is loaded; every speedup is over the strong
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import re
+import sys
+
+from .._validate import short_repr
+from ..files import output_file, regular_file, shown
+from ..limits import MAX_TEXT_BYTES, human_bytes
 
 #: The drafts `--drafts` can name (early-exit takes :L, the layers kept).
 DRAFTS = ("prompt-lookup", "suffix", "early-exit:L", "trained", "int8", "int4")
@@ -29,18 +34,25 @@ def add_survey_arguments(parser) -> None:
 
 
 def parse_drafts(text: str) -> list:
-    """'prompt-lookup,early-exit:8' -> the names, each one of DRAFTS; one ValueError otherwise."""
-    names = [part.strip() for part in str(text).split(",") if part.strip()]
-    for name in names:
-        base, _, layers = name.partition(":")
-        ok = (base == "early-exit" and layers.isdigit() and 1 <= int(layers) <= 29) or \
-             (not layers and name in DRAFTS and name != "early-exit:L")
-        if not ok:
-            raise ValueError(f"--drafts must be comma-separated names among {', '.join(DRAFTS)} "
-                             f"(early-exit:L with L in 1..29); got {name!r}")
-    if not names or len(set(names)) != len(names):
-        raise ValueError(f"--drafts must name at least one draft, each once; got {text!r}")
+    """'prompt-lookup,early-exit:08' -> ['prompt-lookup', 'early-exit:8'], each one of DRAFTS and named once;
+    one ValueError otherwise (before any model is loaded)."""
+    names = [_draft_name(part.strip()) for part in str(text).split(",") if part.strip()]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if not names or repeated:
+        raise ValueError(f"--drafts must name at least one draft, each once; got {short_repr(text)}"
+                         + (f" ({', '.join(repeated)} twice)" if repeated else ""))
     return names
+
+
+def _draft_name(name: str) -> str:
+    """One draft's name, early-exit's layer count written canonically (early-exit:06 is early-exit:6)."""
+    base, colon, layers = name.partition(":")
+    if base == "early-exit" and re.fullmatch("[0-9]{1,4}", layers) and 1 <= int(layers) <= 29:
+        return f"early-exit:{int(layers)}"
+    if not colon and name in DRAFTS and name != "early-exit:L":
+        return name
+    raise ValueError(f"--drafts must be comma-separated names among {', '.join(DRAFTS)} "
+                     f"(early-exit:L with L in 1..29, ASCII digits); got {short_repr(name)}")
 
 
 def check_survey_arguments(args) -> None:
@@ -52,10 +64,15 @@ def check_survey_arguments(args) -> None:
         raise ValueError(f"--max-new-tokens must be a whole number in 1..512; got {args.max_new_tokens}")
     if not 1 <= args.repeats <= MAX_REPEATS:
         raise ValueError(f"--repeats must be a whole number in 1..{MAX_REPEATS}; got {args.repeats}")
-    if args.prompts is not None and not Path(args.prompts).is_file():
-        raise ValueError(f"--prompts must name a text file; got {args.prompts!s}")
-    if args.plot is not None and Path(args.plot).suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise ValueError(f"--plot must name a .png, .svg or .pdf file; got {args.plot!s}")
+    if args.prompts is not None:
+        size = regular_file(args.prompts, "--prompts").stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise ValueError(f"--prompts {shown(args.prompts)} holds {human_bytes(size)}, more than the "
+                             f"{human_bytes(MAX_TEXT_BYTES)} a prompts file may hold")
+    if args.plot is not None:
+        plot = output_file(args.plot, "--plot")
+        if plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+            raise ValueError(f"--plot must name a .png, .svg or .pdf file; got {shown(args.plot)}")
 
 
 def default_prompts() -> list:
@@ -104,7 +121,19 @@ def run_survey(args) -> int:
     drafters = make_drafters(parse_drafts(args.drafts), target, tokenizer)
     result = survey(target, drafters, tokenizer, prompts=prompts, ks=parse_ks(args.ks, 16),
                     max_new_tokens=args.max_new_tokens, repeats=args.repeats, progress=not args.json)
-    if args.plot:
-        result.plot().savefig(args.plot, dpi=110, bbox_inches="tight")
+    unsaved = save_plot(result, args.plot) if args.plot else None
     print(json.dumps(json.loads(result.to_json()), indent=1) if args.json else result.table())
+    if unsaved:                                        # the survey's result is printed all the same
+        print(f"speclab: error: {unsaved}", file=sys.stderr)
+        return 2
     return 0
+
+
+def save_plot(result, path) -> str | None:
+    """Save the survey's map to `path`; None, or one line saying why the figure could not be written."""
+    try:
+        result.plot().savefig(path, dpi=110, bbox_inches="tight")
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error).splitlines()[0]
+        return f"--plot {shown(path)}: the figure could not be written ({reason[:120]}); the survey is printed above"
+    return None

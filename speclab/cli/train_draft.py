@@ -45,6 +45,11 @@ def check_train_draft_arguments(args) -> None:
         raise ValueError("--out and --ship exclude each other: --ship writes the package's own draft file")
     if args.out is not None:
         check_draft_path(args.out, "--out")
+    if args.ship:
+        from ..files import output_file
+        from ..real.training.shipped import SHIPPED_FILE
+
+        output_file(SHIPPED_FILE, "--ship")
 
 
 def run_train_draft(args) -> int:

@@ -1,12 +1,11 @@
 """Saving and loading a trained draft, tied to its target by a fingerprint and guarded by a checksum.
 
 A draft only makes sense for the target it was distilled from, so the file records the target's
-fingerprint (its architecture and a sample of its weights, never the folder it was loaded from)
-and `load_draft` refuses any other target. The file starts with a header line naming the format
-and the SHA-256 of the payload: a truncated or altered draft is detected and (by
-load_offline_draft) retrained, never used. The package only ever replaces a file that is a
-draft: anything else at the path is refused before any work, and a draft is written to a
-temporary file in the same folder first and moved into place in one step (os.replace).
+fingerprint (speclab.real.training.fingerprint) and `load_draft` refuses any other target. The
+file starts with a header line naming the format and the SHA-256 of the payload. The package only
+ever replaces a file that verifies as a draft (its checksum matches): anything else at the path,
+a file that merely starts like a draft included, is refused before any work, and a draft is
+written to a temporary file in the same folder first and moved into place in one step (os.replace).
 """
 
 from __future__ import annotations
@@ -14,20 +13,24 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import json
 import os
 import re
+import sys
 import tempfile
 import warnings
 from pathlib import Path
 
 import torch
 
+from ...files import open_regular, output_file, read_bytes, shown
+from ...limits import MAX_DRAFT_BYTES
 from ..._validate import ArgumentTypeError, short_repr
 from .._checks import check_model
-from ..drafters.feature_head import FeatureHead
-from ..offline import cache_dir
 from ..drafters.feature import FeatureDrafter
+from ..offline import cache_dir
+from . import shipped
+from .fingerprint import target_fingerprint
+from .weights import head_from_weights
 
 #: The format of the payload: a new version retrains drafts saved by older code.
 #: 5: the fingerprint leaves out the model's folder (config._name_or_path) and samples every weight.
@@ -36,8 +39,10 @@ FORMAT = "speclab-feature-draft-5"
 #: with the 64 hex digits of the checksum, a newline and a zip archive (torch.save).
 HEADER = b"speclab-feature-draft-"
 _LEGACY = re.compile(rb"[0-9a-f]{64}\nPK\x03\x04")
-#: Weights sampled per parameter tensor for the fingerprint (evenly strided over the tensor).
-SAMPLES_PER_TENSOR = 256
+#: The first line of a draft file of any version: the format (absent before version 5) and the checksum.
+_FIRST_LINE = re.compile(rb"(speclab-feature-draft-[0-9]{1,9} )?([0-9a-f]{64})\n")
+#: What a draft whose checksum is recomputed is read in (bounded memory whatever its size).
+_CHUNK = 1 << 20
 
 
 class CorruptDraftError(ValueError):
@@ -48,69 +53,60 @@ class NotADraftError(ValueError):
     """The file is not a speclab draft: it is never read as one, nor overwritten."""
 
 
-def target_fingerprint(target) -> str:
-    """SHA-256 over the target's class, its config (without folder names and other provenance) and an
-    evenly strided sample of every parameter: cheap, weight-sensitive, the same wherever it was loaded from."""
-    check_model(target, "target")
-    digest = hashlib.sha256()
-    digest.update(type(target).__name__.encode())
-    digest.update(json.dumps(_architecture(target.config.to_dict()), sort_keys=True, default=str).encode())
-    with torch.no_grad():
-        for name, p in target.named_parameters():
-            flat = p.detach().reshape(-1)
-            digest.update(name.encode())
-            digest.update(str(tuple(p.shape)).encode())
-            digest.update(flat[:: max(1, flat.numel() // SAMPLES_PER_TENSOR)].float().cpu().numpy().tobytes())
-    return digest.hexdigest()
-
-
-#: Config entries that say where or how a model was loaded, not what it computes.
-PROVENANCE = frozenset({"name_or_path", "transformers_version", "dtype", "torch_dtype", "architectures"})
-
-
-def _architecture(config):
-    """A config dict without provenance: private entries (_name_or_path, _commit_hash, ...) and PROVENANCE."""
-    if isinstance(config, dict):
-        return {k: _architecture(v) for k, v in config.items()
-                if not str(k).startswith("_") and k not in PROVENANCE}
-    return config
-
-
 def default_draft_path(target) -> Path:
     """Where load_offline_draft keeps the draft for `target`: <speclab cache>/drafts/<fingerprint>.draft."""
     return cache_dir() / "drafts" / f"{target_fingerprint(target)[:16]}.draft"
 
 
 def is_draft_file(path) -> bool:
-    """Whether the file at `path` starts like a speclab draft of any version (damaged or not)."""
+    """Whether the file at `path` verifies as a speclab draft of any version (its checksum matches)."""
     try:
-        with open(path, "rb") as handle:
-            start = handle.read(80)
-    except OSError:
+        return _draft_state(path, "path") == "draft"
+    except ValueError:
         return False
-    return start.startswith(HEADER) or bool(_LEGACY.match(start))
+
+
+def _draft_state(path, name: str) -> str:
+    """'draft' (its checksum matches), 'damaged' (it starts like a draft and does not verify) or 'other'.
+
+    Reads the file in chunks, at most MAX_DRAFT_BYTES of it; refuses what is not a regular file."""
+    with open_regular(path, name, sys.maxsize) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        try:
+            start = handle.read(128)
+            if not (start.startswith(HEADER) or _LEGACY.match(start)):
+                return "other"
+            line = _FIRST_LINE.match(start)
+            if line is None or size > MAX_DRAFT_BYTES or (line.group(1) is None and not _LEGACY.match(start)):
+                return "damaged"
+            digest = hashlib.sha256(start[line.end():])
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+        except OSError as error:
+            raise ValueError(f"{name} {shown(path)}: cannot read it ({error.strerror or error})") from None
+    return "draft" if digest.hexdigest().encode() == line.group(2) else "damaged"
 
 
 def check_draft_path(path, name: str = "path") -> Path:
     """Where a draft may be written: a file path whose folder exists or can be made and is writable,
-    holding nothing or a speclab draft. Checked before any training; one ValueError naming `name`."""
+    holding nothing or a file that verifies as a speclab draft. Checked before any training; one
+    ValueError naming `name`."""
     if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
         raise ArgumentTypeError(f"{name} must be a file path (a str or pathlib.Path); "
                                 f"got {short_repr(path)} ({type(path).__name__})")
     text = os.fspath(path)
     if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"{name} must name a draft file, e.g. my.draft; got {text!r}")
-    path = Path(text).expanduser()
-    if path.is_dir():
-        raise ValueError(f"{name} {path} is a folder; name a file inside it, e.g. {path / 'smollm2.draft'}")
-    if path.exists() and not is_draft_file(path):
-        raise ValueError(f"{name} {path} exists and is not a speclab draft file; it is never overwritten "
-                         "(choose another path, or move the file away)")
-    folder = next(p for p in (path.parent, *path.parent.parents) if p.exists() or p == p.parent)
-    if not folder.is_dir():
-        raise ValueError(f"{name} {path} cannot be written: {folder} is a file, not a folder")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise ValueError(f"{name} {path} cannot be written: the folder {folder} is not writable")
+        raise ValueError(f"{name} must name a draft file, e.g. my.draft; got {short_repr(text)}")
+    path = output_file(text, name, make_folders=True)
+    if os.path.exists(path):                             # a regular file: output_file refused anything else
+        state = _draft_state(path, name)
+        if state == "other":
+            raise ValueError(f"{name} {shown(path)} exists and is not a speclab draft file; it is never "
+                             "overwritten (choose another path, or move the file away)")
+        if state == "damaged":
+            raise ValueError(f"{name} {shown(path)} starts like a speclab draft but is not a verified draft file "
+                             "(its checksum does not match); it will not be overwritten: remove it if it is "
+                             "a damaged draft, or choose another path")
     return path
 
 
@@ -154,60 +150,72 @@ def save_draft(drafter: FeatureDrafter, record, path) -> Path:
     return path
 
 
-def _existing_file(path, name: str = "path") -> Path:
-    """`path` as a Path to an existing file; one ValueError naming `name` otherwise."""
-    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)) or not str(os.fspath(path)).strip():
-        raise ArgumentTypeError(f"{name} must be the path of a draft file; got {short_repr(path)}")
-    path = Path(os.fspath(path)).expanduser()
-    if not path.exists():
-        raise ValueError(f"{name}: there is no draft file at {path} (train one with speclab.real.train_draft "
-                         "and save_draft, or use load_offline_draft)")
-    if not path.is_file():
-        raise ValueError(f"{name} {path} is a folder, not a draft file")
-    return path
-
-
 def read_payload(path) -> dict:
     """The saved dict, after checking the header and checksum.
 
     NotADraftError if the file is not a speclab draft; CorruptDraftError if it is one but damaged
     or of an older format."""
-    path = _existing_file(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ValueError(f"path {path} cannot be read ({error.strerror or error})") from None
-    if not is_draft_file(path):
-        raise NotADraftError(f"path {path} is not a speclab draft file")
+    raw = read_bytes(path, "path", MAX_DRAFT_BYTES,
+                     missing=f"path: there is no draft file at {shown(path)} (train one with "
+                             "speclab.real.train_draft and save_draft, or use load_offline_draft)")
+    path = Path(os.fspath(path)).expanduser()
+    if not (raw.startswith(HEADER) or _LEGACY.match(raw[:128])):
+        raise NotADraftError(f"path {shown(path)} is not a speclab draft file")
     line, _, data = raw.partition(b"\n")
     if not line.startswith(FORMAT.encode() + b" "):
-        raise CorruptDraftError(f"the draft file {path} was written by another version of speclab "
+        raise CorruptDraftError(f"the draft file {shown(path)} was written by another version of speclab "
                                 f"(this one reads {FORMAT}); retrain it")
     checksum = line[len(FORMAT) + 1:]
     if len(checksum) != 64 or hashlib.sha256(data).hexdigest().encode() != checksum:
-        raise CorruptDraftError(f"the draft file {path} is corrupted (checksum mismatch); delete it or retrain")
+        raise CorruptDraftError(f"the draft file {shown(path)} is corrupted (checksum mismatch); delete it or retrain")
     try:
         payload = torch.load(io.BytesIO(data), weights_only=True)
     except Exception as error:
-        raise CorruptDraftError(f"the draft file {path} cannot be read ({error})") from None
+        raise CorruptDraftError(f"the draft file {shown(path)} cannot be read ({str(error).splitlines()[0][:120]})") \
+            from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CorruptDraftError(f"the draft file {path} does not hold a {FORMAT} payload; retrain it")
+        raise CorruptDraftError(f"the draft file {shown(path)} does not hold a {FORMAT} payload; retrain it")
     return payload
 
 
+#: What a payload holds, and the type of each entry.
+_PAYLOAD = {"fingerprint": str, "hidden": int, "head_dim": int, "mlp_ratio": (int, float), "state": dict,
+            "vocab": torch.Tensor, "rates": object, "c": object, "pass_costs": object, "first_hits": object,
+            "device": str, "record": (dict, type(None))}
+
+
+def _check_payload(payload: dict, path) -> None:
+    """Every entry load_draft reads is there, of its type; CorruptDraftError naming the first that is not."""
+    for key, kind in _PAYLOAD.items():
+        if key not in payload:
+            raise CorruptDraftError(f"the draft file {shown(path)} lacks its {key!r} entry; retrain it")
+        if not isinstance(payload[key], kind) or isinstance(payload[key], bool):
+            raise CorruptDraftError(f"the draft file {shown(path)} holds a {type(payload[key]).__name__} as "
+                                    f"{key!r}; retrain it")
+
+
 def load_draft(path, target):
-    """(FeatureDrafter, record dict) from `path`; ValueError if it was trained for another target."""
+    """(FeatureDrafter, record dict) from `path`; ValueError if it was trained for another target.
+
+    A file that is a draft but holds entries or weights a draft cannot have is a CorruptDraftError
+    naming the file and what is wrong."""
     check_model(target, "target")
     payload = read_payload(path)
+    _check_payload(payload, path)
     if payload["fingerprint"] != target_fingerprint(target):
-        raise ValueError(f"the draft in {path} was trained for a different target (fingerprint "
+        raise ValueError(f"the draft in {shown(path)} was trained for a different target (fingerprint "
                          f"{payload['fingerprint'][:16]}); a draft only serves the target it was distilled from")
-    head = FeatureHead(payload["hidden"], payload["head_dim"], payload["mlp_ratio"])
-    head.load_state_dict(payload["state"])
-    drafter = FeatureDrafter(target, head, payload["vocab"], rates=payload["rates"], c=payload["c"],
-                             pass_costs=payload["pass_costs"], first_hits=payload["first_hits"])
+    where = f"the draft file {shown(path)}"
+    try:
+        head = head_from_weights(payload["hidden"], payload["head_dim"], payload["mlp_ratio"], payload["state"], where)
+        drafter = FeatureDrafter(target, head, payload["vocab"], rates=payload["rates"], c=payload["c"],
+                                 pass_costs=payload["pass_costs"], first_hits=payload["first_hits"])
+    except (ValueError, TypeError, RuntimeError, IndexError) as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CorruptDraftError(message if message.startswith(where) else f"{where} does not hold a usable "
+                                f"draft ({message[:200]}); retrain it") from None
     tokens = (payload["record"] or {}).get("cost_tokens") or []
-    if payload.get("device") != drafter.vocab.device.type and len(tokens) >= 3:   # costs depend on the device
+    if payload["device"] != drafter.vocab.device.type and len(tokens) >= 3:   # costs depend on the device
         drafter.measure_costs(tokens)
     return drafter, payload["record"]
 
@@ -218,12 +226,11 @@ def load_offline_draft(target, tokenizer, path=None, progress: bool = True, forc
     Returns (drafter, record dict). With no `path`: a draft in the speclab cache (one you trained)
     comes first; then the draft shipped with the package, if it was distilled from this target;
     only then is one trained (minutes) and cached. With a `path`, that file is loaded or trained
-    into. A damaged draft file (or one of an older format) is reported and retrained; force=True
-    (or any training option) trains even when a good one exists. A path holding anything but a
-    draft is refused before any training and left as it is.
+    into. A draft file of an older format (or one whose verified payload is unusable) is reported
+    and retrained; force=True (or any training option) trains even when a good one exists. A path
+    holding anything but a verified draft is refused before any training and left as it is.
     """
     from .fit import train_draft
-    from . import shipped
 
     check_model(target, "target")
     if not isinstance(force, bool):
