@@ -12,7 +12,7 @@ from speclab.exercises._grading import feedback as feedback_module
 from speclab.verify import residual
 
 EXERCISES = {"ex1": ex1, "ex2": ex2, "ex3": ex3, "ex4": ex4, "ex5": ex5}
-#: The exercises of notebook 10 (exercise 6 lives in notebook 06).
+#: The exercises of notebook 11 (exercise 6 lives in notebook 06).
 NOTEBOOK_10 = ("ex1", "ex2", "ex3", "ex4")
 
 
@@ -430,7 +430,7 @@ def test_feedback_is_coloured_markdown_in_ipython(monkeypatch):
 def test_committed_notebook_holds_the_current_stubs_untouched():
     import nbformat
     from pathlib import Path
-    path = Path(__file__).resolve().parents[1] / "notebooks" / "10_exercises.ipynb"
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "11_exercises.ipynb"
     sources = [cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
     for name in NOTEBOOK_10:
         exercise = EXERCISES[name]

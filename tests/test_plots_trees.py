@@ -1,4 +1,4 @@
-"""Notebook 08's figures draw the package's numbers (and return their figure)."""
+"""Notebook 09's figures draw the package's numbers (and return their figure)."""
 
 import matplotlib
 

@@ -1,4 +1,4 @@
-"""Notebook 08's explorers: readouts and panels equal the package's numbers; every frame blits
+"""Notebook 09's explorers: readouts and panels equal the package's numbers; every frame blits
 (no slider changes anything static) and equals a full redraw."""
 
 import matplotlib

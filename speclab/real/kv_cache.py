@@ -15,7 +15,7 @@ from .row_kernel import bias_free_linears, column_products
 from .tree import keep_path, tree_inputs
 
 
-def _cache_kwarg(model) -> str:
+def cache_kwarg(model) -> str:
     """transformers >= 5.2x calls the argument `cache`; earlier 5.x calls it `past_key_values`."""
     return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
@@ -40,7 +40,7 @@ class CachedModel:
         self._linears = bias_free_linears(model) if column_products else []
         self.cache = new_cache(model)
         self.forwards = 0
-        self._kwarg = _cache_kwarg(model)
+        self._kwarg = cache_kwarg(model)
 
     @property
     def length(self) -> int:

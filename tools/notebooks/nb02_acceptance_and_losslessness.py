@@ -5,7 +5,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from speclab.exercises import ex1  # noqa: E402
 from tools.nbtools import IGNORE_OUTPUT, build, code, header_cells, md  # noqa: E402
+from tools.notebooks.exercise_cells import with_exercise  # noqa: E402
 
 FILENAME = "02_acceptance_and_losslessness.ipynb"
 
@@ -191,6 +193,8 @@ tests) run in fp32 on a CPU.
 Next: notebook 03 turns $\\alpha$ into a speedup.
 """),
 ]
+
+CELLS = with_exercise(CELLS, ex1)
 
 if __name__ == "__main__":
     build(FILENAME, CELLS)

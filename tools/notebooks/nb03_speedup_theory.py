@@ -5,7 +5,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from speclab.exercises import ex4  # noqa: E402
 from tools.nbtools import IGNORE_OUTPUT, build, code, header_cells, md  # noqa: E402
+from tools.notebooks.exercise_cells import with_exercise  # noqa: E402
 
 FILENAME = "03_speedup_theory.ipynb"
 
@@ -331,6 +333,8 @@ Next: notebook 04 runs thousands of seeded simulations over a grid of settings a
 theory over them.
 """),
 ]
+
+CELLS = with_exercise(CELLS, ex4)
 
 if __name__ == "__main__":
     build(FILENAME, CELLS)

@@ -5,7 +5,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from speclab.exercises import ex2  # noqa: E402
 from tools.nbtools import IGNORE_OUTPUT, build, code, header_cells, md  # noqa: E402
+from tools.notebooks.exercise_cells import with_exercise  # noqa: E402
 
 FILENAME = "04_benchmarks.ipynb"
 
@@ -155,6 +157,8 @@ fixed choice (notebook 03, section 7).
 Next: notebook 05 runs a real draft/target pair.
 """),
 ]
+
+CELLS = with_exercise(CELLS, ex2)
 
 if __name__ == "__main__":
     build(FILENAME, CELLS)

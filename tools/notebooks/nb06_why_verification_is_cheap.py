@@ -5,7 +5,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from speclab.exercises import ex5  # noqa: E402
 from tools.nbtools import IGNORE_OUTPUT, build, code, header_cells, md  # noqa: E402
+from tools.notebooks.exercise_cells import with_exercise  # noqa: E402
 
 FILENAME = "06_why_verification_is_cheap.ipynb"
 
@@ -273,7 +275,7 @@ It starts at the int4 case above, batch 32. Things to try:
 """),
     code("roofline_explorer(batch=32, alpha=0.6, bytes_per_param=0.5)", tags=(IGNORE_OUTPUT,)),
     md("""
-**Try it yourself.** Exercise 5 in notebook 10 asks you to derive section 4's break-even batch
+**Try it yourself.** Exercise 5 at the end of this notebook asks you to derive section 4's break-even batch
 from the roofline and notebook 03's speedup, and grades it against
 `speclab.roofline.breakeven_batch` on eight cases (an H100 in fp16 and int4, an A100, an L4).
 """),
@@ -294,6 +296,8 @@ from the roofline and notebook 03's speedup, and grades it against
 Next: notebook 07 trains a draft model of your own.
 """),
 ]
+
+CELLS = with_exercise(CELLS, ex5)
 
 if __name__ == "__main__":
     build(FILENAME, CELLS)

@@ -1,17 +1,19 @@
-"""Build notebooks/08_token_trees_and_typical_acceptance.ipynb: token trees (SpecInfer), typical acceptance."""
+"""Build notebooks/09_token_trees_and_typical_acceptance.ipynb: token trees (SpecInfer), typical acceptance."""
 
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from speclab.exercises import ex3  # noqa: E402
 from tools.nbtools import IGNORE_OUTPUT, build, code, header_cells, md  # noqa: E402
+from tools.notebooks.exercise_cells import with_exercise  # noqa: E402
 
-FILENAME = "08_token_trees_and_typical_acceptance.ipynb"
+FILENAME = "09_token_trees_and_typical_acceptance.ipynb"
 
 HEADER = header_cells(
     FILENAME,
-    "08 · Token trees and typical acceptance",
+    "09 · Token trees and typical acceptance",
     """
 Everything so far verified **one chain** of $K$ drafts per round. Engines can do more: EAGLE and
 Medusa propose a **tree** of candidate continuations and verify all of them in one target pass.
@@ -25,7 +27,7 @@ This notebook takes the course to what engines ship, with the same exactness as 
    expected number of tokens a tree buys, and chain vs tree at the same verification budget.
 2. **Typical acceptance** (Medusa): how much faster it is, and how far its output is from the target's.
 
-Notebook 09 turns to the numbers engines print and how to act on them.
+Notebook 10 turns to the numbers engines print and how to act on them.
 """,
 )
 
@@ -294,7 +296,7 @@ CLOSING = [
   $\\epsilon = 0.09$); the bias depends on $\\epsilon$ and does
   not vanish in the range that makes it fast.
 
-Next: notebook 09 reads what engines print, fits it, and turns it into a configuration.
+Next: notebook 10 reads what engines print, fits it, and turns it into a configuration.
 
 ### Sources
 
@@ -308,6 +310,8 @@ Hardware-aware Speculative Decoding*.
 ]
 
 CELLS = HEADER + TREES + TYPICAL + CLOSING
+
+CELLS = with_exercise(CELLS, ex3)
 
 if __name__ == "__main__":
     build(FILENAME, CELLS)

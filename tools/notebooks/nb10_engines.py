@@ -1,4 +1,4 @@
-"""Build notebooks/09_engines_and_their_metrics.ipynb: temperature, what engines print, fitting it, the methods."""
+"""Build notebooks/10_engines_and_their_metrics.ipynb: temperature, what engines print, fitting it, the methods."""
 
 import sys
 from pathlib import Path
@@ -7,11 +7,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tools.nbtools import IGNORE_OUTPUT, build, code, header_cells, md  # noqa: E402
 
-FILENAME = "09_engines_and_their_metrics.ipynb"
+FILENAME = "10_engines_and_their_metrics.ipynb"
 
 HEADER = header_cells(
     FILENAME,
-    "09 · Engines and their metrics: temperature, what engines print, and a better configuration",
+    "10 · Engines and their metrics: temperature, what engines print, and a better configuration",
     """
 Engines print acceptance numbers that are not the $\\alpha$ of notebook 03, at a temperature
 that changes $\\alpha$, for methods that draft in very different ways. This notebook reads those
@@ -196,7 +196,7 @@ property of Medusa's heads: Medusa's heads verified with SpecInfer's rule are lo
 * Per-position counters say more than one mean: fit them, test the i.i.d. assumption, and choose
   $K$ under the measured profile; at large batches a schedule turns speculation down, then off.
 
-Next: notebook 10 holds the graded exercises, including the multi-draft rule that every tree
+Next: notebook 11 holds the graded exercises, including the multi-draft rule that every tree
 node uses.
 
 ### Sources

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..._validate import as_count
 from ...interleave import Spread, run_interleaved, spread
 from ..kv_cache import CachedModel, synchronize
 
@@ -138,3 +139,36 @@ def prefill_seconds(model, prompts: list, blocks: int = 3, clock=time.perf_count
         calls[0]()                                                  # warm-up, untimed
         timed = run_interleaved(calls, blocks, clock=clock)
     return [float(np.median(timed.seconds[:, :, i])) for i in range(len(prompts))]
+
+
+def thread_growth(model, prompt_ids: list, threads: tuple, rows: tuple = (1, 2), blocks: int = 5,
+                  clock=time.perf_counter) -> dict:
+    """Seconds of one cached pass of torch's stock kernel over each of `rows` new tokens, at each
+    thread count of `threads`, all interleaved in the same ABBA blocks:
+    {(threads, rows): Spread of seconds}. It settles what a second core does for a one-token pass
+    and for a two-token pass, measured rather than assumed. Torch's thread count is restored after."""
+    threads = tuple(as_count(n, "threads", minimum=1, maximum=1024) for n in threads)
+    rows = tuple(as_count(n, "rows", minimum=1, maximum=64) for n in rows)
+    before = torch.get_num_threads()
+    state = CachedModel(model, column_products=False)
+    try:
+        with torch.inference_mode():
+            state.forward(prompt_ids, last_only=True)
+            kept = state.length
+            filler = (prompt_ids * (max(rows) // len(prompt_ids) + 1))[:max(rows)]
+
+            def target_pass(n_threads, n):
+                def run():
+                    torch.set_num_threads(n_threads)
+                    state.crop(kept)
+                    return state.forward(filler[:n])
+                return _synchronized(run, state.device)
+
+            calls = {(t, n): target_pass(t, n) for t in threads for n in rows}
+            for call in calls.values():                            # warm-up, untimed
+                call()
+            timed = run_interleaved(calls, blocks, clock=clock)
+            state.crop(kept)
+    finally:
+        torch.set_num_threads(before)
+    return {key: spread(timed.seconds[:, :, i].ravel()) for i, key in enumerate(timed.keys)}
