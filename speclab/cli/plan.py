@@ -49,7 +49,7 @@ def run(args) -> int:
         best = theory.optimal_k(alpha, cost, k_max=k_max, verify_growth=growth)    # checks alpha, c, growth
         uncapped = theory.optimal_k(alpha, cost, k_max=MAX_PLAN_K, verify_growth=growth)
         schedule = _schedule(args) if args.batch_sizes is not None else None
-        config = _config(args, best, schedule)              # before printing: a bad name prints nothing
+        config = _config(args, best, uncapped if uncapped > k_max else None, schedule)   # a bad name prints nothing
         print(f"alpha = {alpha:g}, c = {cost:g}, verify_growth = {growth:g}")
         print(f"{'k':>3}  {'E[tokens/round]':>15}  {'speedup':>8}  {'break-even alpha':>16}")
         for k in range(1, k_max + 1):
@@ -83,15 +83,18 @@ def _schedule(args):
                           kv_bytes=kv_bytes, k_max=min(args.k_max, 32), max_batch=args.max_batch)
 
 
-def _config(args, best: int, schedule):
+def _config(args, best: int, uncapped: int | None, schedule):
+    """The --emit text (None without it); `uncapped`: the k without --k-max when the cap bound it."""
     if schedule is None or not args.emit:
-        return emitted(args, best)
+        return emitted(args, best, uncapped)
     if args.emit != "vllm":
         raise ValueError(f"a k per batch size is emitted for vllm only ({args.emit} has no such setting); "
                          "drop --batch-sizes or use --emit vllm")
     from ..engines import vllm_schedule_config
+    from ..engines.config import check_model_name
 
-    return vllm_schedule_config(schedule, args.method, args.draft, args.target)
+    return vllm_schedule_config(schedule, args.method, check_model_name(args.draft, "--draft"),
+                                check_model_name(args.target, "--target"))
 
 
 def _schedule_text(schedule) -> str:

@@ -16,14 +16,17 @@ Names as each project documents them (checked against their docs of 2025):
   v0's `speculative_disable_by_batch_size` is gone from v1. SGLang and transformers have no such knob.
 
 Every user-supplied value is quoted for the language it lands in (shlex.quote on shell lines,
-repr in Python, json.dumps in JSON), and names holding control characters are refused: a pasted
-command runs the engine with that name and nothing else.
+repr in Python, json.dumps in JSON). Quoting cannot stop an engine's own parser reading a value that
+begins with '-' as an option (`vllm serve --trust-remote-code`), so such names are refused (a local
+path that starts with '-' is written ./-name), as are names holding control or invisible format
+characters: a pasted command runs the engine with that name and nothing else.
 """
 
 from __future__ import annotations
 
 import json
 import shlex
+import unicodedata
 
 from .._validate import as_count
 
@@ -34,14 +37,20 @@ TARGET_PLACEHOLDER = "<target model path>"
 
 
 def engine_config(engine: str, k, method: str = "draft-model", draft: str | None = None,
-                  target: str | None = None) -> str:
+                  target: str | None = None, uncapped_k=None, cap: str = "k_max") -> str:
     """The engine's configuration text for drafting k tokens a round with `method`.
 
-    k = 0 means "do not speculate": the text says to leave speculation off.
+    k = 0 means "do not speculate": the text says to leave speculation off, and why. When a cap on k
+    (named `cap`) forced k = 0 although the theory picks `uncapped_k` > 0 without it, the text says so.
     """
     engine, method = check_engine_method(engine, method)
     k = as_count(k, "k", minimum=0)
-    draft, target = _name(draft, "draft", DRAFT_PLACEHOLDER), _name(target, "target", TARGET_PLACEHOLDER)
+    uncapped_k = None if uncapped_k is None else as_count(uncapped_k, "uncapped_k", minimum=0)
+    draft, target = check_model_name(draft, "draft"), check_model_name(target, "target")
+    draft, target = draft or DRAFT_PLACEHOLDER, target or TARGET_PLACEHOLDER
+    if k == 0 and uncapped_k:
+        return (f"# k = 0 only because the cap {cap} forced it: uncapped, the theory picks k = {uncapped_k}; raise "
+                f"the cap to emit that setting (at k = 0, run {engine} without a speculative setting)")
     if k == 0:
         return f"# k = 0: speculation does not pay at these numbers; run {engine} without a speculative setting"
     return {"vllm": _vllm, "sglang": _sglang, "hf": _hf}[engine](k, method, draft, target)
@@ -78,7 +87,8 @@ def vllm_schedule_config(schedule, method: str = "draft-model", draft: str | Non
     if not isinstance(schedule, BatchSchedule):
         raise ValueError(f"schedule must be a speclab.schedule.BatchSchedule; got {type(schedule).__name__}")
     _, method = check_engine_method("vllm", method)
-    draft, target = _name(draft, "draft", DRAFT_PLACEHOLDER), _name(target, "target", TARGET_PLACEHOLDER)
+    draft, target = check_model_name(draft, "draft"), check_model_name(target, "target")
+    draft, target = draft or DRAFT_PLACEHOLDER, target or TARGET_PLACEHOLDER
     if schedule.max_k == 0:
         return "# k = 0 at every batch size: speculation does not pay at these numbers; run vllm without it"
     config = vllm_speculative_config(schedule.max_k, method, draft)
@@ -118,16 +128,29 @@ def _hf(k, method, draft, target) -> str:
             f"num_assistant_tokens_schedule=\"constant\")")
 
 
-def _name(value, name: str, placeholder: str) -> str:
-    """A model name or path to quote into a command; None or '' gives the placeholder."""
+def check_model_name(value, name: str) -> str:
+    """A model name or path safe to place in a command ('' for None or ''), or one ValueError naming `name`.
+
+    Refused: a value beginning with '-' (an engine's parser reads it as an option, quoted or not),
+    control and invisible format characters (newlines, NUL, terminal escapes, bidirectional overrides),
+    and more than 4096 characters.
+    """
     if value is None or value == "":
-        return placeholder
+        return ""
     if not isinstance(value, str):
         raise ValueError(f"{name} must be a model name or path (a str); got {type(value).__name__}")
-    if len(value) > 4096 or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if len(value) > 4096 or any(unicodedata.category(ch) in _UNPRINTABLE for ch in value):
         raise ValueError(f"{name} must be a model name or path without control characters (newlines, tabs, "
-                         f"NUL) and at most 4096 characters; got {value!r:.60}")
+                         f"NUL, escapes, invisible format characters) and at most 4096 characters; "
+                         f"got {value[:60]!r}")
+    if value.startswith("-"):
+        raise ValueError(f"{name} must not begin with '-': the engine would read {value[:60]!r} as an option, "
+                         "quoted or not; a local path that starts with '-' is written ./-name")
     return value
+
+
+#: Unicode categories refused in names: control, format (zero-width, bidi), separators of lines, surrogates.
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 
 def _choice(value, allowed: tuple, name: str) -> str:
