@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import ArgumentTypeError, as_count, as_real_array, short_repr
+from ._validate import ArgumentTypeError, as_count, as_real_array, as_real_in, short_repr
 from .limits import MAX_BLOCKS, MAX_TIMED_RUNS
 
 
@@ -85,6 +85,12 @@ class Interleaved:
         bottom = sum(self.block_seconds(key) for key in _as_list(denominator_keys))
         return top / bottom
 
+    def pass_ratios(self, numerator_keys, denominator_keys) -> np.ndarray:
+        """Per pass of each block (forward and reversed): the same ratio, twice as many samples, each
+        still paired within half a block; what a bootstrap interval needs to shrug off one bad block."""
+        seconds = lambda keys: sum(self.seconds[:, :, self.keys.index(key)] for key in _as_list(keys)).ravel()
+        return seconds(numerator_keys) / seconds(denominator_keys)
+
     def ratio(self, numerator_keys, denominator_keys) -> Spread:
         """The paired ratio's median over blocks, with its min and max."""
         return spread(self.paired_ratios(numerator_keys, denominator_keys))
@@ -149,3 +155,24 @@ def _finite_or_none(value):
     """JSON has no NaN: an undefined number becomes None (null)."""
     value = float(value)
     return value if np.isfinite(value) else None
+
+
+def bootstrap_spread(samples, confidence: float = 0.95, resamples: int = 2000, seed: int = 0) -> Spread:
+    """The median of positive ratios with a percentile bootstrap interval of that median (over the
+    logs, so a ratio and its inverse summarise alike): `low` and `high` are the interval, not the
+    extremes, so one disrupted block among five moves them little. Seeded: same samples, same answer."""
+    values = as_real_array(samples, "samples").ravel()
+    if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values <= 0):
+        raise ValueError(f"samples must be positive finite ratios; got {short_repr(samples)}")
+    from scipy.stats import bootstrap
+
+    logs = np.log(values)
+    confidence = as_real_in(confidence, "confidence", 0.5, 0.999)
+    if np.ptp(logs) == 0:                          # every resample alike: the interval is the value
+        low = high = logs[0]
+    else:
+        found = bootstrap((logs,), np.median, confidence_level=confidence, method="percentile",
+                          n_resamples=as_count(resamples, "resamples", minimum=100, maximum=100_000),
+                          rng=np.random.default_rng(as_count(seed, "seed")))
+        low, high = found.confidence_interval
+    return Spread(float(np.exp(np.median(logs))), float(np.exp(low)), float(np.exp(high)), int(values.size))
