@@ -2,7 +2,8 @@
 
 One list of what a learner installs: requirements.txt holds binder/requirements.txt's lines without
 Binder's CPU index for torch, agrees with pyproject.toml, names the offline model's wheel the way
-binder/postBuild installs it, and covers every module the notebooks and the package import.
+binder/postBuild installs it, and covers every module the notebooks and the package import. The
+course's layout (README, requirements, binder/, notebooks/) is there, and the README names every notebook.
 """
 
 import ast
@@ -165,3 +166,11 @@ def test_the_course_layout_is_there():
     missing = [path for path in LAYOUT if not (ROOT / path).exists()]
     assert not missing, f"the course's layout lacks {missing}"
     assert sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")), "no notebooks/NN_topic.ipynb"
+
+
+def test_the_readme_course_table_names_every_notebook_in_order():
+    """A notebook the README's course table does not name is a lesson a newcomer never finds."""
+    named = re.findall(r"^\| `(\d\d_\w+)` \|", (ROOT / "README.md").read_text(), re.MULTILINE)
+    assert named == sorted(named) and len(set(named)) == len(named), f"the course table's order: {named}"
+    stored = {path.stem for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    assert stored <= set(named), f"notebooks the README's course table leaves out: {sorted(stored - set(named))}"
