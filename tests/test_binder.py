@@ -72,7 +72,6 @@ def test_make_builds_the_test_environment_from_binder():
         assert part in recipe, f"the .venv recipe must use {part}"
     assert recipe.index("requirements-dev.txt") < recipe.index("binder-requirements.txt"), \
         "torch must be pinned (requirements-dev.txt) before Binder's unpinned torch>=2.2 is read"
-    assert not (ROOT / "requirements.txt").exists(), "one list of what a learner installs: binder/requirements.txt"
 
 
 NOTEBOOK_SOURCE = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],

@@ -346,4 +346,4 @@ def test_kernel_growth_times_both_kernels_in_the_same_blocks():
     assert set(growth) == {"column", "stock"}
     for kernel in growth:
         assert [g.median for g in growth[kernel]] == pytest.approx([1.0, 2.0, 3.0, 4.0])
-        assert all(g.n == 2 for g in growth[kernel])
+        assert all(g.n == 4 for g in growth[kernel])      # two blocks, two passes each

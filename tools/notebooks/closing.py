@@ -29,12 +29,13 @@ TAKEAWAYS = """
    Measure the speedup itself when it matters (notebook 05).
 4. **Choose $K$ for your $\\alpha$ and $c$.** `sl.optimal_k(alpha, c)` gives it; below
    `sl.breakeven_alpha(c, K)` speculation is slower than plain decoding. If verifying $K+1$
-   tokens costs noticeably more than one (large batches, compute-bound hardware), use
+   tokens costs noticeably more than one (large batches of short contexts, a CPU), use
    `verify_growth` and expect a smaller best $K$.
 5. **When it pays.** Latency-bound decoding of one or a few sequences on memory-bound hardware
    (notebook 06), with a draft much cheaper than the target that shares its tokenizer and
    predicts the text well. As the batch grows the target pass stops being free and the gain
-   shrinks, then turns into a loss.
+   shrinks, then turns into a loss, at short contexts; with long contexts each sequence's KV
+   cache keeps the pass memory-bound, and the gain can survive large batches (notebook 06).
 6. **What was measured.** Leviathan et al. (2023): T5-small drafting for T5-XXL, up to 3.4x on
    TPU-v4 (greedy translation). Chen et al. (2023): a 4B draft for Chinchilla 70B with $K = 4$
    and nucleus sampling, 1.92x on XSum and 2.46x on HumanEval (2.01x on XSum with greedy decoding).

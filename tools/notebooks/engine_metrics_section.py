@@ -62,9 +62,10 @@ print(profile_report(fit, "constructed scrapes"))
         code("fig = plot_engine_fit(fit)"),
         md("""
 The first draft is accepted about 83% of the time, the fifth only about 38% of the times it is
-reached: the rate falls with depth, as it does for feature drafts like EAGLE that read their own
-predictions. One $\\alpha$ (0.66) cannot describe that, and the test says so ($p$ is zero to the
-printed precision). The i.i.d. model underrates the early drafts and overrates the late ones, so
+reached: the rate falls with depth. These two scrapes were constructed for this lesson, so that
+is their design, not a finding; on your own engine the same fit says whether and how fast the rate
+falls. One $\\alpha$ (0.66) cannot describe these, and the test says so (its $p$-value is below
+$10^{-300}$). The i.i.d. model underrates the early drafts and overrates the late ones, so
 it would keep all 5 drafts; the measured rates say the fifth costs more than it brings, and
 $K = 4$ is predicted to be faster (2.34x against 2.29x at $c = 0.05$).
 On the command line: `speclab fit --vllm-metrics after.txt --before before.txt --cost 0.05 --emit vllm`.

@@ -44,7 +44,8 @@ sequence that reading, not the arithmetic, sets the pace: the processor waits on
 the model $K+1$ positions instead of one reuses the same weights for every position, so the pass
 costs roughly the same. Plain (autoregressive) decoding wastes that capacity; speculative
 decoding fills it with guesses. (Notebook 06 puts numbers on this, and shows where it stops
-being true: large batches.)
+being true: large batches of short contexts; with long contexts the KV cache's reads keep
+the pass memory-bound much longer.)
 
 ## 2. Notation
 
@@ -79,12 +80,16 @@ Notebook 02 shows why exactly this rule, and no simpler one, keeps the output di
 to the target's.
 
 Let us run one round by hand. `SyntheticPair` gives us a target and a draft over a 20-token
-vocabulary whose distributions overlap by a tunable *agreement* (here 0.75):
+vocabulary whose distributions overlap by a tunable *agreement* (here 0.75). Agreement is this
+synthetic pair's knob, not the acceptance rate: the draft is $q = a\\,p + (1 - a)\\,u$, with $u$
+an unrelated distribution, so even agreement 0 accepts often when a few tokens dominate both
+(about 0.46 over 20 tokens, 0.32 over 100). The acceptance rate $\\alpha$ it gives is printed
+beside it, and notebook 02 defines it:
 """),
     code("""
 pair = sl.SyntheticPair(vocab_size=20, agreement=0.75, seed=0)
 p, q = pair.distributions(5)     # p: target at positions 0..4, q: draft at the same positions
-p.shape, q.shape
+print(p.shape, q.shape, "alpha per position:", pair.alpha(5).round(2))
 """),
     md("""
 **Step 1, draft.** Sample $K = 4$ tokens, one from each of the draft's rows $q_0, \\dots, q_3$:

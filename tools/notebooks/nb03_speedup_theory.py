@@ -87,8 +87,9 @@ Theorem 3.8 of Leviathan et al. (2023). Three consequences are worth saying out 
 * With a useless draft ($\\alpha = 0$) every round still emits one token (the correction) but pays
   $Kc + 1$: speculation is then slower than plain decoding by exactly that factor.
 * The speedup is about *latency* of one sequence. It assumes the target pass is limited by memory
-  bandwidth, so checking $K+1$ positions costs about as much as one; at large batch sizes that stops
-  being true (section 8; notebook 06 works out where).
+  bandwidth, so checking $K+1$ positions costs about as much as one; at large batch sizes with
+  short contexts that stops being true (section 8; notebook 06 works out where, and why long
+  contexts push it back).
 """),
     code("round(sl.speedup(alpha=0.8, k=4, c=0.1), 3), round(sl.speedup(alpha=0.0, k=4, c=0.1), 3), sl.speedup(1.0, 4, 0.0)"),
     md("""
@@ -285,8 +286,8 @@ print(f"simulated speedup {res.speedup:.2f}x, formula at alpha {res.alpha:.3f}: 
 
 The formula charges the verifying pass the same as one ordinary step. That is close to true when
 the target is limited by memory bandwidth (small batches on a GPU: the weights are read once
-whatever the number of positions), and false when it is limited by arithmetic (large batches, long
-$K$, small accelerators). A simple model charges $1 + gK$ target steps for the pass, with $g$ the
+whatever the number of positions), and false when it is limited by arithmetic (large batches of
+short contexts, long $K$, small accelerators). A simple model charges $1 + gK$ target steps for the pass, with $g$ the
 **verification growth** per extra draft:
 
 $$S = \\frac{1 + \\alpha + \\dots + \\alpha^K}{Kc + 1 + gK}.$$

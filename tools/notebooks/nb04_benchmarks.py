@@ -36,8 +36,8 @@ from speclab.compare import compare_policies
 ## 1. The grid
 
 Seven levels of draft/target agreement (0 = unrelated draft, 1 = a perfect copy of the target)
-times seven values of $K$, 1,000 trials of 200 tokens each. The progress bar is the only output
-of this cell.
+times seven values of $K$, 1,000 trials of 200 tokens each. While it runs a progress bar counts
+the cells of the grid (a stored copy of the notebook keeps none).
 """),
     code("""
 cost = sl.CostModel(draft_ms=5.0, target_ms=50.0)

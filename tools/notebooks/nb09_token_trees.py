@@ -17,15 +17,15 @@ HEADER = header_cells(
     """
 Everything so far verified **one chain** of $K$ drafts per round. Engines can do more: EAGLE and
 Medusa propose a **tree** of candidate continuations and verify all of them in one target pass.
-SGLang and TensorRT-LLM verify EAGLE and Medusa drafts as trees; vLLM verifies a chain by default,
-and Hugging Face's assisted generation only chains. Some of them also
-offer a faster, *lossy* acceptance rule.
+SGLang verifies EAGLE drafts as trees, TensorRT-LLM both EAGLE and Medusa trees; vLLM verifies a
+chain by default, and Hugging Face's assisted generation only chains. Some engines have also
+offered a *lossy* acceptance rule.
 
 This notebook takes the course to what engines ship, with the same exactness as before:
 
 1. **Token trees**: SpecInfer's verification rule (lossless, tested like notebook 02's), the exact
    expected number of tokens a tree buys, and chain vs tree at the same verification budget.
-2. **Typical acceptance** (Medusa): how much faster it is, and how far its output is from the target's.
+2. **Typical acceptance** (Medusa): when it is faster, and how far its output is from the target's.
 
 Notebook 10 turns to the numbers engines print and how to act on them.
 """,
@@ -205,7 +205,7 @@ for name, shape in (("chain of 16", TreeShape.chain(16)), ("tree for these rates
 
 TYPICAL = [
     md("""
-## 5. Typical acceptance: faster, and no longer the target's output
+## 5. Typical acceptance: a lossy rule, faster only for some drafts
 
 Medusa (Cai et al. 2024, section "Typical Acceptance") offers a different rule for sampling: accept a draft $x$ if
 the target finds it *typical*,
@@ -269,13 +269,34 @@ typical_plots.plot_typical_tradeoff(trade, ax=ax, label="sampled draft", colour=
 fig = typical_plots.plot_typical_tradeoff(trade_top1, ax=ax, label="top-1 draft", colour="tab:purple")
 """),
     md("""
-With a top-1 draft, typical acceptance buys real speed over the lossless rule, and pays for it
-in bias. Small $\\epsilon$ accepts almost any token the target does not rule out, so the output
+So typical acceptance is **slower** than the lossless rule against a sampled draft (fewer tokens
+per round at every $\epsilon$ above) and biased; it is faster only where the draft proposes its
+top token (a one-hot $q$), as Medusa's heads do, or under greedy decoding. With a top-1 draft it
+buys real speed, and pays for it in bias. Small $\\epsilon$ accepts almost any token the target does not rule out, so the output
 drifts towards the draft's guesses; larger $\\epsilon$ accepts less; no $\\epsilon$ in this range is
 unbiased. Medusa's abstract presents typical acceptance as boosting the acceptance rate "while
 maintaining generation quality"; quality is judged on the text, while this experiment measures
 the distribution, and finds a different one. vLLM's V0 engine shipped it as `TypicalAcceptanceSampler`
 beside the lossless `RejectionSampler` (`vllm/model_executor/layers/`).
+"""),
+    md("""
+How big is that bias for a real model? It depends on the target's entropy. The pair above is
+flat (about 3.5 nats per position, a hundred plausible tokens); a chat model is often far
+sharper. The same pair tempered to $T = 0.3$ (about 0.4 nats) shows the other end:
+"""),
+    code("""
+from speclab.temperature import log_of, tempered
+
+sharp_p, sharp_q = tempered(log_of(rounds_p), 0.3), tempered(log_of(rounds_q), 0.3)
+sharp_top1 = np.eye(100)[sharp_q.argmax(axis=-1)]
+print(typical_tradeoff(sharp_p, sharp_q, epsilons=[0.03, 0.09, 0.4]).table())
+print(typical_tradeoff(sharp_p, sharp_top1, epsilons=[0.03, 0.09, 0.4]).table("top-1 draft"))
+"""),
+    md("""
+With a sharp target the bias shrinks to a few percent of total variation, and so does the gain:
+when the target is nearly certain, both rules accept the same tokens. The size of Medusa's bias in
+practice sits between these two cases and depends on the text; what holds in every case is that
+the output is no longer distributed as $p$.
 """),
 ]
 

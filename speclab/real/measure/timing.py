@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ..._validate import as_count
-from ...interleave import Spread, run_interleaved, spread
+from ...interleave import Spread, bootstrap_spread, run_interleaved, spread
 from ..kv_cache import CachedModel, synchronize
 
 
@@ -85,7 +85,8 @@ def pass_times(model, drafter, prompt_ids: list, max_tokens: int, sampling, bloc
 def kernel_growth(model, prompt_ids: list, max_tokens: int, blocks: int = 5, clock=time.perf_counter) -> dict:
     """t(n)/t(1), n = 1..max_tokens, for speclab's column kernel and torch's stock kernel, timed in
     the same ABBA blocks (so both see the same busy neighbours): {"column": [Spread], "stock": [Spread]},
-    each ratio paired within a block, with its min and max over the blocks."""
+    each ratio paired within half a block, its median with a 95% bootstrap interval (so one
+    disrupted block does not stretch it to a meaningless range)."""
     states = {"column": CachedModel(model, True), "stock": CachedModel(model, False)}
     calls = {}
     with torch.inference_mode():
@@ -104,7 +105,8 @@ def kernel_growth(model, prompt_ids: list, max_tokens: int, blocks: int = 5, clo
         for call in calls.values():                                # warm-up, untimed
             call()
         timed = run_interleaved(calls, blocks, clock=clock)
-    return {kernel: [timed.ratio((kernel, n), (kernel, 1)) for n in range(1, max_tokens + 1)] for kernel in states}
+    return {kernel: [bootstrap_spread(timed.pass_ratios((kernel, n), (kernel, 1))) for n in range(1, max_tokens + 1)]
+            for kernel in states}
 
 
 def _draft_step(drafter, target, prompt_ids, sampling, rng):
