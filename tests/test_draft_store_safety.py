@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import signal
+import time
 
 import pytest
 
@@ -229,3 +231,119 @@ def test_train_draft_cli_force_replaces_only_a_draft(target, trained, tmp_path, 
     assert cli.main(["train-draft", "--force", "--out", str(path), "--seed", "2"]) == 0
     assert [k["seed"] for k in trainings] == [2] and str(path) in capsys.readouterr().out
     assert load_draft(path, target)[1]["loss"] == record.loss
+
+
+# ----------------------------------------------------------------------------- only a verified draft is replaced
+
+def write_payload(path, payload: dict):
+    """A file in the draft format whose checksum matches `payload` (what save_draft writes, for any dict)."""
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    data = buffer.getvalue()
+    path.write_bytes(store.FORMAT.encode() + b" " + hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
+    return path
+
+
+@pytest.fixture
+def looks_like_a_draft(tmp_path):
+    """A user's file whose first line happens to be the draft format's."""
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"speclab-feature-draft-5 " + b"a" * 64 + b"\nmy notes on the draft format\n")
+    return path
+
+
+def test_a_file_that_merely_starts_like_a_draft_is_never_trained_over(target, looks_like_a_draft, no_training,
+                                                                      no_model, capsys, recwarn):
+    before = looks_like_a_draft.read_bytes()
+    with pytest.raises(ValueError, match="not a verified draft file.*will not be overwritten: remove it"):
+        load_offline_draft(target, None, path=looks_like_a_draft)
+    assert not store.is_draft_file(looks_like_a_draft) and not recwarn.list
+    assert cli.main(["train-draft", "--force", "--out", str(looks_like_a_draft)]) == 2
+    assert "--out" in one_line_error(capsys) and looks_like_a_draft.read_bytes() == before
+
+
+def test_a_damaged_draft_is_refused_not_replaced(target, trained, tmp_path, no_training):
+    path = save_draft(*trained, tmp_path / "a.draft")
+    raw = bytearray(path.read_bytes())
+    raw[-100] ^= 0x01                                       # one flipped bit in the payload
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="not a verified draft file"):
+        load_offline_draft(target, None, path=path)
+    with pytest.raises(CorruptDraftError, match="checksum mismatch"):
+        load_draft(path, target)
+    assert path.read_bytes() == bytes(raw)
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda p: p.pop("fingerprint"), "lacks its 'fingerprint' entry"),
+    (lambda p: p.pop("state"), "lacks its 'state' entry"),
+    (lambda p: p.update(hidden="576"), "holds a str as 'hidden'"),
+    (lambda p: p["state"].update({"fuse.weight": torch.zeros(3, 4)}), r"weight fuse.weight has shape \(3, 4\)"),
+    (lambda p: p["state"].pop("qkv.weight"), "missing qkv.weight"),
+    (lambda p: p["state"].update(extra=torch.zeros(2)), "unexpected extra"),
+    (lambda p: p.update(hidden=10**9), "hidden = 1000000000"),
+    (lambda p: p.update(mlp_ratio=float("nan")), "mlp_ratio = nan"),
+])
+def test_a_verified_file_with_wrong_entries_is_one_error_naming_the_file(target, trained, tmp_path, change, words):
+    path = save_draft(*trained, tmp_path / "a.draft")
+    payload = store.read_payload(path)
+    change(payload)
+    write_payload(path, payload)
+    with pytest.raises(CorruptDraftError, match=words) as info:
+        load_draft(path, target)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_huge_sparse_file_that_starts_like_a_draft_is_refused_at_once(target, tmp_path, no_training):
+    path = tmp_path / "huge.draft"
+    with open(path, "wb") as handle:
+        handle.write(b"speclab-feature-draft-5 " + b"0" * 64 + b"\n")
+        handle.truncate(6 * 2**30)                          # sparse: no disk used
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="not a verified draft file"):
+        load_offline_draft(target, None, path=path)
+    with pytest.raises(ValueError, match="holds 6 GiB, more than the 512 MiB"):
+        load_draft(path, target)
+    assert time.perf_counter() - start < 2 and os.path.getsize(path) == 6 * 2**30
+
+
+@pytest.fixture
+def odd_paths(tmp_path):
+    """Paths where no draft can be written, and the words of each refusal."""
+    os.mkfifo(tmp_path / "pipe.draft")
+    os.symlink(tmp_path / "b.draft", tmp_path / "a.draft")
+    os.symlink(tmp_path / "a.draft", tmp_path / "b.draft")
+    return [(tmp_path / "pipe.draft", "named pipe"), ("/dev/null", "character device"),
+            (tmp_path / "a.draft", "symbolic links"), (str(tmp_path / "x\x00.draft"), "NUL"),
+            (tmp_path / ("x" * 300 + ".draft"), "over 255 bytes"), ("/".join(["d" * 200] * 25), "bytes long")]
+
+
+def test_paths_that_are_not_files_are_refused_before_training(target, trained, odd_paths, no_training):
+    signal.signal(signal.SIGALRM, lambda *a: pytest.fail("blocked on a path that is not a regular file"))
+    signal.alarm(20)
+    try:
+        for path, words in odd_paths:
+            for call in (lambda: store.check_draft_path(path), lambda: save_draft(*trained, path),
+                         lambda: load_offline_draft(target, None, path=path)):
+                with pytest.raises(ValueError, match=words):
+                    call()
+            assert not store.is_draft_file(path)
+    finally:
+        signal.alarm(0)
+
+
+def test_a_damaged_draft_in_speclabs_own_cache_is_retrained(target, trained, tmp_path, monkeypatch):
+    """The cache holds only what speclab wrote there: a damaged draft is reported and replaced, nothing else is."""
+    cached = save_draft(*trained, tmp_path / "cache" / "d.draft")
+    raw = bytearray(cached.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    cached.write_bytes(bytes(raw))
+    monkeypatch.setattr(store, "default_draft_path", lambda model: cached)
+    monkeypatch.setattr("speclab.real.training.fit.train_draft", lambda *a, **k: trained)
+    with pytest.warns(UserWarning, match="corrupted"):
+        load_offline_draft(target, None, seed=1)
+    assert store.is_draft_file(cached)
+    cached.write_text(NOTES)
+    with pytest.raises(ValueError, match="is not a speclab draft file; it is never overwritten"):
+        load_offline_draft(target, None, seed=1)
+    assert cached.read_text() == NOTES

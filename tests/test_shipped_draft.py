@@ -6,7 +6,10 @@ is checked against the real model in tests/test_trained_draft_smollm.py.
 
 from __future__ import annotations
 
+import json
+
 import pytest
+import safetensors.torch
 
 from real_fixtures import random_prompt, tiny_gpt2, torch
 from test_trained_draft import TINY, target, tiny_prompts, train_tiny, trained  # noqa: F401 (fixtures)
@@ -102,3 +105,81 @@ def test_training_on_the_leading_part_of_a_corpus(target):
     assert 100 <= part.n_tokens < whole.n_tokens == corpus.tokens()
     with pytest.raises(ValueError, match="corpus"):
         train_draft(target, None, corpus="text", **options)
+
+
+# ----------------------------------------------------------------------------- checksum, damaged headers
+
+def rewrite_header(path, change, reseal: bool = True):
+    """Rewrite the safetensors header of `path` after change(metadata); reseal recomputes the checksum."""
+    raw = path.read_bytes()
+    size = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + size])
+    change(header["__metadata__"])
+    if reseal:
+        tensors = safetensors.torch.load(raw)
+        header["__metadata__"]["sha256"] = shipped.contents_digest(tensors, header["__metadata__"])
+    text = json.dumps(header).encode()
+    path.write_bytes(len(text).to_bytes(8, "little") + text + raw[8 + size:])
+
+
+def test_the_shipped_file_verifies_and_its_weights_are_unchanged():
+    """The checksum is over the weights and metadata; the file in the package passes it."""
+    tensors, meta = shipped.read_contents()
+    assert meta["format"] == shipped.SHIPPED_FORMAT and shipped.shipped_fingerprint() == meta["fingerprint"]
+    assert tensors["head.fuse.weight"].shape == (576, 1152) and len(meta["sha256"]) == 64
+    assert shipped.contents_digest(tensors, meta) == meta["sha256"]
+    assert shipped.contents_digest(tensors, {**meta, "record": meta["record"] + " "}) != meta["sha256"]
+
+
+def test_a_flipped_byte_in_the_weights_is_refused(tmp_path, target, trained):
+    path = shipped.write_shipped_draft(*trained, tmp_path / "d.safetensors")
+    raw = bytearray(path.read_bytes())
+    raw[-5] ^= 0x10                                          # inside the last tensor's bytes
+    path.write_bytes(bytes(raw))
+    assert shipped.shipped_fingerprint(path) == store.target_fingerprint(target)   # the header is intact
+    with pytest.raises(ValueError, match="damaged: its checksum does not match"):
+        shipped.read_shipped_draft(target, path)
+
+
+@pytest.mark.parametrize("damage, words", [
+    (lambda p: p.write_bytes((2**62).to_bytes(8, "little") + b"{}"), "header length"),
+    (lambda p: p.write_bytes(p.read_bytes()[:20]), "header length"),
+    (lambda p: p.write_bytes(b"\x05\x00\x00\x00\x00\x00\x00\x00[1, 2" + b"\x00" * 40), "not JSON"),
+    (lambda p: p.write_bytes(b"\x06\x00\x00\x00\x00\x00\x00\x00[1, 2]" + b"\x00" * 40), "not a JSON object"),
+    (lambda p: p.write_bytes(b"\x20\x4e\x00\x00\x00\x00\x00\x00" + b"[" * 10_000 + b"]" * 10_000), "not JSON"),
+    (lambda p: rewrite_header(p, lambda m: m.pop("record")), "'record' entry is missing"),
+    (lambda p: rewrite_header(p, lambda m: m.update(format="speclab-shipped-draft-1")), "is not a speclab-shipped"),
+    (lambda p: rewrite_header(p, lambda m: m.update(shape="{")), "does not hold a usable draft"),
+    (lambda p: rewrite_header(p, lambda m: m.update(shape="[]")), "does not hold a usable draft"),
+    (lambda p: rewrite_header(p, lambda m: m.update(shape='{"hidden": 32}')), "lacks the entry 'head_dim'"),
+    (lambda p: rewrite_header(p, lambda m: m.update(shape='{"hidden": 64, "head_dim": 8, "mlp_ratio": 2}')),
+     "has shape"),
+    (lambda p: rewrite_header(p, lambda m: m.update(measured="null")), "does not hold a usable draft"),
+    (lambda p: rewrite_header(p, lambda m: m.update(shape='{"hidden": 33}'), reseal=False), "checksum"),
+])
+def test_a_damaged_header_is_one_error_naming_the_file(tmp_path, target, trained, damage, words):
+    path = shipped.write_shipped_draft(*trained, tmp_path / "d.safetensors")
+    damage(path)
+    with pytest.raises(ValueError, match=words) as info:
+        shipped.read_shipped_draft(target, path)
+    assert "d.safetensors" in str(info.value) and "\n" not in str(info.value)
+    assert shipped.shipped_fingerprint(path) in (None, store.target_fingerprint(target))
+
+
+def test_the_shipped_reader_never_imports_the_store():
+    """One direction: the store uses the shipped draft, the shipped draft does not use the store."""
+    import ast
+    import inspect
+
+    def imported(module) -> set:
+        names = set()
+        for node in ast.walk(ast.parse(inspect.getsource(module))):
+            if isinstance(node, ast.ImportFrom):
+                names |= {node.module or ""} | {alias.name for alias in node.names}
+            elif isinstance(node, ast.Import):
+                names |= {alias.name for alias in node.names}
+        return names
+
+    assert not {"store", ".store"} & imported(shipped)
+    assert not any(name.endswith("store") for name in imported(shipped))
+    assert "shipped" in imported(store)

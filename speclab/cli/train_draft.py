@@ -69,9 +69,10 @@ def run_train_draft(args) -> int:
                                       max_new_tokens=args.new_tokens)
         path, record = write_shipped_draft(drafter, record), record.as_dict()
     else:
-        path = check_draft_path(args.out if args.out is not None else default_draft_path(target), "--out")
-        drafter, record = load_offline_draft(target, tokenizer, path=path, seed=args.seed, epochs=args.epochs,
-                                             max_new_tokens=args.new_tokens, force=args.force)
+        mine = args.out is not None                  # else speclab's own cache, where a damaged draft is replaced
+        path = check_draft_path(args.out if mine else default_draft_path(target), "--out", replace_damaged=not mine)
+        drafter, record = load_offline_draft(target, tokenizer, path=path if mine else None, seed=args.seed,
+                                             epochs=args.epochs, max_new_tokens=args.new_tokens, force=args.force)
     k = drafter.default_policy().start_k
     c = "n/a" if drafter.c is None else f"{drafter.c:.3f}"
     print(f"draft for SmolLM2-135M-Instruct: {path}")

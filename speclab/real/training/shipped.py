@@ -91,7 +91,8 @@ def _write(tensors: dict, meta: dict, path: Path) -> Path:
 def read_metadata(path=SHIPPED_FILE) -> dict:
     """The metadata of a shipped draft (its header only, not the weights); one ValueError if it is not one."""
     where = f"the shipped draft {shown(path)}"
-    with open_regular(path, "path", MAX_DRAFT_BYTES) as handle:
+    with open_regular(path, "path", MAX_DRAFT_BYTES, missing=f"there is no readable shipped draft at {shown(path)}") \
+            as handle:
         size = os.fstat(handle.fileno()).st_size
         length = int.from_bytes(handle.read(8), "little")
         if not 2 <= length <= min(MAX_HEADER_BYTES, size - 8):
@@ -149,9 +150,7 @@ def read_shipped_draft(target, path=SHIPPED_FILE):
     """(FeatureDrafter, record dict) from the shipped file; ValueError if it is missing, damaged or for another target."""
     check_model(target, "target")
     where = f"the shipped draft {shown(path)}"
-    fingerprint = shipped_fingerprint(path)
-    if fingerprint is None:
-        raise ValueError(f"there is no readable shipped draft at {shown(path)}")
+    fingerprint = read_metadata(path)["fingerprint"]
     if fingerprint != target_fingerprint(target):
         raise ValueError(f"the shipped draft {Path(path).name} was distilled from another target (fingerprint "
                          f"{fingerprint[:16]}); it only serves the offline SmolLM2-135M-Instruct")

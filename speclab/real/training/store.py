@@ -87,10 +87,11 @@ def _draft_state(path, name: str) -> str:
     return "draft" if digest.hexdigest().encode() == line.group(2) else "damaged"
 
 
-def check_draft_path(path, name: str = "path") -> Path:
+def check_draft_path(path, name: str = "path", replace_damaged: bool = False) -> Path:
     """Where a draft may be written: a file path whose folder exists or can be made and is writable,
     holding nothing or a file that verifies as a speclab draft. Checked before any training; one
-    ValueError naming `name`."""
+    ValueError naming `name`. replace_damaged=True also lets a file that starts like a draft and
+    fails its checksum be replaced: only for speclab's own cache, where no file of the user's lives."""
     if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
         raise ArgumentTypeError(f"{name} must be a file path (a str or pathlib.Path); "
                                 f"got {short_repr(path)} ({type(path).__name__})")
@@ -103,7 +104,7 @@ def check_draft_path(path, name: str = "path") -> Path:
         if state == "other":
             raise ValueError(f"{name} {shown(path)} exists and is not a speclab draft file; it is never "
                              "overwritten (choose another path, or move the file away)")
-        if state == "damaged":
+        if state == "damaged" and not replace_damaged:
             raise ValueError(f"{name} {shown(path)} starts like a speclab draft but is not a verified draft file "
                              "(its checksum does not match); it will not be overwritten: remove it if it is "
                              "a damaged draft, or choose another path")
@@ -121,7 +122,11 @@ def save_draft(drafter: FeatureDrafter, record, path) -> Path:
                                 f"got {short_repr(drafter)} ({type(drafter).__name__})")
     if record is not None and not (isinstance(record, dict) or hasattr(record, "as_dict")):
         raise ArgumentTypeError(f"record must be None, a dict or a TrainingRecord; got {short_repr(record)}")
-    path = check_draft_path(path)
+    return _write_draft(drafter, record, check_draft_path(path))
+
+
+def _write_draft(drafter: FeatureDrafter, record, path: Path) -> Path:
+    """save_draft after its checks: the payload, its checksum line, a temporary file moved into place."""
     head = drafter.head
     payload = {
         "format": FORMAT,
@@ -227,8 +232,9 @@ def load_offline_draft(target, tokenizer, path=None, progress: bool = True, forc
     comes first; then the draft shipped with the package, if it was distilled from this target;
     only then is one trained (minutes) and cached. With a `path`, that file is loaded or trained
     into. A draft file of an older format (or one whose verified payload is unusable) is reported
-    and retrained; force=True (or any training option) trains even when a good one exists. A path
-    holding anything but a verified draft is refused before any training and left as it is.
+    and retrained, and so is a damaged draft in speclab's own cache; force=True (or any training
+    option) trains even when a good one exists. A path of yours holding anything but a verified
+    draft is refused before any training and left as it is.
     """
     from .fit import train_draft
 
@@ -236,7 +242,7 @@ def load_offline_draft(target, tokenizer, path=None, progress: bool = True, forc
     if not isinstance(force, bool):
         raise ValueError(f"force must be True or False; got {force!r}")
     explicit = path is not None
-    path = check_draft_path(path if explicit else default_draft_path(target))
+    path = check_draft_path(path if explicit else default_draft_path(target), replace_damaged=not explicit)
     if path.is_file() and not force:
         try:
             return load_draft(path, target)
@@ -246,5 +252,5 @@ def load_offline_draft(target, tokenizer, path=None, progress: bool = True, forc
             shipped.shipped_fingerprint(shipped.SHIPPED_FILE) == target_fingerprint(target):
         return shipped.read_shipped_draft(target, shipped.SHIPPED_FILE)
     drafter, record = train_draft(target, tokenizer, progress=progress, **train_options)
-    save_draft(drafter, record, path)
+    _write_draft(drafter, record, path)                   # the path was checked before training
     return drafter, record.as_dict()
