@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from real_fixtures import random_prompt, rejected_before_loading, tiny_gpt2, torch  # noqa: F401
 
 from speclab import theory
+from speclab.proposals import observed_proposals, proposal_speedup, proposal_tokens
 from speclab.real import EarlyExitDrafter, PromptLookupDrafter, survey
 
 
@@ -38,8 +40,12 @@ def test_each_row_is_consistent_with_the_theory_and_its_interval(result):
             continue
         assert r.alpha_low <= r.alpha <= r.alpha_high
         assert r.measured_low <= r.measured <= r.measured_high
-        expected = theory.expected_tokens(r.alpha, r.best_k) / (r.verify_cost + r.best_k * r.c)
-        assert r.predicted == pytest.approx(expected)
+        chain = theory.expected_tokens(r.alpha, r.best_k) / (r.verify_cost + r.best_k * r.c)
+        assert r.chain_predicted == pytest.approx(chain)          # the chain's promise, kept beside
+        assert len(r.length_pmf) == r.best_k + 1 == len(r.acceptance) + 1 == len(r.pass_costs)
+        assert sum(r.length_pmf) == pytest.approx(1.0) and r.pass_costs[-1] == pytest.approx(r.verify_cost)
+        assert r.predicted_tokens_per_pass == pytest.approx(proposal_tokens(r.length_pmf, r.acceptance))
+        assert r.predicted == pytest.approx(proposal_speedup(r.length_pmf, r.acceptance, r.c, r.pass_costs))
         assert 1.0 <= r.tokens_per_pass <= r.best_k + 1
 
 
@@ -121,7 +127,8 @@ def test_the_table_lines_up_whatever_the_names_and_marks_a_flagged_row():
                    _survey_row("early exit (6 layers) · fix grammar", 1.0, 1.2),
                    _survey_row("early exit (6 layers) · Describe a quiet…", 1.0, 1.2)]
     table = Survey(rows, prompt_rows, [1.0, 1.1, 1.2], "plain decoding", [1, 2], 16, 2).table().splitlines()
-    header, body = table[2], table[3:3 + len(rows) + len(prompt_rows)]
+    top = next(i for i, line in enumerate(table) if line.startswith("draft"))
+    header, body = table[top], table[top + 1:top + 1 + len(rows) + len(prompt_rows)]
     for line in body:                      # every column starts (or, right-aligned, ends) where its header does
         assert line.index("0.50 [0.40-0.60]") == header.index("alpha [95%]")
         assert line.index("0.050") + len("0.050") == header.index("c  best k") + 1
@@ -194,10 +201,106 @@ def test_the_draft_is_timed_at_the_k_the_theory_picks_among_ks():
     def costs(c, growth):
         return SimpleNamespace(c=spread([c]), growth=[spread([g]) for g in growth])
 
+    def chain(alpha, k):                      # every round proposes k drafts, each at alpha
+        return np.eye(k + 1)[k], [alpha] * k
+
     flat = costs(0.0, [1.0, 1.0, 1.0, 1.0, 1.0])
-    assert _theorys_k(0.9, flat, [1, 2, 4]) == 4                 # free drafts, free verification: the most
-    assert _theorys_k(0.9, flat, [1, 2]) == 2                    # ... among the ks offered
-    assert _theorys_k(0.05, costs(0.5, [1.0, 1.5, 2.0, 2.5]), [1, 2, 3]) == 1   # nothing pays: lose least
+    assert _theorys_k(*chain(0.9, 4), flat, [1, 2, 4]) == 4      # free drafts, free verification: the most
+    assert _theorys_k(*chain(0.9, 2), flat, [1, 2]) == 2         # ... among the ks offered
+    assert _theorys_k(*chain(0.05, 3), costs(0.5, [1.0, 1.5, 2.0, 2.5]), [1, 2, 3]) == 1   # nothing pays: lose least
     rising = costs(0.05, [1.0, 1.1, 1.3, 1.9, 2.6])
     gains = [theory.expected_tokens(0.6, k) / (rising.growth[k].median + 0.05 * k) for k in (1, 2, 3, 4)]
-    assert _theorys_k(0.6, rising, [1, 2, 3, 4]) == 1 + gains.index(max(gains))
+    assert _theorys_k(*chain(0.6, 4), rising, [1, 2, 3, 4]) == 1 + gains.index(max(gains))
+
+
+
+# ----------------------------------------------------------------------------- chains timed as chains
+
+def test_a_chain_is_timed_as_a_chain_even_when_the_drafter_would_add_runners_up():
+    """The trained draft adds runners-up (a tree) on its own; measured at k drafts per round it must
+    run chains: no alternatives, every accepted draft an examined match, at most 1 + k tokens a pass."""
+    from speclab.real import SpeculativeDecoder, measure_pair
+    from speclab.real.measure.pair import chain_decoder
+    from test_trained_draft import train_tiny
+
+    target = tiny_gpt2(0)
+    drafter, _ = train_tiny(target)
+    drafter.alternatives = 2                                     # runners-up on every greedy round
+    prompts = [random_prompt(seed, 9) for seed in (910, 911, 912)]
+    tree = SpeculativeDecoder(target, drafter).generate(prompts[0], 24, k=1)
+    assert any(r.alternatives for r in tree.rounds)              # what this guards against is real here
+    chains = chain_decoder(target, drafter)
+    for k in (1, 2, 3):
+        for prompt in prompts:
+            out = chains.generate(prompt, 24, k=k)
+            assert not any(r.alternatives for r in out.rounds)
+            assert out.n_accepted == out.alpha_sum               # greedy chain: accepted = examined matches
+            assert out.tokens_per_round <= 1 + k
+    m = measure_pair(target, drafter, prompts=prompts, ks=(1, 3), max_new_tokens=16, repeats=1, progress=False)
+    s = survey(target, {"trained": drafter}, prompts=prompts, ks=(1, 2), max_new_tokens=16, repeats=1,
+               progress=False)
+    for row in m.pooled + m.rows:
+        assert row.tokens_per_round <= 1 + row.k and row.accepted == round(row.alpha * row.examined)
+    for row in s.rows + s.prompt_rows:
+        assert row.tokens_per_pass <= 1 + row.best_k
+        if row.best_k == 1 and row.drafted:                     # one draft a round: at most 1 + alpha
+            assert row.tokens_per_pass <= 1 + row.alpha + 1e-12
+    assert drafter.alternatives == 2                             # the caller's drafter is left as it was
+
+
+class _NoisyOracle:
+    """A drafter whose proposals vary in length: L drawn from `pmf` (at most k) tokens of the
+    target's own greedy continuation, each replaced by a wrong token with probability 1 - a, so
+    every position is accepted with probability a, given the ones before it were."""
+
+    name = "noisy oracle"
+    forwards = 0
+
+    def __init__(self, target, pmf, a: float, seed: int):
+        self.target, self.pmf, self.a = target, pmf, a
+        self.vocab = target.config.vocab_size
+        self.rng = np.random.default_rng(seed)
+
+    def start(self, prompt_ids, eos=frozenset()):
+        pass
+
+    def propose(self, tokens, k, sampling, rng):
+        from speclab.real.drafters.base import Draft
+
+        n = min(int(self.rng.choice(len(self.pmf), p=self.pmf)), k)
+        ids, drafted = list(tokens), []
+        with torch.inference_mode():
+            for _ in range(n):
+                best = int(self.target(torch.tensor([ids])).logits[0, -1].argmax())
+                ids.append(best)
+                drafted.append(best if self.rng.random() < self.a else (best + 1) % self.vocab)
+        return Draft(drafted)
+
+    def feedback(self, valid_length, n_drafted, n_accepted):
+        pass
+
+
+def test_predicted_tokens_per_pass_match_the_measured_ones_for_a_drafter_with_nothing_to_say_half_the_time():
+    """The survey's prediction counts the proposal lengths; the chain's closed form at the same alpha does not."""
+    from speclab.real import SpeculativeDecoder
+
+    pmf, a, k = [0.3, 0.2, 0.1, 0.1, 0.3], 0.8, 4
+    target = tiny_gpt2(0, layers=1)
+    prompts = [random_prompt(seed, 8) for seed in range(920, 926)]
+    outs = [SpeculativeDecoder(target, _NoisyOracle(target, pmf, a, seed)).generate(p, 48, k=k)
+            for seed, p in enumerate(prompts)]
+    rounds = [r for out in outs for r in out.rounds]
+    emitted = np.array([len(r.emitted) for r in rounds])
+    se = emitted.std() / np.sqrt(emitted.size)
+    seen = observed_proposals(rounds, k)
+    assert abs(seen.tokens - emitted.mean()) < 4 * se                  # prediction from the run vs the run
+    assert abs(proposal_tokens(pmf, [a] * k) - emitted.mean()) < 5 * se   # ... and the truth behind it
+    assert theory.expected_tokens(a, k) > emitted.mean() + 0.8         # the chain promises far more
+
+    result = survey(target, {"oracle": _NoisyOracle(target, pmf, a, 0)}, prompts=prompts[:3], ks=(k,),
+                    max_new_tokens=40, repeats=1, progress=False)
+    row = result.rows[0]
+    assert abs(row.predicted_tokens_per_pass - row.tokens_per_pass) < 0.1 * row.tokens_per_pass
+    assert row.chain_tokens_per_pass > row.tokens_per_pass + 0.5             # the chain promises far more
+    assert row.effective_alpha < row.alpha
+    assert f"{row.tokens_per_pass:.2f} ({row.predicted_tokens_per_pass:.2f})" in result.table()

@@ -6,8 +6,10 @@
    and the runner at each k, all interleaved in ABBA blocks (speclab.interleave), so every speedup
    is a paired ratio; the headline baseline is the fastest plain decoding, `generate` a second
    column, and the split kernel gain x drafting gain = speedup over `generate` is reported
-3. per prompt and pooled: tokens per round, rounds without drafts, alpha, the replay prediction
-   and the one-alpha formula beside the measured median and its spread (prediction.py)
+3. per prompt and pooled: tokens per round, rounds without drafts, alpha, the proposal lengths and
+   acceptance per position (speclab.proposals), the replay prediction and the one-alpha formula
+   beside the measured median and its spread (prediction.py)
+Every k is timed as a chain of up to k drafts: a drafter's runners-up (a tree) are left out (chain.py).
 4. guards: a row that contradicts itself is flagged and never recommended
 """
 
@@ -23,10 +25,12 @@ from ..._validate import as_count
 from ...interleave import Spread, run_interleaved, spread
 from ...measured_k import best_k
 from ...policies import FixedK
+from ...proposals import observed_proposals
 from . import prediction
 from .._checks import MAX_MEASURED_K, as_input_ids, position_limit
 from ..baselines import autoregressive, hf_generate, two_row_autoregressive
-from ..decoder import SpeculativeDecoder
+from ..decoder import SpeculativeDecoder, as_drafter
+from .chain import chain_only
 from .report import PROMPT_LABEL_WIDTH, PairMeasurement, Row
 from ..prompts import PROMPTS, chat_input_ids
 from ..sampling import Sampling
@@ -55,7 +59,7 @@ def measure_pair(target, drafter, tokenizer=None, prompts=None, ks=(1, 2, 4, 8),
     max_new_tokens = as_count(max_new_tokens, "max_new_tokens", minimum=1)
     blocks = as_count(repeats, "repeats", minimum=1)
     sampling = Sampling(temperature, top_k, top_p)
-    decoder = SpeculativeDecoder(target, drafter, tokenizer)
+    decoder = chain_decoder(target, drafter, tokenizer)
     inputs, labels = _prompt_ids(prompts, tokenizer, decoder.vocab_size)
     _check_room(target, inputs, ks, max_new_tokens)
     bar = tqdm(total=1 + 2 * blocks * len(inputs) * (len(ks) + len(plain)), desc="measuring pair",
@@ -71,6 +75,11 @@ def measure_pair(target, drafter, tokenizer=None, prompts=None, ks=(1, 2, 4, 8),
     timed = run_interleaved(calls, blocks, clock=clock, progress=bar)
     bar.close()
     return _summarize(decoder.drafter, ks, labels, timed, passes, prefill, max_new_tokens, sampling.temperature)
+
+
+def chain_decoder(target, drafter, tokenizer=None) -> SpeculativeDecoder:
+    """A decoder whose rounds are chains of up to k drafts: `drafter`'s runners-up are left out."""
+    return SpeculativeDecoder(target, chain_only(as_drafter(target, drafter)), tokenizer)
 
 
 def _timed_call(target, decoder, keep, ids, k, max_new_tokens, sampling, seed):
@@ -105,7 +114,8 @@ def _summarize(drafter, ks, labels, timed, passes, prefill, max_new_tokens, temp
     """Per-prompt rows, pooled rows, guards and the recommendation."""
     n = len(labels)
     t1 = passes.seconds[0].median
-    extra = [(g.median - 1.0) * t1 for g in passes.growth]
+    # a pass over n tokens does a one-token pass's work and more: t(n) < t(1) is timing noise, no saving
+    extra = [max(g.median - 1.0, 0.0) * t1 for g in passes.growth]
     stock = [_Run(timed, (j, STOCK)) for j in range(n)]
     two_row, generate = (_plain_runs(timed, n, key) for key in (TWO_ROW, GENERATE))
     two_row_gain, generate_gain = (_paired_rate_ratio(runs, stock) if runs else Spread(*[float("nan")] * 3, 0)
@@ -120,7 +130,7 @@ def _summarize(drafter, ks, labels, timed, passes, prefill, max_new_tokens, temp
     rows, pooled = [], []
     for k in ks:
         runs = [_Run(timed, (j, k)) for j in range(n)]
-        replays = [[prediction.replay(r.draft_counts, r.alpha, b.step(blk, prefill[j]), extra,
+        replays = [[prediction.replay(r.draft_counts, r.acceptance(k), b.step(blk, prefill[j]), extra,
                                       passes.draft_seconds.median, prefill[j]) for blk in range(timed.blocks)]
                    for j, (r, b) in enumerate(zip(runs, stock))]
         growth = passes.growth[k].median / headline_pass
@@ -172,6 +182,14 @@ class _Run:
         count = getattr(self.out, "alpha_count", 0)
         return self.out.alpha_sum / count if count else float("nan")
 
+    @property
+    def rounds(self) -> list:
+        return list(getattr(self.out, "rounds", []))
+
+    def acceptance(self, k: int) -> list:
+        """a_i, i = 1..k: how often the run's i-th draft was accepted when the target examined it."""
+        return observed_proposals(self.rounds, k).acceptance.tolist() if self.rounds else [0.0] * k
+
     def step(self, block: int, prefill: float) -> float:
         """Seconds per token of this (baseline) run in `block`, prefill taken out."""
         return max(self.seconds[block] - prefill, 0.0) / self.tokens
@@ -208,6 +226,7 @@ def _row(label, k, runs, base, stock, replays, prefill, growth, generate=None) -
                        for rep, f in zip(replays, prefill))
     time_ratio = pred_seconds / spec_seconds if spec_seconds > 0 else float("nan")
     accepted = sum(r.out.n_accepted for r in runs)
+    seen = observed_proposals([record for r in runs for record in r.rounds], k)
     flags = prediction.guard_flags(m.median, tokens / rounds, accepted, growth, k,
                                    prediction.growth_floor(torch.get_num_threads()))
     return Row(prompt=label, k=k, tokens=tokens, rounds=rounds, no_draft_rounds=no_draft / rounds,
@@ -217,7 +236,9 @@ def _row(label, k, runs, base, stock, replays, prefill, growth, generate=None) -
                measured_generate=_paired_rate_ratio(runs, generate) if generate else None,
                predicted_tokens=predicted_tokens, token_ratio=token_ratio,
                time_ratio=time_ratio,
-               explanation=prediction.explain_gap(m.low, m.high, p.median, token_ratio, time_ratio), flags=flags)
+               explanation=prediction.explain_gap(m.low, m.high, p.median, token_ratio, time_ratio), flags=flags,
+               length_pmf=seen.length_pmf.tolist(), acceptance=seen.acceptance.tolist(),
+               proposal_tokens=seen.tokens)
 
 
 #: Keys of the plain decodings among the timed configurations (k >= 1 are speculative runs).

@@ -2,8 +2,10 @@
 
 The replay prediction takes the rounds a run actually made (how many drafts each had, including
 rounds that drafted nothing) and assumes two things only:
-    acceptance   each draft is accepted independently with the prompt's alpha, so a round with
-                 d drafts yields expected_tokens(alpha, d) tokens (Leviathan et al. 2023, eq. 1)
+    acceptance   the i-th draft of a round is accepted, given the drafts before it were, with the
+                 prompt's acceptance at position i (or one alpha at every position), so a round with
+                 d drafts yields 1 + a_1 + a_1 a_2 + ... + a_1...a_d tokens (speclab.proposals;
+                 with one alpha, expected_tokens(alpha, d): Leviathan et al. 2023, eq. 1)
     cost         a round costs one baseline step (target pass over 1 token plus the runner's
                  fixed work), plus t(d+1) - t(1) for verifying d more tokens, plus d draft steps
 Comparing each assumption with what the run did splits a gap in two: tokens per round
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ... import theory
+from ...proposals import tokens_by_length
 
 #: A speedup this far above the tokens per target pass cannot be real (noise, not a finding).
 BOUND_SLACK = 1.10
@@ -49,7 +52,8 @@ def replay(draft_counts, alpha: float, baseline_step: float, extra_verify, draft
     """The replay prediction for one run.
 
     draft_counts: drafts per round, as the run made them (0 for a round without drafts);
-    alpha: the acceptance probability per draft (any value when no round drafted);
+    alpha: the acceptance probability per draft, one number for every position (any value when no
+    round drafted), or one per position a_1, a_2, ... covering the longest round;
     baseline_step: seconds per token of the target alone (pass plus the runner's fixed work);
     extra_verify: extra_verify[d] = t(d+1) - t(1), seconds (extra_verify[0] == 0);
     draft_step: seconds per drafted token; prefill: seconds to read the prompt.
@@ -60,10 +64,21 @@ def replay(draft_counts, alpha: float, baseline_step: float, extra_verify, draft
     extra = np.asarray(extra_verify, dtype=np.float64)
     if d.max() >= extra.size:
         raise ValueError(f"extra_verify must cover up to {d.max()} drafts; it has {extra.size} entries")
-    a = float(alpha) if np.isfinite(alpha) else 0.0
-    tokens = float(np.sum(theory.expected_tokens(a, d)))
+    tokens = float(np.sum(_tokens_by_length(alpha, int(d.max()))[d]))
     seconds = prefill + float(np.sum(baseline_step + extra[d] + d * draft_step))
     return Replay(tokens, seconds, int(d.size))
+
+
+def _tokens_by_length(alpha, longest: int) -> np.ndarray:
+    """Expected tokens of a round of d = 0..longest drafts, from one alpha or one rate per position."""
+    rates = np.atleast_1d(np.asarray(alpha, dtype=np.float64))
+    rates = np.where(np.isfinite(rates), rates, 0.0)               # nothing examined: nothing accepted
+    if rates.size == 1:
+        rates = np.repeat(rates, longest)
+    if rates.ndim != 1 or rates.size < longest:
+        raise ValueError(f"alpha must be one number or one rate per draft position 1..{longest}; "
+                         f"got {rates.size} rates")
+    return tokens_by_length(rates[:longest])
 
 
 def predicted_speedup(replays, base_tokens, base_seconds) -> float:

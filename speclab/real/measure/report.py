@@ -13,7 +13,11 @@ Definitions used throughout:
     kernel gain    strongest plain over `generate` (1 when `generate` is the strongest):
                    speedup over generate = kernel gain x speedup
     formula        speclab.theory.speedup with each k's pooled alpha (i.i.d. acceptance, every round drafts k)
-    predicted      the replay prediction of speclab.real.measure.prediction (per prompt, then pooled)
+    predicted      the replay prediction of speclab.real.measure.prediction (per prompt, then pooled):
+                   the run's own rounds, each draft accepted at its position's measured rate
+    proposals      the proposal lengths P(L = l), l = 0..k, and the acceptance per position a_i the
+                   rounds showed, and the tokens per pass they predict (speclab.proposals)
+Every drafter is timed as a chain of up to k drafts (runners-up left out, chain.py).
 """
 
 from __future__ import annotations
@@ -50,6 +54,9 @@ class Row:
     examined: int = 0             # drafts alpha averages over (up to and including each round's first rejection)
     measured_stock: Spread | None = None   # paired speedup over plain decoding on the stock kernel
     measured_generate: Spread | None = None   # paired speedup over Hugging Face's generate (when timed)
+    length_pmf: list = field(default_factory=list)    # P(L = l), l = 0..k: how many drafts the rounds proposed
+    acceptance: list = field(default_factory=list)    # a_i, i = 1..k: accepted / examined at draft position i
+    proposal_tokens: float = float("nan")     # tokens per pass predicted from length_pmf and acceptance
 
     @property
     def measured_reference(self) -> Spread | None:

@@ -2,7 +2,8 @@
 
 `survey(target, drafters, tokenizer)` measures every draft against ONE set of plain-decoding runs:
 1. per draft, its step cost c and the target's t(n)/t(1) (interleaved, as measure_pair times them)
-   and one untimed greedy run at the largest k, whose alpha lets the theory pick the draft's k;
+   and one untimed greedy run at the largest k, whose proposal lengths and acceptance per position
+   let the theory pick the draft's k (speclab.proposals: a drafter asked for k proposes min(L, k));
 2. plain decoding (the stock kernel, the two-row kernel and Hugging Face's `generate`) and every
    draft at its k on every prompt, all in the same ABBA
    blocks (speclab.interleave): each speedup is paired with the same baseline runs, over the
@@ -10,6 +11,10 @@
    once instead of once per draft;
 3. per draft and per prompt: alpha with its 95% Wilson interval, c, the k, the predicted and the
    measured speedup (over the strongest plain decoding, and over `generate`) and measure_pair's guards.
+The prediction counts what the rounds proposed: how many drafts (0..k: a copying draft often has
+nothing to say) and how often each position was accepted. The chain's closed form, which assumes k
+drafts every round, is kept beside it (chain_predicted) to show what it would have promised.
+Every draft is timed as a chain: runners-up a drafter would add (a tree) are left out (chain.py).
 `plot()` draws the map (`speclab.plots.draft_map`); `to_json()` is what `speclab survey --json` prints.
 """
 
@@ -24,11 +29,11 @@ import torch
 
 from ..._validate import ArgumentTypeError, as_count, short_repr
 from ...interleave import Interleaved, run_interleaved
-from ...measured_k import speedups
 from ...policies import FixedK
-from ..decoder import SpeculativeDecoder
+from ...proposals import effective_alpha, observed_proposals, proposal_speedup, proposal_speedups
 from ..sampling import Sampling
-from .pair import GENERATE, STOCK, TWO_ROW, _check_ks, _check_room, _prompt_ids, _session_keeper, _summarize, _timed_call
+from .pair import (GENERATE, STOCK, TWO_ROW, _check_ks, _check_room, _prompt_ids, _session_keeper, _summarize,
+                   _timed_call, chain_decoder)
 from .report import _jsonable
 from .timing import pass_times, prefill_seconds
 
@@ -42,8 +47,8 @@ class SurveyRow:
     alpha_low: float
     alpha_high: float
     c: float
-    best_k: int               # the k among ks the theory picks from an untimed run's alpha, c, t(n)/t(1)
-    predicted: float          # speedup at best_k: the formula from alpha, c and the measured t(n)/t(1)
+    best_k: int               # the k among ks the theory picks from an untimed run's proposals, c, t(n)/t(1)
+    predicted: float          # speedup at best_k from the proposal lengths, acceptance per position, c, t(n)/t(1)
     measured: float           # median of paired ratios over the strongest plain decoding
     measured_low: float
     measured_high: float
@@ -52,6 +57,13 @@ class SurveyRow:
     drafted: int = 0          # draft tokens proposed (0: alpha and the prediction are undefined, NaN)
     flags: list = field(default_factory=list)   # measure_pair's guards that fired: the measurement contradicts itself
     over_generate: float = float("nan")         # median of paired ratios over Hugging Face's generate
+    predicted_tokens_per_pass: float = float("nan")   # from length_pmf and acceptance (speclab.proposals)
+    chain_predicted: float = float("nan")       # the chain's promise: k drafts every round, each at alpha
+    chain_tokens_per_pass: float = float("nan")       # expected_tokens(alpha, best_k)
+    effective_alpha: float = float("nan")       # the alpha at which a chain of best_k emits as many tokens
+    length_pmf: list = field(default_factory=list)    # P(L = l), l = 0..best_k: drafts proposed per round
+    acceptance: list = field(default_factory=list)    # a_i: accepted / examined at draft position i
+    pass_costs: list = field(default_factory=list)    # t(n)/t(1), n = 1..best_k + 1, timed beside this draft
 
 
 @dataclass
@@ -75,13 +87,15 @@ class Survey:
                  f"new tokens, k chosen among {self.ks}, torch threads {self.threads}",
                  f"  tokens/s over the stock kernel's: two-row plain {self.two_row_gain:.2f}x, generate "
                  f"{self.generate_gain:.2f}x; over generate = kernel gain {self.kernel_gain:.2f}x x measured",
+                 "  predicted: from the drafts each round proposed (0..k) and the acceptance at each position; "
+                 "tokens/pass: measured (predicted)",
                  f"{'draft':<{width}}  {'alpha [95%]':<17}{'c':>6}  {'best k':>6}  {'predicted':>9}  "
                  f"{'measured [min-max]':<18}  {'tokens/pass':>11}  {'over generate':>13}"]
         for r in shown:
             alpha = f"{r.alpha:.2f} [{r.alpha_low:.2f}-{r.alpha_high:.2f}]" if r.drafted else "no drafts made"
             measured = f"{r.measured:5.2f}x [{r.measured_low:.2f}-{r.measured_high:.2f}]"
             lines.append(f"{r.name:<{width}}  {alpha:<17}{r.c:6.3f}  {r.best_k:6d}  {r.predicted:8.2f}x  "
-                         f"{measured:<18}  {r.tokens_per_pass:11.2f}  {r.over_generate:12.2f}x"
+                         f"{measured:<18}  {_tokens(r):>11}  {r.over_generate:12.2f}x"
                          + ("  [flagged]" if r.flags else ""))
         flagged = [f"  {r.name}: {flag}" for r in shown for flag in r.flags]
         lines += ["flags (a measurement that contradicts itself; do not read it as a speedup):"] + flagged \
@@ -114,7 +128,7 @@ def survey(target, drafters: dict, tokenizer=None, prompts=None, ks=(1, 2, 3, 4)
     ks = _check_ks(ks)
     max_new_tokens = as_count(max_new_tokens, "max_new_tokens", minimum=1)
     blocks = as_count(repeats, "repeats", minimum=1)
-    decoders = {name: SpeculativeDecoder(target, drafter, tokenizer) for name, drafter in drafters.items()}
+    decoders = {name: chain_decoder(target, drafter, tokenizer) for name, drafter in drafters.items()}
     inputs, labels = _prompt_ids(prompts, tokenizer, next(iter(decoders.values())).vocab_size)
     _check_room(target, inputs, ks, max_new_tokens)
     timed_runs = 2 * blocks * len(inputs) * (len(PLAIN) + len(decoders))   # ABBA: each configuration twice a block
@@ -127,8 +141,8 @@ def survey(target, drafters: dict, tokenizer=None, prompts=None, ks=(1, 2, 3, 4)
     for name, decoder in decoders.items():
         passes[name] = pass_times(target, decoder.drafter, inputs[0], max(ks) + 1, Sampling(), max(blocks, 3), clock)
         bar.update()
-        alpha = _probe_alpha(decoder, inputs, max(ks), max_new_tokens, keepers[name], bar)
-        chosen[name] = _theorys_k(alpha, passes[name], ks)
+        seen = _probe(decoder, inputs, max(ks), max_new_tokens, keepers[name], bar)
+        chosen[name] = _theorys_k(seen.length_pmf, seen.acceptance, passes[name], ks)
     timed = run_interleaved(_calls(target, decoders, keepers, chosen, inputs, max_new_tokens), blocks, clock=clock,
                             progress=bar)
     bar.close()
@@ -144,21 +158,23 @@ def survey(target, drafters: dict, tokenizer=None, prompts=None, ks=(1, 2, 3, 4)
                   torch.get_num_threads(), m.kernel_gain.median, m.two_row_gain.median, m.generate_gain.median)
 
 
-def _probe_alpha(decoder, inputs, k, max_new_tokens, keep, bar) -> float:
-    """alpha of one untimed greedy run per prompt at k drafts per round (accepted over examined)."""
-    accepted = examined = 0.0
+def _probe(decoder, inputs, k, max_new_tokens, keep, bar):
+    """Proposal lengths and acceptance per position over one untimed greedy run per prompt, at most
+    k drafts per round (speclab.proposals.ObservedProposals)."""
+    rounds = []
     for ids in inputs:
         keep()
-        out = decoder.generate(ids, max_new_tokens, policy=FixedK(k))
-        accepted, examined = accepted + out.alpha_sum, examined + getattr(out, "alpha_count", 0)
+        rounds += decoder.generate(ids, max_new_tokens, policy=FixedK(k)).rounds
         bar.update()
-    return accepted / examined if examined else 0.0
+    return observed_proposals(rounds, k)
 
 
-def _theorys_k(alpha: float, passes, ks: list) -> int:
-    """The k among `ks` with the largest expected speedup from alpha, c and the measured t(n)/t(1)
-    (when no k pays, the one that loses least: the survey shows what each draft gives at its best)."""
-    gains = speedups([alpha], max(passes.c.median, 0.0), [g.median for g in passes.growth])
+def _theorys_k(length_pmf, acceptance, passes, ks: list) -> int:
+    """The k among `ks` with the largest expected speedup from the proposals seen at max(ks) (asked
+    for k, a drafter proposes min(L, k)), c and the measured t(n)/t(1) (when no k pays, the one that
+    loses least: the survey shows what each draft gives at its best)."""
+    costs = [g.median for g in passes.growth]
+    gains = proposal_speedups(length_pmf, acceptance, max(passes.c.median, 0.0), costs[: len(length_pmf)])
     return ks[int(np.argmax([gains[k] for k in ks]))]
 
 
@@ -189,12 +205,28 @@ def _row(name: str, row, m) -> SurveyRow:
     k = row.k
     low, high = row.alpha_interval
     growth = m.pass_growth[k].median if k < len(m.pass_growth) else float("nan")
-    predicted = float(theory.expected_tokens(row.alpha, k) / (growth + k * m.c)) if row.drafted else float("nan")
+    costs, c = [g.median for g in m.pass_growth[: k + 1]], max(float(m.c), 0.0)
+    nan = float("nan")
+    if row.drafted:
+        chain_tokens = float(theory.expected_tokens(row.alpha, k))
+        predicted = proposal_speedup(row.length_pmf, row.acceptance, c, costs)
+        chain, effective = chain_tokens / (growth + k * c), effective_alpha(row.length_pmf, row.acceptance)
+    else:
+        chain_tokens = predicted = chain = effective = nan          # no drafts: no alpha, no prediction
     return SurveyRow(name, float(row.alpha), float(low), float(high), float(m.c), int(k), predicted,
                      row.measured.median, row.measured.low, row.measured.high,
-                     float(row.tokens / row.rounds) if row.rounds else float("nan"), float(growth),
+                     float(row.tokens / row.rounds) if row.rounds else nan, float(growth),
                      int(row.drafted), list(row.flags),
-                     row.measured_generate.median if row.measured_generate is not None else float("nan"))
+                     row.measured_generate.median if row.measured_generate is not None else nan,
+                     predicted_tokens_per_pass=float(row.proposal_tokens), chain_predicted=chain,
+                     chain_tokens_per_pass=chain_tokens, effective_alpha=effective,
+                     length_pmf=list(row.length_pmf), acceptance=list(row.acceptance), pass_costs=costs)
+
+
+def _tokens(r: SurveyRow) -> str:
+    """Tokens per target pass, measured (predicted): "1.45 (1.52)"."""
+    predicted = r.predicted_tokens_per_pass
+    return f"{r.tokens_per_pass:.2f}" + (f" ({predicted:.2f})" if np.isfinite(predicted) else "")
 
 
 #: The plain decodings every draft is paired with.
