@@ -33,6 +33,18 @@ def test_replay_by_hand():
     assert r.seconds_per_round(2.0) == pytest.approx(1.2)
 
 
+def test_replay_with_acceptance_per_position():
+    # a_1 = 0.5, a_2 = 0.8: rounds of 2, 1 and 0 drafts give (1 + 0.5 + 0.4) + (1 + 0.5) + 1 tokens
+    r = prediction.replay([2, 1, 0], alpha=[0.5, 0.8], baseline_step=1.0, extra_verify=[0.0, 0.1, 0.3],
+                          draft_step=0.0, prefill=0.0)
+    assert r.tokens == pytest.approx(4.4)
+    same = prediction.replay([2, 1, 0], alpha=[0.5, 0.5], baseline_step=1.0, extra_verify=[0.0, 0.1, 0.3],
+                             draft_step=0.0, prefill=0.0)
+    assert same.tokens == pytest.approx(prediction.replay([2, 1, 0], 0.5, 1.0, [0.0, 0.1, 0.3], 0.0, 0.0).tokens)
+    with pytest.raises(ValueError, match="alpha"):
+        prediction.replay([3], [0.5, 0.5], 1.0, [0.0, 0.1, 0.2, 0.3], 0.0, 0.0)   # no rate for position 3
+
+
 def test_replay_bad_arguments():
     with pytest.raises(ValueError, match="draft_counts"):
         prediction.replay([], 0.5, 1.0, [0.0], 0.0, 0.0)
@@ -120,6 +132,17 @@ def test_a_win_with_nothing_accepted_is_flagged_and_never_recommended():
     assert k2.tokens_per_round == 2.5 and k2.no_draft_rounds == 0.25 and k2.alpha == 1.0
     assert m.recommended_k == 2
     assert "flags (kept out of the recommendation)" in m.table() and "[flagged]" in m.table()
+
+
+def test_each_row_records_its_proposal_lengths_and_acceptance_per_position():
+    m = crafted(growth3=1.05)
+    k1, k2 = m.pooled
+    assert k1.length_pmf == [0.0, 1.0] and k1.acceptance == [0.0] and k1.proposal_tokens == pytest.approx(1.0)
+    # three rounds of 2 drafts, both accepted, and one with nothing to say
+    assert k2.length_pmf == [0.25, 0.0, 0.75] and k2.acceptance == [1.0, 1.0]
+    assert k2.proposal_tokens == pytest.approx(k2.tokens_per_round) == pytest.approx(2.5)
+    assert sl.expected_tokens(k2.alpha, 2) == pytest.approx(3.0)      # the chain would promise 3
+    assert json.loads(json.dumps(m.to_dict()))["pooled"][1]["length_pmf"] == [0.25, 0.0, 0.75]
 
 
 def test_verification_timed_faster_than_one_token_blocks_the_recommendation():
