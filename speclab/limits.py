@@ -83,3 +83,7 @@ MAX_TEXT_BYTES = 64 * 2**20
 
 #: The largest draft file read (a .draft of the store or a shipped .safetensors; SmolLM2's is 15 MB).
 MAX_DRAFT_BYTES = 512 * 2**20
+
+#: FeatureDrafter.measure_costs: the longest context the costs are timed on (a held-out answer is
+#: a few hundred tokens; a longer one only makes every timed pass slower).
+MAX_COST_TOKENS = 1024

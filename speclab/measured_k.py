@@ -126,6 +126,9 @@ def alpha_for_speedup(goal, c, pass_costs) -> tuple:
 
     What a draft would need on this machine: solves 1 + alpha + ... + alpha^k = goal (cost(k+1) + k c)
     for each k the costs cover and keeps the smallest root; (nan, 0) when no alpha <= 1 reaches it.
+    A pass over n tokens does the work of a one-token pass and more, so a measured cost(n) below
+    cost(1) is timing noise and counts as cost(1): otherwise a round that accepts nothing would
+    beat plain decoding, and a goal above 1 would need alpha 0.
     """
     from .theory import alpha_for_tokens
 
@@ -138,7 +141,7 @@ def alpha_for_speedup(goal, c, pass_costs) -> tuple:
     if ks.size == 0:
         raise ValueError("pass_costs must hold t(n)/t(1) for n = 1 and at least n = 2 (a round of one draft)")
     with np.errstate(over="ignore", invalid="ignore"):
-        needed = goal * (costs[ks] / costs[0] + c * ks)           # tokens a round must emit
+        needed = goal * (np.maximum(costs[ks] / costs[0], 1.0) + c * ks)   # tokens a round must emit
         reachable = needed <= ks + 1.0                             # a round emits at most k + 1 tokens
         alphas = np.full(ks.size, np.nan)
         if reachable.any():

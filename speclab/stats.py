@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ._validate import ArgumentTypeError, as_probability_rows, short_repr
+from ._validate import ArgumentTypeError, as_count, as_probability_rows, as_real_array, short_repr
 
 
 def chi_square_test(counts, probs) -> tuple:
@@ -47,12 +47,21 @@ def chi_square_sf(x: float, df: int) -> float:
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple:
-    """The Wilson score interval of a rate successes/trials (scipy's binomtest); (nan, nan) with no trials."""
-    if trials <= 0:
+    """The Wilson score interval of a rate successes/trials (scipy's binomtest); (nan, nan) with no trials.
+
+    successes and trials are whole numbers with 0 <= successes <= trials; confidence lies strictly
+    between 0 and 1 (an interval at confidence 0 or 1 is a point or everything, never an estimate).
+    """
+    trials = as_count(trials, "trials")
+    successes = as_count(successes, "successes", maximum=trials)
+    confidence = float(as_real_array(confidence, "confidence", scalar=True))
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must lie strictly between 0 and 1 (0.95, say); got {short_repr(confidence)}")
+    if trials == 0:
         return float("nan"), float("nan")
     from scipy.stats import binomtest      # imported here: `import speclab` stays fast
 
-    ci = binomtest(int(successes), int(trials)).proportion_ci(confidence_level=confidence, method="wilson")
+    ci = binomtest(successes, trials).proportion_ci(confidence_level=confidence, method="wilson")
     return float(ci.low), float(ci.high)
 
 

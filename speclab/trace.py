@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from ._validate import ArgumentTypeError, as_count
+from ._validate import ArgumentTypeError, as_count, short_repr
 from .rounds import ACCEPTED, BONUS, CORRECTION, PLAIN, REJECTED, SKIPPED, RoundRecord
 
 COLOURS = {
@@ -101,8 +101,12 @@ def plot_rounds(records, ax=None, decode=None, max_rounds: int = 12):
     position): the top half shows the rejected draft, the bottom half the correction.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
     from matplotlib.patches import Rectangle
 
+    if ax is not None and not isinstance(ax, Axes):
+        raise ArgumentTypeError(f"ax must be None (a new figure) or a matplotlib Axes to draw on; "
+                                f"got {short_repr(ax)} ({type(ax).__name__})")
     records = _check_records(records)[:as_count(max_rounds, "max_rounds", minimum=1, maximum=1000)]
     width = max((rec.k for rec in records), default=0) + 1
     if ax is None:

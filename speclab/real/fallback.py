@@ -26,10 +26,15 @@ depend on the clock, so the decoder uses the watch for greedy decoding only.
 from __future__ import annotations
 
 import collections
+import math
+import numbers
 import statistics
 import time
 
+import numpy as np
+
 from .._validate import ArgumentTypeError, as_count, short_repr
+from ..limits import MAX_NEW_TOKENS
 
 
 class FallbackWatch:
@@ -54,10 +59,11 @@ class FallbackWatch:
         self.switches = 0                                        # times speculation was switched off
         self._start = self._spec_seconds = None
         self._speculated = False                                 # what the round being timed does
+        self._last_reading = None                                # the clock's last reading
 
     def speculating(self) -> bool:
         """Whether this round drafts (else it is a plain round, k = 0); starts the round's clock."""
-        self._start = self.clock()
+        self._start = self._now()
         if self.phase == "compare":
             self._speculated = self.left % 2 == 0                # speculative, plain, speculative, ...
         else:
@@ -65,8 +71,14 @@ class FallbackWatch:
         return self._speculated
 
     def record(self, tokens: int) -> None:
-        """The round just run emitted `tokens`; move on to the next phase when this one is done."""
-        seconds = max(self.clock() - self._start, 1e-12)
+        """The round just run emitted `tokens` (1 or more); move on to the next phase when this one is done."""
+        tokens = as_count(tokens, "tokens", minimum=1, maximum=MAX_NEW_TOKENS)
+        if self._start is None:
+            raise ValueError("record() reports a round that speculating() started; call speculating() first")
+        seconds = max(self._now() - self._start, 1e-12)
+        self._start = None
+        if not math.isfinite(seconds):
+            raise ValueError("clock must return seconds: two of its readings differ by more than a float holds")
         speculated = self._speculated
         if speculated:
             self.spec_rounds += 1
@@ -76,10 +88,21 @@ class FallbackWatch:
             if speculated:
                 self._spec_seconds = seconds
             else:                                                # a pair is complete
-                self.ratios.append(self._spec_seconds / (seconds / max(tokens, 1)))
+                self.ratios.append(self._spec_seconds / (seconds / tokens))
         self.left -= 1
         if self.left <= 0:
             self._end_phase()
+
+    def _now(self) -> float:
+        """The clock's reading in seconds: a finite real number, never below the previous reading."""
+        now = self.clock()
+        if isinstance(now, (bool, np.bool_)) or not isinstance(now, numbers.Real) or not math.isfinite(now):
+            raise ValueError(f"clock must return finite seconds (a real number); it returned {short_repr(now)}")
+        if self._last_reading is not None and now < self._last_reading:
+            raise ValueError(f"clock must never go backwards; it returned {now!r} after {self._last_reading!r} "
+                             "(use a monotonic clock such as time.perf_counter)")
+        self._last_reading = now
+        return float(now)
 
     def _end_phase(self) -> None:
         if self.phase != "compare":                              # a hold or a speculative stretch ended

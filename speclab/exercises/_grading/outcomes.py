@@ -184,6 +184,10 @@ class CheckerBroke(CheckStop):
                         "this is a bug in speclab, please report it.")
 
 
+#: Module globals that hold an exercise's cases (ex4's and ex5's TABLE, ex1's CASES).
+CASE_TABLES = frozenset({"TABLE", "CASES"})
+
+
 class ChangedTheChecker(CheckStop):
     """The learner's function rebound the check's own values or functions while the check ran."""
 
@@ -194,6 +198,12 @@ class ChangedTheChecker(CheckStop):
     def feedback(self) -> Feedback:
         shown = ", ".join(f"`{name}`" for name in self.names[:5])
         more = f" and {len(self.names) - 5} more" if len(self.names) > 5 else ""
+        if all(name.rsplit(".", 1)[-1] in CASE_TABLES for name in self.names):
+            return Feedback(INCORRECT, f"your function changed the check's own table of cases, {shown}{more}, "
+                            "while the check ran (it modified or replaced it). The check reads its cases from "
+                            "that table, so it cannot grade a function that changes it, even one whose answers "
+                            "are right. If your code needs the table, work on a copy (`list(TABLE)`) and leave "
+                            "the original as it is; then check again.")
         return Feedback(INCORRECT, f"your function changed {shown}{more} while the check ran. Those are the "
                         "check's own values and functions: a verdict that rests on changed ones means "
                         "nothing, so this check does not pass. Leave them alone and check again.")

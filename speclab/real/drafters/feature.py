@@ -19,8 +19,9 @@ import torch
 from ...measured_k import alternatives_for, best_plan
 from ...policies import FixedK
 from ...verify import sample_categorical
-from ..._validate import ArgumentTypeError, as_count, as_nonnegative, as_unit_interval, short_repr
-from .._checks import MAX_ALTERNATIVES, check_model
+from ..._validate import ArgumentTypeError, as_count, as_count_array, as_nonnegative, as_unit_interval, short_repr
+from ...limits import MAX_COST_TOKENS
+from .._checks import MAX_ALTERNATIVES, check_model, position_limit
 from .base import EMPTY, Draft
 from .feature_head import FeatureHead, HeadCache
 from ..row_kernel import bias_free_linears, column_products
@@ -28,6 +29,8 @@ from ..sampling import Sampling
 
 #: The k used when the draft's acceptance or costs were never measured.
 UNMEASURED_K = 2
+#: measure_costs times target passes over 1..COST_PASS_TOKENS tokens on top of its context.
+COST_PASS_TOKENS = 9
 
 
 def as_vocab(vocab, size: int) -> torch.Tensor:
@@ -213,17 +216,31 @@ class FeatureDrafter:
         return step
 
     def measure_costs(self, tokens: list) -> None:
-        """Measure c and the target's pass costs t(n)/t(1) on this machine, with `tokens` as context."""
+        """Measure c and the target's pass costs t(n)/t(1) on this machine, with `tokens` as context:
+        3 to MAX_COST_TOKENS token ids of the target's vocabulary, leaving room for COST_PASS_TOKENS more."""
         from ..measure.draft_cost import measure_draft_cost, measure_pass_costs
 
-        self.use_costs(measure_draft_cost(self, self.target, tokens), measure_pass_costs(self.target, tokens))
+        tokens = self._cost_tokens(tokens)
+        self.use_costs(measure_draft_cost(self, self.target, tokens),
+                       measure_pass_costs(self.target, tokens, COST_PASS_TOKENS))
+
+    def _cost_tokens(self, tokens) -> list:
+        """`tokens` as a list of ids a cost measurement can run on, or one error naming them."""
+        ids = as_count_array(tokens, "tokens", maximum=self.full_size - 1)
+        limit = position_limit(self.target)
+        longest = MAX_COST_TOKENS if limit is None else min(MAX_COST_TOKENS, limit - COST_PASS_TOKENS)
+        if ids.ndim != 1 or not 3 <= ids.size <= longest:
+            raise ValueError(f"tokens must be a flat list of 3 to {longest:,} token ids (the context the costs are "
+                             f"timed on); got {ids.size:,} in shape {ids.shape}")
+        return ids.tolist()
 
     def use_costs(self, c: float, pass_costs) -> None:
         """Plan k and the runners-up with these costs from now on: c, and t(n)/t(1) for n = 1, 2, ...
-        (a draft loaded from a file carries the costs of the machine that made it)."""
-        self.c = as_nonnegative(c, "c", scalar=True)
-        self.pass_costs = _optional_list(pass_costs, "pass_costs", as_nonnegative)
-        self._plans = {}
+        (a draft loaded from a file carries the costs of the machine that made it). Both are checked
+        before either is kept."""
+        c = as_nonnegative(c, "c", scalar=True)
+        pass_costs = _optional_list(pass_costs, "pass_costs", as_nonnegative)
+        self.c, self.pass_costs, self._plans = c, pass_costs, {}
 
     def __repr__(self) -> str:
         return f"FeatureDrafter(vocab={len(self.vocab)}, hidden={self.head.hidden})"

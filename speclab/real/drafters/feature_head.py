@@ -20,6 +20,8 @@ import math
 import torch
 from torch import nn
 
+from ..._validate import as_count, as_real_in, check_memory
+
 
 def rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * weight
@@ -43,6 +45,10 @@ class FeatureHead(nn.Module):
 
     def __init__(self, hidden: int, head_dim: int = 64, mlp_ratio: float = 2.0):
         super().__init__()
+        hidden, head_dim = as_count(hidden, "hidden", minimum=1), as_count(head_dim, "head_dim", minimum=1)
+        mlp_ratio = as_real_in(mlp_ratio, "mlp_ratio", 1.0 / hidden, 64.0)
+        check_memory(4.0 * hidden * hidden * (6 + 3 * mlp_ratio), f"a feature head of hidden size {hidden:,}",
+                     "hidden or mlp_ratio")
         if hidden % head_dim:
             head_dim = hidden // max(1, hidden // head_dim)
         self.hidden, self.head_dim, self.n_heads = hidden, head_dim, hidden // head_dim

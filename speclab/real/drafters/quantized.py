@@ -26,11 +26,14 @@ fail with one ImportError naming bits=4.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
+import numpy as np
 import torch
 
 from ..._validate import ArgumentTypeError, short_repr
+from .._checks import check_model
 from ..model_copy import sharing_weights
 from .draft_model import DraftModelDrafter
 
@@ -49,8 +52,7 @@ class QuantizedCopyDrafter(DraftModelDrafter):
     name = "quantized copy"
 
     def __init__(self, target, bits: int = 8):
-        if isinstance(bits, bool) or bits not in (8, 4):
-            raise ArgumentTypeError(f"bits must be 8 or 4; got {short_repr(bits)}")
+        bits = check_quantizable(target, bits)
         device = next(target.parameters()).device
         if device.type != "cpu":
             raise ValueError(f"QuantizedCopyDrafter needs the target on a CPU (its int8/int4 kernels are "
@@ -62,8 +64,27 @@ class QuantizedCopyDrafter(DraftModelDrafter):
         return f"QuantizedCopyDrafter(bits={self.bits})"
 
 
+def check_quantizable(model, bits, name: str = "target") -> int:
+    """`bits` as the int 8 or 4, for a causal LM `model` whose weights that kernel takes (int8's
+    dynamic quantization multiplies float32 only; int4's kernel takes float32, bfloat16 and float16)."""
+    allowed = "bits must be the whole number 8 (int8) or 4 (int4)"
+    if isinstance(bits, (bool, np.bool_)) or not isinstance(bits, numbers.Integral):
+        raise ArgumentTypeError(f"{allowed}; got {short_repr(bits)} ({type(bits).__name__})")
+    if bits not in (8, 4):
+        raise ValueError(f"{allowed}; got {short_repr(bits)}")
+    check_model(model, name)
+    weight = next(model.parameters(), None)
+    if weight is None:
+        raise ValueError(f"{name} has no weights to quantize; got {short_repr(model)}")
+    if bits == 8 and weight.dtype != torch.float32:
+        raise ValueError(f"bits=8 (torch's dynamic int8 quantization) needs a float32 {name}; this one holds "
+                         f"{str(weight.dtype).replace('torch.', '')} weights: pass {name}.float() or use bits=4")
+    return int(bits)
+
+
 def quantized_copy(model, bits: int = 8):
     """A copy of `model` (left untouched) with every linear layer in int8 or int4 weights."""
+    bits = check_quantizable(model, bits, "model")
     clone = as_linears(lean_copy(model)).eval()
     if bits == 4:
         return replace_linears(clone, lambda layer: Int4Linear(layer) if int4_fits(layer) else layer)

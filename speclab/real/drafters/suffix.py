@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._validate import as_count, as_nonnegative, as_unit_interval, as_whole_numbers
+from ..._validate import as_count, as_nonnegative, as_unit_interval, as_whole_numbers, short_repr
 from ...limits import MAX_ELEMENTS
 from ...policies import FixedK
 from .base import EMPTY, Draft, cut_at_eos
@@ -68,7 +68,7 @@ class SuffixDrafter:
 
     def remember(self, token_ids) -> None:
         """Add a text (token ids) to the session store, dropping the oldest entries beyond max_tokens."""
-        ids = as_whole_numbers(np.asarray(token_ids).reshape(-1), "token_ids").astype(np.int64)
+        ids = _as_ids(token_ids, "token_ids", minimum=0)
         if ids.size == 0 or self.max_tokens == 0:
             return
         store = np.concatenate([self._store, ids, [SEPARATOR]])
@@ -81,7 +81,8 @@ class SuffixDrafter:
     def restore_store(self, store: np.ndarray) -> None:
         """Put back a store saved by saved_store() and forget the current generation. A measurement
         does this before every run, so a prompt repeated for timing never drafts from its own answer."""
-        self._store = np.asarray(store, dtype=np.int64).copy()
+        store = _as_ids(store, "store", minimum=SEPARATOR)
+        self._store = store[max(len(store) - self.max_tokens, 0):].copy()
         self.reset()
 
     def reset(self, store: bool = False) -> None:
@@ -169,6 +170,16 @@ class SuffixDrafter:
     def __repr__(self) -> str:
         return (f"SuffixDrafter(max_tokens={self.max_tokens}, max_depth={self.max_depth}, "
                 f"max_spec_factor={self.max_spec_factor:g}, min_prob={self.min_prob:g})")
+
+
+def _as_ids(values, name: str, minimum: int) -> np.ndarray:
+    """`values` (a list, array or tensor of any shape, flattened) as int64 whole numbers >= minimum;
+    one error naming `name` for fractions, strings, ragged lists or ids beyond int64."""
+    floats = as_whole_numbers(values, name, minimum).reshape(-1)       # refuses all but whole numbers
+    if np.any(floats >= 2.0 ** 63):
+        raise ValueError(f"{name} must hold whole numbers >= {minimum} that fit in int64; got {short_repr(values)}")
+    array = np.asarray(values).reshape(-1)
+    return (array if array.dtype.kind in "iu" else floats).astype(np.int64)
 
 
 def _majority(following: np.ndarray, positions: np.ndarray):
