@@ -10,6 +10,7 @@ import ast
 import json
 import shlex
 
+import numpy as np
 import pytest
 
 import speclab as sl
@@ -198,3 +199,25 @@ def test_engine_config_names_the_cap_it_is_given():
     assert engine_config("vllm", 0, uncapped_k=0) == engine_config("vllm", 0)
     with pytest.raises(ValueError, match="uncapped_k must be a whole number"):
         engine_config("vllm", 0, uncapped_k=-1)
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(k="5", method="draft-model", draft="d"), "k must be a whole number"),
+    (dict(k=float("nan"), method="draft-model", draft="d"), "k must be a whole number"),
+    (dict(k=3, method=["eagle"], draft="d"), "method must be one of"),
+    (dict(k=3, method="draft-model", draft=float("nan")), "draft must be a model name or path (a str)"),
+    (dict(k=3, method="draft-model", draft="--trust-remote-code"), "draft must not begin with '-'"),
+])
+def test_vllm_speculative_config_checks_its_arguments(kwargs, words):
+    from speclab.engines import vllm_speculative_config
+
+    with pytest.raises(ValueError) as error:
+        vllm_speculative_config(**kwargs)
+    assert words in str(error.value)
+
+
+@pytest.mark.parametrize("value", [np.array([0.5, np.nan]), np.zeros((2, 3)), ["a"]])
+def test_names_that_are_not_strings_are_refused_by_name(value):
+    for argument in ("draft", "target"):
+        with pytest.raises(ValueError, match=f"^{argument} must be a model name or path \\(a str\\)"):
+            engine_config("vllm", 3, **{argument: value})

@@ -28,7 +28,7 @@ import json
 import shlex
 import unicodedata
 
-from .._validate import as_count
+from .._validate import as_count, short_repr
 
 ENGINES = ("vllm", "sglang", "hf")
 METHODS = ("draft-model", "eagle", "eagle3", "ngram")
@@ -71,6 +71,9 @@ def check_engine_method(engine: str, method: str) -> tuple:
 
 def vllm_speculative_config(k: int, method: str, draft: str) -> dict:
     """vLLM's speculative_config dictionary (the JSON `vllm serve --speculative-config` takes)."""
+    k = as_count(k, "k", minimum=1)
+    _, method = check_engine_method("vllm", method)
+    draft = check_model_name(draft, "draft") or DRAFT_PLACEHOLDER
     if method == "ngram":
         return {"method": "ngram", "num_speculative_tokens": k, "prompt_lookup_max": 4, "prompt_lookup_min": 2}
     config = {"model": draft, "num_speculative_tokens": k}
@@ -135,10 +138,12 @@ def check_model_name(value, name: str) -> str:
     control and invisible format characters (newlines, NUL, terminal escapes, bidirectional overrides),
     and more than 4096 characters.
     """
-    if value is None or value == "":
+    if value is None:
         return ""
     if not isinstance(value, str):
         raise ValueError(f"{name} must be a model name or path (a str); got {type(value).__name__}")
+    if value == "":
+        return ""
     if len(value) > 4096 or any(unicodedata.category(ch) in _UNPRINTABLE for ch in value):
         raise ValueError(f"{name} must be a model name or path without control characters (newlines, tabs, "
                          f"NUL, escapes, invisible format characters) and at most 4096 characters; "
@@ -155,5 +160,5 @@ _UNPRINTABLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 def _choice(value, allowed: tuple, name: str) -> str:
     if not isinstance(value, str) or value.lower() not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {short_repr(value)}")
     return value.lower()

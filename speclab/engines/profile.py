@@ -49,6 +49,7 @@ class ProfileFit:
     speedup: float
     iid_best_k: int              # what the fitted alpha alone would pick (k <= the measured depth)
     short_drafts: bool           # some rounds drafted fewer than k tokens
+    summed: str = ""             # which series the counts add up (one per engine), or ''
 
     def to_dict(self) -> dict:
         """The JSON view: plain numbers and lists (NaN as None)."""
@@ -65,6 +66,7 @@ class ProfileFit:
             "max_deviation": self.max_deviation, "max_deviation_depth": self.max_deviation_depth,
             "speedup_at_k": float(self.speedups[self.k]), "iid_best_k": self.iid_best_k,
             "cost": self.cost, "verify_growth": self.verify_growth, "short_drafts": self.short_drafts,
+            "summed": self.summed,
         }
 
 
@@ -101,7 +103,7 @@ def fit_profile(counters: ChainCounters, cost=0.05, verify_growth=0.0, confidenc
         p_value=p_value, max_deviation=float(max(deviation[depth], 0.0)), max_deviation_depth=depth + 1,
         cost=cost, verify_growth=growth, speedups=gains, best_k=best, speedup=float(gains[best]),
         iid_best_k=iid_best,
-        short_drafts=counters.short_drafts)
+        short_drafts=counters.short_drafts, summed=counters.summed)
 
 
 def _wilson(successes: np.ndarray, trials: np.ndarray, confidence: float):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import ArgumentTypeError
 from .profile import ProfileFit
 
 #: Below this p-value the report says the i.i.d. model does not describe the counts.
@@ -12,6 +13,10 @@ IID_REJECT_P = 0.01
 
 def profile_report(fit: ProfileFit, source: str) -> str:
     """Several lines: what was read, the per-depth table, the i.i.d. fit and test, and the best k."""
+    if not isinstance(fit, ProfileFit):
+        raise ArgumentTypeError(f"fit must be a ProfileFit (from fit_profile); got {type(fit).__name__}")
+    if not isinstance(source, str):
+        raise ArgumentTypeError(f"source must be a str naming what was read; got {type(source).__name__}")
     level = f"{fit.confidence:.0%}"
     lines = [f"{source}: {fit.drafts:,} rounds of k = {fit.k} drafts, mean acceptance length "
              f"{fit.mean_acceptance_length:.3f} (1 + accepted / drafts, bonus token included)",
@@ -29,6 +34,8 @@ def profile_report(fit: ProfileFit, source: str) -> str:
     lines.append(f"best k under the measured rates (c = {fit.cost:g}, verify_growth = {fit.verify_growth:g}): "
                  f"k = {fit.best_k}, predicted speedup {fit.speedup:.3f}x (at the engine's k = {fit.k}: "
                  f"{fit.speedups[fit.k]:.3f}x); the counters measure depths 1..{fit.k} only")
+    if fit.summed:
+        lines.append(f"note: the counts are {fit.summed} (each checked on its own first)")
     if fit.short_drafts:
         lines.append("note: some rounds drafted fewer than k tokens (draft tokens < drafts x k); a depth a "
                      "round did not draft counts as not accepted, so deep rates read low")
