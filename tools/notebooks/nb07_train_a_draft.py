@@ -318,10 +318,24 @@ print(found.verdict("trained draft"))
 On the 2-core CPUs this course was measured on, that verdict is usually "neither clearly faster
 nor slower". The theory promised more, for two reasons. The draft's live acceptance is what the
 held-out line of section 5 says, not the in-template one. And a real round costs more than the
-formula's $k c + t(k+1)/t(1)$: the draft's catch-up over the newly accepted tokens, handing it
-the target's features, cropping the caches and Python's bookkeeping all take time a plain step
-does not spend. The fallback then decodes plainly for much of the answer, which is why the
-tokens per pass are close to 1 in the table.
+formula's $k c + t(k+1)/t(1)$. Where does a round's time go? `profile_rounds` times every part of
+real rounds (the fallback off, so every round speculates), in units of one plain step, beside
+what the formula charges:
+"""),
+    code("""
+from speclab.real.measure.round_profile import profile_rounds
+
+profile = profile_rounds(SpeculativeDecoder(model, drafter, tokenizer), email, 48, k=k, fallback=False)
+print(profile.table())
+profile.plot(charged=k * drafter.c + drafter.pass_costs[k]);
+""", tags=(IGNORE_OUTPUT,)),
+    md("""
+Every part beyond the target's pass and the drafting is time the formula does not see: the
+draft's catch-up over the newly accepted tokens (with the target's features handed to it),
+cropping the caches, and the decoder's own bookkeeping in Python. On a small model each is a
+visible share of a step; on a large model on a GPU the target's pass dominates and they shrink in
+proportion. With the fallback on (the race above), the decoder sees the same costs and decodes
+plainly for much of the answer, which is why its tokens per pass sit close to 1.
 
 How good would a draft have to be? Turn the prediction around: with this draft's $c$ and this
 machine's $t(n)/t(1)$, the acceptance (the same at every depth) at which the best chain reaches
