@@ -19,6 +19,7 @@ from ..._validate import as_count, as_nonnegative
 from .._checks import eos_ids
 from ..kv_cache import last_hidden_states
 from ..model_copy import in_dtype
+from ..heldout import check_not_heldout
 from ..prompts import chat_input_ids
 from .prompts import held_out_prompts, training_prompts
 
@@ -75,7 +76,9 @@ def write_corpus(target, tokenizer=None, prompts=None, heldout=None, max_new_tok
     write_batch = as_count(write_batch, "write_batch", minimum=1)
     variants = as_count(variants, "variants", minimum=1)
     seed = as_count(seed, "seed", minimum=0)
-    train_ids = as_prompt_ids(training_prompts(seed=seed) if prompts is None else prompts, tokenizer)
+    train = training_prompts(seed=seed) if prompts is None else prompts
+    check_not_heldout(readable(train, tokenizer), "prompts")        # the held-out set is never trained on
+    train_ids = as_prompt_ids(train, tokenizer)
     heldout_ids = as_prompt_ids(held_out_prompts() if heldout is None else heldout, tokenizer)
     eos, pad = eos_ids(target, tokenizer), pad_id(target, tokenizer)
     begin = time.perf_counter()
@@ -130,6 +133,22 @@ def as_prompt_ids(prompts, tokenizer) -> list:
     if not ids or any(len(p) == 0 for p in ids):
         raise ValueError("prompts must be a non-empty list of non-empty prompts")
     return ids
+
+
+def readable(prompts, tokenizer) -> list:
+    """Each prompt as the text the target is asked: strings as they are, token-id lists decoded
+    with the tokenizer (None without one), so the held-out check sees every prompt it can."""
+    return [prompt if isinstance(prompt, str) else None if tokenizer is None else _decoded(prompt, tokenizer)
+            for prompt in prompts]
+
+
+def _decoded(ids, tokenizer) -> str | None:
+    """The text of token ids, or None when they are not ids the tokenizer reads (as_prompt_ids
+    then names the problem)."""
+    try:
+        return tokenizer.decode([int(t) for t in ids])
+    except (TypeError, ValueError, OverflowError, IndexError, KeyError):
+        return None
 
 
 def generate_sequences(target, prompt_ids: list, max_new_tokens: int, eos, batch_size: int = WRITE_BATCH,
