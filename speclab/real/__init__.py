@@ -25,6 +25,9 @@ _HOME = {
     "SuffixDrafter": "drafters.suffix", "QuantizedCopyDrafter": "drafters.quantized",
     "quantized_copy": "drafters.quantized", "survey": "measure.survey", "Survey": "measure.survey",
     "write_corpus": "training.corpus",
+    "HybridDrafter": "drafters.hybrid", "HELDOUT_PROMPTS": "heldout", "heldout_prompts": "heldout",
+    "heldout_forms": "heldout", "acceptance_by_depth": "measure.depth_acceptance",
+    "DepthAcceptance": "measure.depth_acceptance", "usable_cores": "threads", "set_torch_threads": "threads",
 }
 
 __all__ = sorted(_HOME)
