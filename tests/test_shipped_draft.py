@@ -183,3 +183,22 @@ def test_the_shipped_reader_never_imports_the_store():
     assert not {"store", ".store"} & imported(shipped)
     assert not any(name.endswith("store") for name in imported(shipped))
     assert "shipped" in imported(store)
+
+
+def test_the_shipped_draft_is_written_only_where_a_file_may_go(tmp_path, trained):
+    import os
+
+    path = shipped.write_shipped_draft(*trained, tmp_path / "d.safetensors")
+    assert shipped.write_shipped_draft(*trained, path) == path          # a shipped draft is replaced
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine")
+    os.mkfifo(tmp_path / "pipe")
+    os.symlink(tmp_path / "b", tmp_path / "a")
+    os.symlink(tmp_path / "a", tmp_path / "b")
+    for bad, words in [(notes, "is not a shipped draft"), (tmp_path / "pipe", "named pipe"), (tmp_path, "folder"),
+                       (tmp_path / "a", "symbolic links"), (str(tmp_path / "x\x00"), "NUL"),
+                       (tmp_path / ("x" * 300), "over 255 bytes")]:
+        with pytest.raises(ValueError, match=words):
+            shipped.write_shipped_draft(*trained, bad)
+    assert notes.read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "a", "b", "d.safetensors", "notes.txt", "pipe"]

@@ -20,7 +20,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save_file
 
-from ...files import open_regular, read_bytes, shown
+from ...files import open_regular, output_file, read_bytes, shown
 from ...limits import MAX_DRAFT_BYTES
 from ..._validate import ArgumentTypeError, short_repr
 from .._checks import check_model
@@ -54,9 +54,15 @@ def contents_digest(tensors: dict, meta: dict) -> str:
 
 
 def write_shipped_draft(drafter: FeatureDrafter, record, path=SHIPPED_FILE) -> Path:
-    """Write `drafter` (and its training record) as the safetensors file `path`, atomically."""
+    """Write `drafter` (and its training record) as the safetensors file `path`, atomically.
+
+    The path is checked first; a file already there is replaced only if it is a shipped draft (of any version)."""
     if not isinstance(drafter, FeatureDrafter):
         raise ArgumentTypeError(f"drafter must be a FeatureDrafter; got {short_repr(drafter)}")
+    path = output_file(path, "path", make_folders=True)
+    if os.path.exists(path) and not _is_shipped_file(path):
+        raise ValueError(f"path {shown(path)} exists and is not a shipped draft; it is never overwritten "
+                         "(choose another path, or move the file away)")
     record = record if isinstance(record, dict) else record.as_dict()
     head = drafter.head
     tensors = {f"head.{k}": v.detach().cpu().contiguous() for k, v in head.state_dict().items()}
@@ -67,7 +73,16 @@ def write_shipped_draft(drafter: FeatureDrafter, record, path=SHIPPED_FILE) -> P
             "measured": json.dumps({"rates": drafter.rates, "c": drafter.c, "pass_costs": drafter.pass_costs,
                                     "first_hits": drafter.first_hits, "device": drafter.vocab.device.type}),
             "record": json.dumps(record)}
-    return _write(tensors, {**meta, "sha256": contents_digest(tensors, meta)}, Path(path))
+    return _write(tensors, {**meta, "sha256": contents_digest(tensors, meta)}, path)
+
+
+def _is_shipped_file(path) -> bool:
+    """Whether `path` holds a safetensors header whose metadata names a shipped-draft format (any version)."""
+    try:
+        meta = _raw_metadata(path)
+    except ValueError:
+        return False
+    return isinstance(meta, dict) and str(meta.get("format", "")).startswith("speclab-shipped-draft-")
 
 
 def _write(tensors: dict, meta: dict, path: Path) -> Path:
@@ -90,6 +105,11 @@ def _write(tensors: dict, meta: dict, path: Path) -> Path:
 
 def read_metadata(path=SHIPPED_FILE) -> dict:
     """The metadata of a shipped draft (its header only, not the weights); one ValueError if it is not one."""
+    return _check_metadata(_raw_metadata(path), f"the shipped draft {shown(path)}")
+
+
+def _raw_metadata(path):
+    """The `__metadata__` of the safetensors header of `path`, unchecked; ValueError if there is no such header."""
     where = f"the shipped draft {shown(path)}"
     with open_regular(path, "path", MAX_DRAFT_BYTES, missing=f"there is no readable shipped draft at {shown(path)}") \
             as handle:
@@ -97,8 +117,7 @@ def read_metadata(path=SHIPPED_FILE) -> dict:
         length = int.from_bytes(handle.read(8), "little")
         if not 2 <= length <= min(MAX_HEADER_BYTES, size - 8):
             raise ValueError(f"{where} is not a safetensors file (its header length {length:,} does not fit)")
-        header = _parse_header(handle.read(length), where)
-    return _check_metadata(header.get("__metadata__"), where)
+        return _parse_header(handle.read(length), where).get("__metadata__")
 
 
 def _parse_header(raw: bytes, where: str) -> dict:
