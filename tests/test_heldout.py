@@ -31,6 +31,14 @@ def test_the_set_is_large_varied_and_labelled():
     assert set(heldout_prompts(["poem", "code"])) <= set(texts)
 
 
+def test_the_race_prompts_are_open_held_out_prompts_of_four_forms():
+    from speclab.real.prompts import HELDOUT_OPEN_PROMPTS
+
+    forms = dict((text, form) for form, text in HELDOUT_PROMPTS)
+    assert len(HELDOUT_OPEN_PROMPTS) == 4
+    assert all(forms[text] == name for name, text in HELDOUT_OPEN_PROMPTS.items())
+
+
 @pytest.mark.parametrize("bad", ["sonnet", ["poem", "haiku"], [], 3])
 def test_an_unknown_form_names_the_argument(bad):
     with pytest.raises(ValueError, match="forms must be None"):

@@ -1,10 +1,13 @@
 """Prompts for the benchmark, the notebook and `speclab measure`: three edits and one with no overlap.
 
 Edits (repeat, fix grammar, rewrite quoting) copy long runs of their input, which prompt lookup
-drafts for free; writing new code shares almost nothing with its prompt.
+drafts for free; writing new code shares almost nothing with its prompt. HELDOUT_OPEN_PROMPTS are
+open prompts from the truly held-out set (heldout.py): nothing to copy, and never trained on.
 """
 
 from __future__ import annotations
+
+from .heldout import heldout_prompts
 
 PASSAGE = (
     "The old lighthouse stands on a rocky point at the edge of the harbour. For more than a hundred "
@@ -27,6 +30,9 @@ PROMPTS = {
     "rewrite quoting": ("Write a short news report about this passage, quoting it in full:\n\n" + PASSAGE),
     "new code": "Write a Python function that returns the n-th Fibonacci number, with a docstring and an example.",
 }
+
+#: Open text a trained draft has never seen, one prompt of each of four held-out forms, for races.
+HELDOUT_OPEN_PROMPTS = {form: heldout_prompts(form)[0] for form in ("advice", "explanation", "story", "email")}
 
 #: Which prompts share text with their answer (prompt lookup should help) and which do not.
 EDIT_PROMPTS = ("repeat", "fix grammar", "rewrite quoting")
