@@ -239,6 +239,8 @@ def test_a_chain_is_timed_as_a_chain_even_when_the_drafter_would_add_runners_up(
     m = measure_pair(target, drafter, prompts=prompts, ks=(1, 3), max_new_tokens=16, repeats=1, progress=False)
     s = survey(target, {"trained": drafter}, prompts=prompts, ks=(1, 2), max_new_tokens=16, repeats=1,
                progress=False)
+    assert m.drafter == drafter.name and chain_decoder(target, _NoisyOracle(target, [1.0], 1.0, 0)).drafter.name \
+        == "noisy oracle"
     for row in m.pooled + m.rows:
         assert row.tokens_per_round <= 1 + row.k and row.accepted == round(row.alpha * row.examined)
     for row in s.rows + s.prompt_rows:

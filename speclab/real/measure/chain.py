@@ -24,6 +24,11 @@ class ChainOnly:
             return draft
         return Draft(draft.tokens, draft.q)
 
+    @property
+    def name(self) -> str:
+        """The wrapped drafter's name (its class name when it has none), as the tables print it."""
+        return getattr(self.drafter, "name", type(self.drafter).__name__)
+
     def __getattr__(self, name):
         """What ChainOnly does not define (start, feedback, forwards, features, ...) is the drafter's."""
         if name == "drafter":                      # not set yet (a copy being built): no recursion
