@@ -13,10 +13,28 @@ import sys
 
 
 class _OneLineParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are a single line (no usage dump) and exit status 2."""
+    """An ArgumentParser whose errors are a single line (no usage dump) and exit status 2, and whose
+    int and float options take ASCII digits only (int() and float() also read other scripts' digits)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in (int, float):
+            self.register("type", kind, _ascii_number(kind))
 
     def error(self, message):
         raise _UsageError(message)
+
+
+def _ascii_number(kind):
+    """`kind` (int or float) applied to ASCII text only: '５' is refused, not read as 5."""
+    def convert(text: str):
+        if not text.isascii():
+            raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: {text!r} "
+                                             "(numbers are written in ASCII digits)")
+        return kind(text)
+
+    convert.__name__ = kind.__name__                  # argparse names the type in its own messages
+    return convert
 
 
 class _UsageError(Exception):

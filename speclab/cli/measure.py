@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
+import os
+import re
+
+from .._validate import short_repr
+from ..files import as_path, regular_file, shown
+from ..limits import MAX_TEXT_BYTES, human_bytes
 
 OFFLINE_NAMES = ("smollm2", "offline")
 #: The most ABBA blocks `speclab measure` runs (each runs every configuration twice per prompt).
@@ -36,15 +41,37 @@ def add_measure_arguments(parser) -> None:
 
 
 def parse_ks(text: str, most: int | None = None) -> list:
-    """'1,2,4' -> [1, 2, 4], each k in 1..most, with one clear error for anything else."""
-    try:
-        ks = [int(part) for part in str(text).split(",") if part.strip()]
-    except ValueError:
-        ks = []
+    """'1,2,4' -> [1, 2, 4], each k in 1..most in ASCII digits, with one clear error for anything else."""
+    parts = [part.strip() for part in str(text).split(",") if part.strip()]
+    ks = [int(part) for part in parts] if all(re.fullmatch("[0-9]{1,6}", part) for part in parts) else []
     if not ks or min(ks) < 1 or (most is not None and max(ks) > most):
         bound = f"in 1..{most}" if most is not None else ">= 1"
-        raise ValueError(f"--ks must be comma-separated whole numbers {bound}, e.g. 1,2,4,8; got {text!r}")
+        raise ValueError(f"--ks must be comma-separated whole numbers {bound} in ASCII digits, e.g. 1,2,4,8; "
+                         f"got {short_repr(text)}")
     return ks
+
+
+def check_prompts_file(path, flag: str = "--prompts") -> None:
+    """A prompts file is a regular file of at most MAX_TEXT_BYTES, looked at without opening it: a FIFO,
+    a device, a folder, a symlink loop, a name too long or a file too large is one ValueError naming `flag`."""
+    if os.path.isdir(as_path(path, flag)):
+        raise ValueError(f"{flag} must be a text file, not a folder; got {shown(path)}")
+    size = regular_file(path, flag, missing=f"{flag} file {shown(path)} does not exist").stat().st_size
+    if size > MAX_TEXT_BYTES:
+        raise ValueError(f"{flag} {shown(path)} holds {human_bytes(size)}, more than the "
+                         f"{human_bytes(MAX_TEXT_BYTES)} a prompts file may hold")
+
+
+def check_model_spec(value: str, flag: str) -> None:
+    """A hub model name (or a local folder): not empty, not read as an option, printable (engines.check_model_name)."""
+    from ..engines.config import check_model_name
+
+    if not value.strip():
+        raise ValueError(f"{flag} must name a model (a hub name or a local folder); got {value!r}")
+    if value.startswith("-"):
+        raise ValueError(f"{flag} must not begin with '-': {value[:60]!r} reads as an option, not a model "
+                         "(a local folder whose name starts with '-' is written ./-name)")
+    check_model_name(value, flag)
 
 
 def check_arguments(args) -> None:
@@ -57,11 +84,7 @@ def check_arguments(args) -> None:
         raise ValueError(f"`speclab measure` needs the real-model extra: pip install 'speclab[real]' ({err})")
     ks = parse_ks(args.ks, MAX_MEASURED_K)
     if args.prompts is not None:
-        path = Path(args.prompts)
-        if not path.exists():
-            raise ValueError(f"--prompts file {args.prompts!s} does not exist")
-        if not path.is_file():
-            raise ValueError(f"--prompts must be a text file, not a folder; got {args.prompts!s}")
+        check_prompts_file(args.prompts)
     if not 1 <= args.max_new_tokens <= MAX_NEW_TOKENS:
         raise ValueError(f"--max-new-tokens must be a whole number in 1..{MAX_NEW_TOKENS:,}; "
                          f"got {args.max_new_tokens}")
@@ -71,19 +94,23 @@ def check_arguments(args) -> None:
         raise ValueError(f"--temperature must be a finite number >= 0 (0 = greedy); got {args.temperature}")
     if not 0 <= args.seed <= MAX_SEED:
         raise ValueError(f"--seed must be a whole number in 0..{MAX_SEED}; got {args.seed}")
+    check_model_spec(args.target, "--target")
     check_draft_spec(args.draft)
     check_device(args.device)
     check_against_config(target_config(args.target), args, ks)
 
 
 def check_draft_spec(spec: str) -> None:
-    """'early-exit' needs a positive layer count; anything else is a drafter or a hub name."""
+    """'early-exit' needs a positive layer count in ASCII digits; anything else is a drafter or a hub name."""
     if not spec.strip():
         raise ValueError("--draft must be 'prompt-lookup', 'early-exit:L' or a hub model name; got ''")
     if spec.startswith("early-exit"):
         _, _, layers = spec.partition(":")
-        if not layers.isdigit() or int(layers) < 1:
-            raise ValueError(f"--draft early-exit needs a layer count >= 1, e.g. early-exit:8; got {spec!r}")
+        if not re.fullmatch("[0-9]{1,4}", layers) or int(layers) < 1:
+            raise ValueError(f"--draft early-exit needs a layer count >= 1 in ASCII digits, e.g. early-exit:8; "
+                             f"got {short_repr(spec)}")
+    elif spec != "prompt-lookup":
+        check_model_spec(spec, "--draft")
 
 
 def check_device(name) -> None:
