@@ -296,37 +296,40 @@ The lesson: speculation pays only when $\\alpha$ is above the break-even $\\alph
 measured $c$ (notebook 03). Output stays exactly the target's either way: a bad drafter costs
 time, never quality.
 
-## 7 · On a Colab GPU: a pair the theory predicts to win
+## 7 · On a Colab GPU: a prediction, before running
 
-On a GPU in eager PyTorch a batch-1 step costs two things: launching every layer's kernels (the
-host's time, a fixed cost per layer) and reading the weights once (`speclab.dispatch`). A small
-draft saves weight traffic but not launches, so its cost ratio $c$ follows its share of the
-*layers*. The reference notebook's pair, GPT-2 (12 layers) drafting for GPT-2 medium (24), costs
-about half a target step and barely wins: about 1.1x even at $\\alpha$ = 0.6-0.7, and it loses
-below $\\alpha \\approx 0.47$. DistilGPT2 (6 layers)
-drafting for GPT-2 XL (48 layers, 1.5B parameters, the same tokenizer) costs about a tenth.
-
-The prediction for Colab's free T4, made before running anything. Its one assumption is the
-launch cost per layer, 0.4 ms, so the cell also shows $c$ at half and twice that. $\\alpha$ is
-known only after measuring, so the speedup is given for a range of $\\alpha$:
+A GPU step at batch 1 can be run two ways. **Eager** PyTorch launches every layer's kernels from
+the host (assumed here: 0.4 ms per layer on a cloud notebook's host), and the launches overlap
+the GPU's reading of the weights, so a step costs about the larger of the two. A **compiled**
+decoder (a static KV cache with `torch.compile` or CUDA graphs) launches nothing per layer and
+costs about the weight reading alone: it is the strongest plain decoding on a GPU, so every
+prediction below is over it (`speclab.dispatch`). A small draft run eagerly saves weight traffic
+but not launches, so its $c$ follows its share of the *layers*; compiled, its share of the
+*weights*. Two GPT-2 pairs (one tokenizer) on Colab's free T4, with $\\alpha$ unknown until
+measured, so the speedup is given for a range of it:
 """),
     code("""
 from speclab.dispatch import GPT2_SIZES, predict_pair
 
-old = predict_pair(GPT2_SIZES["gpt2-medium"], GPT2_SIZES["gpt2"])
-chosen = predict_pair(GPT2_SIZES["gpt2-xl"], GPT2_SIZES["distilgpt2"])
-print(old.table())
-print()
-print(chosen.table())
+xl, distil = GPT2_SIZES["gpt2-xl"], GPT2_SIZES["distilgpt2"]
+for mode in ("eager", "compiled"):
+    print(predict_pair(xl, distil, mode=mode).table(), end="\n\n")
+print(predict_pair(GPT2_SIZES["gpt2-medium"], GPT2_SIZES["gpt2"], mode="compiled").table(), end="\n\n")
 for per_layer in (0.2e-3, 0.8e-3):
-    c = predict_pair(GPT2_SIZES["gpt2-xl"], GPT2_SIZES["distilgpt2"], per_layer=per_layer).c
-    print(f"with {1000 * per_layer:.1f} ms per layer: c = {c:.2f}")
+    at = predict_pair(xl, distil, alphas=(0.6,), per_layer=per_layer).speedup[0]
+    print(f"eager, {1000 * per_layer:.1f} ms per layer: {at:.2f}x at alpha 0.6")
 """),
     md("""
-Even at $\\alpha = 0.4$ the chosen pair is predicted to gain 1.3x, and its break-even $\\alpha$ at
-$k = 2$ is below 0.2. On a GPU runtime the next cell measures $\\alpha$, $c$ and the speedup over
-the strongest plain decoding (on a GPU, usually the stock kernel) and sets them beside the
-prediction; anywhere else it says so and moves on. It downloads about 6.6 GB from the hub.
+Run eagerly, DistilGPT2 drafting for GPT-2 XL is predicted to **lose** to compiled plain
+decoding: its verification pass alone costs about two compiled plain steps. Compiled, draft and
+verification cost their weights, and the same pair is predicted to win clearly; GPT-2 drafting
+for GPT-2 medium gains little either way. The launch cost per layer is an assumption, and the
+eager figures move with it. This is a prediction, not yet run on a T4.
+
+On a GPU runtime the next cell measures $\\alpha$, $c$ and the speedup. speclab's runners decode
+eagerly, so it compares them with eager plain decoding, and sets the measurement beside the
+prediction made for that same comparison; anywhere else it says so and moves on. It downloads
+about 6.6 GB from the hub.
 """),
     code("""
 if torch.cuda.is_available():
@@ -336,9 +339,9 @@ if torch.cuda.is_available():
                        prompts=["The history of the printing press", "def quicksort(items):"],
                        ks=(1, 2, 3, 4, 6), max_new_tokens=64)
     print(gpu.table())
-    measured = predict_pair(GPT2_SIZES["gpt2-xl"], GPT2_SIZES["distilgpt2"], alphas=(gpu.alpha,))
-    print(f"measured: alpha = {gpu.alpha:.2f}, c = {gpu.c:.2f} (predicted c = {chosen.c:.2f}); "
-          f"at this alpha the dispatch model predicts {measured.speedup[0]:.2f}x at k = {measured.best_k[0]}")
+    eager = predict_pair(xl, distil, alphas=(gpu.alpha,), baseline="eager")
+    print(f"measured: alpha = {gpu.alpha:.2f}, c = {gpu.c:.2f} (predicted c = {eager.c:.2f}); over eager "
+          f"plain decoding the model predicts {eager.speedup[0]:.2f}x at k = {eager.best_k[0]}")
     gpu.plot();
 else:
     print("No CUDA GPU here: skipping the GPU pair (open this notebook in Colab with a GPU runtime).")
