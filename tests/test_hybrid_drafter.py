@@ -111,6 +111,30 @@ def test_default_policy_is_the_longer_of_the_two_and_the_head_stays_capped(targe
     assert hybrid.forwards == hybrid.learned.forwards > 0
 
 
+def test_the_session_store_is_the_copiers_and_can_be_put_back(target, head):
+    hybrid = HybridDrafter(fresh_head(head))
+    decoder = SpeculativeDecoder(target, hybrid)
+    before = hybrid.saved_store()
+    prompt = random_prompt(45, 8)
+    decoder.generate(prompt, 16, k=3)
+    decoder.generate(random_prompt(46, 8), 16, k=3)
+    assert len(hybrid.saved_store()) > len(before) and len(hybrid.copier.saved_store()) > len(before)
+    hybrid.restore_store(before)
+    assert list(hybrid.saved_store()) == list(before)
+    lookup = HybridDrafter(fresh_head(head), PromptLookupDrafter())
+    assert lookup.saved_store() is None
+    lookup.restore_store(None)                                      # nothing to put back, nothing done
+
+
+def test_c_is_timed_on_the_heads_step(target, head):
+    hybrid = HybridDrafter(fresh_head(head))
+    prompt = random_prompt(47, 8)
+    with torch.no_grad():
+        features = target(torch.tensor([prompt[:-1]]), output_hidden_states=True).hidden_states[-1][0]
+    token, _ = hybrid.draft_step_call(prompt, features)()
+    assert token in hybrid.learned.vocab.tolist()
+
+
 @pytest.mark.parametrize("bad, match", [(dict(min_match=0), "min_match"), (dict(min_match=65), "min_match"),
                                         (dict(min_match=2.5), "min_match"), (dict(min_match="4"), "min_match"),
                                         (dict(head_k=-1), "head_k"), (dict(copier=object()), "copier")])

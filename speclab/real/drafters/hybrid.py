@@ -91,6 +91,24 @@ class HybridDrafter:
         never drafts more than `head_k` (its own good k) whatever the round allows."""
         return FixedK(max(default_policy(self.copier).max_k, self._head_k()))
 
+    def draft_step_call(self, tokens: list, features):
+        """The head's draft step (what c times in a survey): a copy costs next to nothing, so c
+        charges every hybrid draft at the head's price, an upper bound on the drafting cost."""
+        return self.learned.draft_step_call(tokens, features)
+
+    # ------------------------------------------------------------------ the session store
+
+    def saved_store(self):
+        """The copier's session store (None when it keeps none), for restore_store()."""
+        saved = getattr(self.copier, "saved_store", None)
+        return saved() if callable(saved) else None
+
+    def restore_store(self, store) -> None:
+        """Give the copier back a store from saved_store(), so a prompt timed again never copies
+        its own earlier answer."""
+        if store is not None:
+            self.copier.restore_store(store)
+
     # ------------------------------------------------------------------ the split
 
     @property
@@ -109,8 +127,8 @@ class HybridDrafter:
         changes between generations)."""
         self.copier.start(prompt_ids, eos)
         self.learned.start(prompt_ids, eos)
-        saved = getattr(self.copier, "saved_store", None)
-        self._store = np.asarray(saved(), dtype=np.int64) if callable(saved) else np.zeros(0, dtype=np.int64)
+        saved = self.saved_store()
+        self._store = np.zeros(0, dtype=np.int64) if saved is None else np.asarray(saved, dtype=np.int64)
         self._seq = np.zeros(0, dtype=np.int64)
         self._own_k = self._head_k()
         self._reset_split()

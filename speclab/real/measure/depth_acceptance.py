@@ -5,7 +5,9 @@ This is the figure a learner sees when the draft runs, on prompts the draft neve
 training reports the same quantity teacher-forced on text from its own templates. Each prompt is
 decoded greedily with k = depths drafts a round, as a chain (runners-up a drafter offers for the
 first draft are left out, so depth 1 is the chain's first draft alone); a round's draft at depth d
-is tried when the drafts before it were accepted.
+is tried when the drafts before it were accepted. A drafter with a session store (suffix, hybrid)
+starts every prompt from the store it had, so the measurement neither learns from itself nor
+changes the drafter.
 """
 
 from __future__ import annotations
@@ -16,10 +18,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..._validate import as_count
-from ..decoder import SpeculativeDecoder, as_drafter
-from ..drafters.base import Draft
 from ..heldout import heldout_prompts
 from ..training.corpus import as_prompt_ids
+from .pair import _session_keeper, chain_decoder
 
 
 @dataclass(frozen=True)
@@ -42,21 +43,6 @@ class DepthAcceptance:
         return f"acceptance on {self.n_prompts} prompts, {self.n_tokens} tokens: {parts}"
 
 
-class ChainOnly:
-    """A drafter's chains without the runners-up it may offer for the first draft (everything
-    else is the drafter's own), so acceptance at depth 1 is the chain's first draft alone."""
-
-    def __init__(self, drafter):
-        self.drafter = drafter
-
-    def __getattr__(self, name):
-        return getattr(self.drafter, name)
-
-    def propose(self, tokens, k, sampling=None, rng=None) -> Draft:
-        draft = self.drafter.propose(tokens, k, sampling, rng)
-        return Draft(draft.tokens, draft.q) if draft.alternatives else draft
-
-
 def acceptance_by_depth(drafter, target, tokenizer=None, prompts=None, max_new_tokens: int = 48,
                         depths: int = 3, progress: bool = True) -> DepthAcceptance:
     """Greedy acceptance at depths 1..depths of `drafter` on `prompts` (default: the held-out set,
@@ -67,9 +53,11 @@ def acceptance_by_depth(drafter, target, tokenizer=None, prompts=None, max_new_t
         raise ValueError("prompts must be given as token-id lists when no tokenizer is passed "
                          "(the held-out set is text)")
     inputs = as_prompt_ids(heldout_prompts() if prompts is None else prompts, tokenizer)
-    decoder = SpeculativeDecoder(target, ChainOnly(as_drafter(target, drafter)), tokenizer)
+    decoder = chain_decoder(target, drafter, tokenizer)
+    keep = _session_keeper(decoder.drafter)       # a session store starts every prompt as it was
     hits, tries, tokens = np.zeros(depths, dtype=np.int64), np.zeros(depths, dtype=np.int64), 0
     for ids in tqdm(inputs, desc="acceptance by depth", disable=not progress):
+        keep()
         out = decoder.generate(ids, max_new_tokens, k=depths, fallback=False)
         tokens += len(out.token_ids)
         for r in out.rounds:
