@@ -41,9 +41,10 @@ def chi_square_sf(x: float, df: int) -> float:
     """P(X >= x) for X chi-square with `df` degrees of freedom (the test's p-value), from scipy."""
     from scipy.stats import chi2      # imported here: `import speclab` stays fast
 
-    if not df > 0:
-        raise ValueError(f"df must be > 0; got {df}")
-    return float(chi2.sf(x, df))
+    x = float(as_real_array(x, "x", scalar=True))
+    if not x >= 0:
+        raise ValueError(f"x must be a chi-square statistic >= 0 (inf allowed); got {short_repr(x)}")
+    return float(chi2.sf(x, as_count(df, "df", minimum=1, maximum=np.iinfo(np.int64).max)))
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple:
@@ -52,7 +53,7 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tu
     successes and trials are whole numbers with 0 <= successes <= trials; confidence lies strictly
     between 0 and 1 (an interval at confidence 0 or 1 is a point or everything, never an estimate).
     """
-    trials = as_count(trials, "trials")
+    trials = as_count(trials, "trials", maximum=np.iinfo(np.int64).max)
     successes = as_count(successes, "successes", maximum=trials)
     confidence = float(as_real_array(confidence, "confidence", scalar=True))
     if not 0.0 < confidence < 1.0:

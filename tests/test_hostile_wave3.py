@@ -1,8 +1,8 @@
 """Hostile input for the newer entry points: one clear error naming the argument, or the right answer.
 
-Covers wilson_interval, alpha_for_speedup, the quantized copy, the suffix drafter's store, the
-fallback watch's clock and rounds, the feature drafter's costs, plot_rounds' axes, and exercise 5
-when the learner's function changes the check's table of cases.
+Covers wilson_interval and chi_square_sf, alpha_for_speedup, the quantized copy, the suffix
+drafter's store, the fallback watch's clock and rounds, the feature drafter's costs and head,
+plot_rounds' axes, and exercise 5 when the learner's function changes the check's table of cases.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from speclab.exercises import ex5
 from speclab.exercises import ex5_breakeven_batch as ex5_module
 from speclab.limits import MAX_COST_TOKENS
 from speclab.measured_k import alpha_for_speedup, speedups
-from speclab.stats import wilson_interval
+from speclab.stats import chi_square_sf, wilson_interval
 
 
 # ----------------------------------------------------------------------------- wilson_interval
@@ -26,7 +26,7 @@ from speclab.stats import wilson_interval
 @pytest.mark.parametrize("args, kwargs, name", [
     ((2.7, 10), {}, "successes"), (("5", 10), {}, "successes"), ((True, True), {}, "trials"),
     ((0, -5), {}, "trials"), ((11, 10), {}, "successes"), ((-1, 10), {}, "successes"),
-    ((5, None), {}, "trials"), ((5, 10), dict(confidence=0), "confidence"),
+    ((5, None), {}, "trials"), ((5, 1e308), {}, "trials"), ((5, 10), dict(confidence=0), "confidence"),
     ((5, 10), dict(confidence=1), "confidence"), ((5, 10), dict(confidence=float("nan")), "confidence"),
     ((5, 10), dict(confidence="95%"), "confidence"), ((5, 10), dict(confidence=1.5), "confidence"),
 ])
@@ -42,6 +42,18 @@ def test_wilson_interval_takes_whole_numbers_of_any_kind_and_no_trials_gives_nan
     assert all(math.isnan(x) for x in wilson_interval(0, 0))
     narrow, wide = wilson_interval(3, 10, confidence=0.5), wilson_interval(3, 10, confidence=0.99)
     assert wide[0] < narrow[0] < 0.3 < narrow[1] < wide[1]
+
+
+@pytest.mark.parametrize("x, df, name", [(float("nan"), 2, "x"), (-1.0, 2, "x"), ("abc", 2, "x"), (None, 2, "x"),
+                                         ([1.0, 2.0], 2, "x"), (1.0, 2.5, "df"), (1.0, "abc", "df"),
+                                         (1.0, None, "df"), (1.0, 10**30, "df"), (1.0, True, "df")])
+def test_chi_square_sf_names_a_bad_statistic_or_df(x, df, name):
+    with pytest.raises(ValueError, match=f"{name} must"):
+        chi_square_sf(x, df)
+
+
+def test_chi_square_sf_takes_an_infinite_statistic_and_whole_float_df():
+    assert chi_square_sf(float("inf"), 3) == 0.0 and chi_square_sf(3.0, 2.0) == pytest.approx(np.exp(-1.5))
 
 
 # ----------------------------------------------------------------------------- alpha_for_speedup
