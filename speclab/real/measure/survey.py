@@ -110,7 +110,8 @@ class Survey:
 
     def plot(self, by_prompt: bool = True, c_max: float | None = None, ax=None):
         """The map: one point per draft and prompt (by_prompt) or per draft; a draft that proposed
-        nothing has no alpha and is left off (the table lists it)."""
+        nothing has no alpha and is left off (the table lists it). A draft whose proposals fall
+        short of a chain is drawn hollow at its measured alpha and filled at its effective alpha."""
         from ...plots.draft_map import plot_draft_map
 
         top = max([r.c for r in self.rows] + [0.1])
