@@ -1,5 +1,6 @@
 """Threads: the cores a process may really use, from its affinity mask and a cgroup quota
-(written into a fake cgroup folder here, so nothing depends on this machine's limits)."""
+(written into a fake cgroup folder, with a fake /proc/self/cgroup, so nothing depends on this
+machine's limits)."""
 
 from __future__ import annotations
 
@@ -22,37 +23,59 @@ def fake_cgroup(root, files: dict):
     return root
 
 
+def usable(root, membership: str = "0::/\n") -> int:
+    """usable_cores() under the fake root, for a process whose /proc/self/cgroup reads `membership`."""
+    own = root / "self-cgroup"
+    own.write_text(membership)
+    return threads.usable_cores(root, own)
+
+
 @pytest.mark.parametrize("cpu_max, expected", [("max 100000", 8), ("150000 100000", 1), ("250000 100000", 2),
                                                ("50000 100000", 1), ("1600000 100000", 8), ("400000", 4)])
 def test_cgroup_v2_quota_caps_the_affinity_mask(tmp_path, eight_cores, cpu_max, expected):
-    assert threads.usable_cores(fake_cgroup(tmp_path, {"cpu.max": cpu_max})) == expected
+    assert usable(fake_cgroup(tmp_path, {"cpu.max": cpu_max})) == expected
 
 
 @pytest.mark.parametrize("quota, expected", [("-1", 8), ("300000", 3), ("20000", 1)])
 @pytest.mark.parametrize("folder", ["cpu", "cpu,cpuacct"])
 def test_cgroup_v1_quota_caps_the_affinity_mask(tmp_path, eight_cores, folder, quota, expected):
     root = fake_cgroup(tmp_path, {f"{folder}/cpu.cfs_quota_us": quota, f"{folder}/cpu.cfs_period_us": "100000"})
-    assert threads.usable_cores(root) == expected
+    assert usable(root, f"3:{folder}:/\n") == expected
+
+
+def test_the_process_own_cgroup_and_its_ancestors_are_read(tmp_path, eight_cores):
+    root = fake_cgroup(tmp_path, {"user.slice/cpu.max": "300000 100000",
+                                  "user.slice/session-1.scope/cpu.max": "max 100000"})
+    assert usable(root, "0::/user.slice/session-1.scope\n") == 3          # the parent's quota binds
+    root = fake_cgroup(tmp_path / "v1", {"cpu,cpuacct/docker/abc/cpu.cfs_quota_us": "200000",
+                                         "cpu,cpuacct/docker/abc/cpu.cfs_period_us": "100000"})
+    assert usable(root, "5:memory:/docker/abc\n4:cpu,cpuacct:/docker/abc\n") == 2
+    assert usable(root, "4:memory:/docker/abc\n") == 8                   # not the CPU controller's folder
+
+
+def test_the_tightest_quota_wins(tmp_path, eight_cores):
+    root = fake_cgroup(tmp_path, {"cpu.max": "600000 100000", "app/cpu.max": "200000 100000"})
+    assert usable(root, "0::/app\n") == 2
 
 
 def test_no_cgroup_files_leave_the_affinity_mask(tmp_path, eight_cores):
-    assert threads.usable_cores(tmp_path) == 8
-    assert threads.usable_cores(tmp_path / "missing") == 8
+    assert usable(tmp_path) == 8
+    assert threads.usable_cores(tmp_path / "missing", tmp_path / "missing too") == 8
 
 
 def test_a_small_affinity_mask_wins_over_a_large_quota(tmp_path, monkeypatch):
     monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {3}, raising=False)
-    assert threads.usable_cores(fake_cgroup(tmp_path, {"cpu.max": "400000 100000"})) == 1
+    assert usable(fake_cgroup(tmp_path, {"cpu.max": "400000 100000"})) == 1
 
 
 def test_without_an_affinity_mask_the_cpu_count_is_used(tmp_path, monkeypatch):
     monkeypatch.delattr(threads.os, "sched_getaffinity", raising=False)
     monkeypatch.setattr(threads.os, "cpu_count", lambda: 6)
-    assert threads.usable_cores(fake_cgroup(tmp_path, {"cpu.max": "200000 100000"})) == 2
+    assert usable(fake_cgroup(tmp_path, {"cpu.max": "200000 100000"})) == 2
 
 
 def test_unreadable_quota_text_means_no_limit(tmp_path, eight_cores):
-    assert threads.usable_cores(fake_cgroup(tmp_path, {"cpu.max": "garbage here"})) == 8
+    assert usable(fake_cgroup(tmp_path, {"cpu.max": "garbage here"})) == 8
 
 
 def test_set_torch_threads_sets_and_reports(monkeypatch):

@@ -16,15 +16,18 @@ from .._validate import as_count
 
 #: Where Linux mounts the cgroup file system (v2 unified, or v1 with one folder per controller).
 CGROUP_ROOT = "/sys/fs/cgroup"
+#: This process's cgroup per hierarchy ("0::/path" for v2, "N:cpu,cpuacct:/path" for v1).
+SELF_CGROUP = "/proc/self/cgroup"
 #: cgroup v1 folders that may hold the CPU controller's quota files, relative to the root.
-V1_CPU_FOLDERS = ("cpu", "cpu,cpuacct", "cpuacct,cpu", ".")
+V1_CPU_FOLDERS = ("cpu", "cpu,cpuacct", "cpuacct,cpu")
 
 
-def usable_cores(cgroup_root=CGROUP_ROOT) -> int:
-    """The cores this process may use: the affinity mask, capped by a cgroup CPU quota (v2 cpu.max,
-    or v1 cpu.cfs_quota_us / cpu.cfs_period_us) rounded down; at least 1."""
+def usable_cores(cgroup_root=CGROUP_ROOT, self_cgroup=SELF_CGROUP) -> int:
+    """The cores this process may use: the affinity mask, capped by the tightest cgroup CPU quota
+    (v2 cpu.max, or v1 cpu.cfs_quota_us / cpu.cfs_period_us) on its cgroup or an ancestor,
+    rounded down; at least 1."""
     cores = affinity_cores()
-    quota = cgroup_quota(Path(cgroup_root))
+    quota = cgroup_quota(Path(cgroup_root), Path(self_cgroup))
     if quota is not None:
         cores = min(cores, max(1, math.floor(quota)))
     return max(1, cores)
@@ -38,16 +41,37 @@ def affinity_cores() -> int:
         return os.cpu_count() or 1
 
 
-def cgroup_quota(root: Path) -> float | None:
-    """The CPU quota in cores under `root` (v2 first, then v1), or None when there is no limit."""
-    v2 = _read(root / "cpu.max")
+def cgroup_quota(root: Path, self_cgroup: Path) -> float | None:
+    """The tightest CPU quota in cores over the folders that may hold this process's, or None."""
+    quotas = [q for folder in cpu_folders(root, self_cgroup) for q in [folder_quota(folder)] if q is not None]
+    return min(quotas) if quotas else None
+
+
+def cpu_folders(root: Path, self_cgroup: Path) -> list:
+    """The cgroup folders whose quota limits this process: the root (a container's own cgroup),
+    the v1 CPU controller's folders, and this process's cgroup with every ancestor (from self_cgroup)."""
+    bases = [root] + [root / name for name in V1_CPU_FOLDERS]
+    folders = list(bases)
+    for line in (_read(self_cgroup) or "").splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if controllers and "cpu" not in controllers.split(","):
+            continue
+        base = root / controllers if controllers else root
+        steps = [p for p in path.split("/") if p and p != ".."]
+        folders += [base.joinpath(*steps[:depth]) for depth in range(len(steps), -1, -1)]
+    return list(dict.fromkeys(folders))
+
+
+def folder_quota(folder: Path) -> float | None:
+    """The CPU quota in cores set in one cgroup folder (v2 cpu.max, else v1), None when unlimited."""
+    v2 = _read(folder / "cpu.max")
     if v2 is not None:
         return _quota_v2(v2)
-    for folder in V1_CPU_FOLDERS:
-        quota, period = _read(root / folder / "cpu.cfs_quota_us"), _read(root / folder / "cpu.cfs_period_us")
-        if quota is not None and period is not None:
-            return _ratio(quota, period)
-    return None
+    quota, period = _read(folder / "cpu.cfs_quota_us"), _read(folder / "cpu.cfs_period_us")
+    return None if quota is None or period is None else _ratio(quota, period)
 
 
 def _quota_v2(text: str) -> float | None:
