@@ -8,17 +8,18 @@ Each round the hybrid checks whether the context's last `min_match` tokens occur
 the prompt, this output or the copier's session store; if so, and the copier proposes, the
 copy is sent; otherwise the head drafts.
 
-Why MIN_MATCH = 4: two or three tokens ("of the", ", and") repeat in any prose, and copying
-them displaces a better draft: the suffix draft's acceptance on open text new to a session was
-0.17-0.33 (suffix.py), below the trained head's 0.47-0.75 on open held-out prompts. A repeat of
-four tokens (about three words) is rare by chance and is what an edit or a repeated question
-looks like, where a copy is accepted nearly whole.
+Why MIN_MATCH = 4: two or three tokens ("of the", ", and the") repeat in any prose, so a
+shorter match would hand most rounds of open text to the copier, whose acceptance there was
+0.17-0.33 (suffix.py: open text new to the session), no better than the head's and spent on
+longer chains. Four repeated tokens (about three words) are rare by chance and are what an edit
+or a repeated question looks like, where a copy is accepted nearly whole. It is a judgment to be
+checked by measurement (a sweep of min_match over edits and open prompts), hence a parameter.
 
-Every component sees every round: the copier is asked every round (so the output it stores for
-the session is whole) and its draft is sent only after a long enough match; the head receives the target's features of every kept token
-(so it catches up over copied tokens before its next draft), and `feedback` reaches all of them,
-the proposer with its counts and the others with none drafted (the head crops its cache to the
-verified entries, the copier's back-off only learns from its own drafts).
+Every component sees every round. The copier is asked every round (so the output it stores for
+the session is whole), and its draft is sent only after a long enough match. The head receives
+the target's features of every kept token (so it catches up over copied tokens before its next
+draft). `feedback` reaches both: the proposer with its counts, the other with none drafted (the
+head crops its cache to the verified entries; the copier's back-off learns from its own drafts).
 """
 
 from __future__ import annotations
