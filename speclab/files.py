@@ -28,7 +28,7 @@ SHOWN_CHARS = 80
 def shown(path) -> str:
     """`path` for a message: the whole of a short path, the start and end of a long one."""
     text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else str(path)
-    text = text.replace("\x00", "\\x00").replace("\n", "\\n")
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)      # one line, whatever it holds
     return text if len(text) <= SHOWN_CHARS else f"{text[:40]}...{text[-30:]} ({len(text):,} characters)"
 
 
@@ -145,6 +145,8 @@ def output_file(path, name: str, make_folders: bool = False) -> Path:
         raise ValueError(f"{name} {shown(path)} is a folder; name a file inside it, e.g. {shown(path / 'out')}")
     if info is not None and _kind(info.st_mode) is not None:
         raise ValueError(f"{name} {shown(path)} is {_kind(info.st_mode)}, not a regular file; name a file")
+    if info is not None and not os.access(path, os.W_OK):
+        raise ValueError(f"{name} {shown(path)} cannot be written: the file is read-only")
     _check_folder(path, name, make_folders)
     return path
 

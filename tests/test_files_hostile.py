@@ -113,6 +113,23 @@ def test_a_symlink_to_nothing_is_not_an_output_path(tmp_path):
         files.output_file(tmp_path / "dangling.png", "--plot")
 
 
+def test_a_path_with_line_breaks_is_shown_on_one_line(tmp_path):
+    odd = tmp_path / "a\nb\rc\u2028d"
+    odd.mkdir()
+    with pytest.raises(ValueError, match="is a folder") as info:
+        files.regular_file(odd, "--report")
+    assert len(str(info.value).splitlines()) == 1 and "a\\nb\\rc\\u2028d" in str(info.value)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs file permissions that bind")
+def test_a_read_only_file_is_not_an_output_path(tmp_path):
+    locked = tmp_path / "map.png"
+    locked.write_bytes(b"")
+    locked.chmod(0o444)
+    with pytest.raises(ValueError, match="--plot .* read-only"):
+        files.output_file(locked, "--plot")
+
+
 # ----------------------------------------------------------------------------- the command line
 
 def one_line(capsys) -> str:
