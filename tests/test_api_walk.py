@@ -8,11 +8,21 @@ within TIME_BOUND seconds, in a child process whose address space is capped at M
 A public callable with no row in EXAMPLES (and no reason in SKIPPED) fails the test, so a new
 function cannot skip validation unnoticed.
 
-Not walked here: `speclab.exercises` (a check's contract is to print feedback and never raise;
-tests/test_exercises_hostile.py feeds it hostile solutions) and `speclab.real` (its entry points
-need a model and torch; tests/test_real_hostile.py feeds them hostile arguments on tiny models).
+Beyond one value per argument: a string where a number belongs (ASCII or fullwidth digits, an
+option name) must be refused; an engine report's `text` must refuse what no engine writes (JSON
+nested 100,000 deep, NUL bytes, a 10 MB line, fullwidth digits); every argument gets lists and
+dicts nested 100,000 deep; a model name that reads as an option must be refused where it lands in
+a command. A second walk feeds every path argument of the package (speclab.real's draft store and
+prompts, with a tiny model) paths that are not plain files: a FIFO with no writer, device files,
+a directory, a symlink loop, a NUL byte, names too long, a 6 GiB sparse file (tests/hostile_inputs.py).
 
-Run as a script, this file is the child: it walks and prints one JSON problem per line.
+Not walked here: `speclab.exercises` (a check's contract is to print feedback and never raise;
+tests/test_exercises_hostile.py feeds it hostile solutions) and the rest of `speclab.real` (its
+entry points need a model; tests/test_real_hostile.py feeds them hostile arguments on tiny models).
+The command line's options are walked by tests/test_cli_hostile.py.
+
+Run as a script, this file is the child: it walks and writes one JSON problem per line to the file
+named by its last argument (`paths` first walks the path arguments instead).
 """
 
 from __future__ import annotations
@@ -31,14 +41,20 @@ import warnings
 
 import numpy as np
 
+from hostile_inputs import DEEP, FULLWIDTH, deep_dict, deep_list, hostile_paths
+
 #: Where the public callables are found: `__all__` where a module has one, else its own public defs.
 FRONT_DOORS = ("speclab", "speclab.trees", "speclab.plots", "speclab.widgets", "speclab.metrics",
                "speclab.bursty", "speclab.interleave", "speclab.measured_k", "speclab.temperature",
                "speclab.typical", "speclab.roofline", "speclab.plots.trees",
-               "speclab.plots.typical", "speclab.plots.temperature", "speclab.plots.roofline", "speclab.dispatch")
+               "speclab.plots.typical", "speclab.plots.temperature", "speclab.plots.roofline", "speclab.dispatch",
+               "speclab.engines", "speclab.stats", "speclab.plots.draft_map", "speclab.plots.engine_fit",
+               "speclab.files")
 
 #: Per call: seconds, and the child's address-space cap (1 GiB is the package's own memory bound).
 TIME_BOUND = 5.0
+#: Per call with a path: refusing a path takes a stat, so a call that waits longer is waiting on a FIFO or a device.
+PATH_TIME_BOUND = 2.0
 MEMORY_CAP = 2 * 2**30
 #: The whole walk, a guard against a call that hangs inside C code where the timer cannot reach.
 WALK_TIMEOUT = 300
@@ -48,7 +64,28 @@ HOSTILE = {
     "nan": float("nan"), "inf": float("inf"), "-inf": float("-inf"), "-1": -1, "-0.5": -0.5, "2.5": 2.5,
     "1e308": 1e308, "10**12": 10**12, "'abc'": "abc", "True": True, "None": None, "[]": [],
     "ragged": RAGGED, "3-d": np.full((2, 3, 4), 0.25), "[0.5, nan]": np.array([0.5, float("nan")]),
+    "'5'": "5", "'\uff15'": "\uff15", "'--trust-remote-code'": "--trust-remote-code",
+    "list nested 100,000 deep": deep_list(), "dict nested 100,000 deep": deep_dict(),
 }
+#: Strings where a number belongs: an argument whose valid value is a number (or numbers) must refuse them.
+STRINGS = ("'abc'", "'5'", "'\uff15'", "'--trust-remote-code'")
+
+#: Hostile engine reports for every argument named `text` (an engine's scrape, log or JSON): none can
+#: come from an engine, so each must be refused. "fullwidth digits" is the row's own valid text with
+#: its digits written in another script, which int() and float() would accept.
+TEXTS = {
+    "JSON array nested 100,000 deep": "[" * DEEP + "]" * DEEP,
+    "JSON object nested 100,000 deep": '{"a":' * DEEP + "1" + "}" * DEEP,
+    "NUL bytes": "\x00" * 64,
+    "a 10 MB line": "9" * 10_000_000,
+    "fullwidth digits": None,
+}
+
+#: (callable, argument): model names placed in an engine's command; a name that reads as an option
+#: (it starts with '-') must be refused, whatever the quoting.
+COMMAND_NAMES = {("speclab.engines.engine_config", "draft"), ("speclab.engines.engine_config", "target"),
+                 ("speclab.engines.vllm_schedule_config", "draft"),
+                 ("speclab.engines.vllm_schedule_config", "target")}
 
 #: Arguments handed to matplotlib (an Axes, colours, labels) or only printed: matplotlib reports its
 #: own errors for them, and any text is a valid label.
@@ -61,7 +98,8 @@ SKIPPED = {
         "speclab.IIDResult", "speclab.SimulationResult", "speclab.SweepResult", "speclab.Verification",
         "speclab.trees.TreeVerification", "speclab.trees.TreeSimulation", "speclab.bursty.BurstyResult",
         "speclab.interleave.Spread", "speclab.interleave.Interleaved", "speclab.typical.TypicalTradeoff",
-        "speclab.metrics.Fit", "speclab.metrics.Metric", "speclab.roofline.Accelerator")},
+        "speclab.metrics.Fit", "speclab.metrics.Metric", "speclab.roofline.Accelerator",
+        "speclab.engines.AcceptLength", "speclab.engines.DraftedAccepted", "speclab.engines.ProfileFit")},
     **{name: "built by its factory function (walked), which checks every value; the class takes "
              "ready-made ipywidgets controls" for name in (
         "speclab.widgets.Explorer", "speclab.widgets.AcceptanceExplorer", "speclab.widgets.RooflineExplorer",
@@ -72,6 +110,8 @@ SKIPPED = {
     "speclab.dispatch.ModelSize": "a plain record of a model's size; eager_step_seconds and predict_pair (walked) "
                                   "refuse anything else",
     "speclab.dispatch.PairPrediction": "predict_pair's result (walked), never built by hand",
+    "speclab.files.open_regular": "a context manager, whose checks run on entering it; read_bytes and read_text "
+                                  "(walked) open through it",
     "speclab.plots.plot_training": "plots a TrainingRecord of speclab.real (torch); walked with the real "
                                    "package's tests",
 }
@@ -171,6 +211,7 @@ def examples() -> dict:
         "plots.plot_verify_growth": dict(alpha=0.8, c=0.05, growths=(0.0, 0.05), k_max=16),
         "plots.kv_rollback": dict(k=4, n_accepted=1, context=3),
         "plots.plot_kv_rollback": dict(k=4, n_accepted=1, context=3),
+        "plots.panels": dict(ncols=2, height=3.8),
         "plots.plot_timeline": dict(records=records, cost=sl.CostModel()),
         "plots.timeline_segments": dict(records=records, cost=sl.CostModel()),
         "plots.trees.tree_layout": dict(shape=tree),
@@ -216,6 +257,7 @@ def examples() -> dict:
         "bursty.bursty_alphas": dict(alphas=[0.5, 0.9], k=4, weights=[1.0, 2.0]),
         "bursty.simulate_bursty": dict(alphas=[0.5, 0.9], k=4, weights=[1.0, 2.0], rounds=1000, seed=0),
         "interleave.spread": dict(samples=[1.0, 2.0, 4.0]),
+        "interleave.bootstrap_spread": dict(samples=[1.1, 1.2, 0.9, 1.05], confidence=0.95, resamples=200, seed=0),
         "interleave.abba_order": dict(n_configs=2, blocks=2),
         "interleave.run_interleaved": dict(calls={"a": lambda: None, "b": lambda: None}, blocks=2,
                                            clock=time.perf_counter, progress=None),
@@ -257,7 +299,64 @@ def examples() -> dict:
         ex[f"roofline.{name}"] = dict(hw, k=4, batch=4, bytes_per_param=2.0, kv_bytes=1e8)
     ex["roofline.batch_speedup"] = dict(hw, alpha=0.8, k=4, c=0.05, batch=4, bytes_per_param=2.0, kv_bytes=1e8)
     ex["roofline.breakeven_batch"] = dict(hw, alpha=0.8, k=4, c=0.05, bytes_per_param=2.0, kv_bytes=1e8)
+    ex.update(_third_wave())
     return {_qualified(name): kwargs for name, kwargs in ex.items()}
+
+
+def _third_wave() -> dict:
+    """Rows for the engines (configuration, readers, fit), the draft map and the Wilson interval."""
+    from speclab import engines
+    from speclab.engines.example import AFTER
+    from speclab.schedule import batch_schedule
+
+    counters = engines.ChainCounters(drafts=1000, draft_tokens=3000, accepted=1200, accepted_per_position=(600, 400, 200),
+                                     source="counters")
+    drafts = [{"name": "prompt-lookup \u00b7 edit", "alpha": 0.6, "alpha_low": 0.5, "alpha_high": 0.7, "c": 0.02,
+               "predicted": 1.8, "measured": 1.6},
+              {"name": "early-exit:6 \u00b7 edit", "alpha": 0.4, "alpha_low": 0.3, "alpha_high": 0.5, "c": 0.3,
+               "predicted": 0.9, "measured": 0.8}]
+    return {
+        "engines.check_engine_method": dict(engine="vllm", method="draft-model"),
+        "engines.engine_config": dict(engine="vllm", k=4, method="draft-model", draft="org/draft", target="org/target"),
+        "engines.vllm_schedule_config": dict(schedule=batch_schedule(0.8, 0.05, [1, 8, 64]), method="draft-model",
+                                             draft="org/draft", target="org/target"),
+        "engines.vllm_speculative_config": dict(k=4, method="draft-model", draft="org/draft"),
+        "engines.ChainCounters": dict(drafts=1000, draft_tokens=3000, accepted=1200,
+                                      accepted_per_position=(600, 400, 200), source="counters"),
+        "engines.fit_profile": dict(counters=counters, cost=0.05, verify_growth=0.0, confidence=0.95),
+        "engines.profile_report": dict(fit=engines.fit_profile(counters), source="counters"),
+        "engines.read_vllm_metrics": dict(text=AFTER, source="scrape", model_name=None),
+        "engines.read_sglang_metrics": dict(text='# TYPE sglang:spec_accept_length gauge\n'
+                                                 'sglang:spec_accept_length{tp_rank="0"} 2.5\n', source="scrape"),
+        "engines.read_sglang_server_info": dict(text=json.dumps({"speculative_num_steps": 5, "speculative_eagle_topk": 1,
+                                                                 "internal_states": [{"avg_spec_accept_length": 3.2}]}),
+                                                source="info"),
+        "engines.read_llama_cpp_log": dict(text="n_draft   = 8\nn_predict = 129\nn_drafted = 176\nn_accept  = 107\n",
+                                           source="log"),
+        "engines.simulate_counters": dict(rates=[0.8, 0.6], drafts=1000, seed=0, source="simulated"),
+        "engines.vllm_exposition": dict(counters=counters, model_name="target", engines=2),
+        "stats.chi_square_test": dict(counts=[10, 12, 8], probs=[0.3, 0.4, 0.3]),
+        "stats.chi_square_sf": dict(x=3.0, df=2),
+        "stats.wilson_interval": dict(successes=7, trials=10, confidence=0.95),
+        "plots.draft_map.best_speedup_grid": dict(alphas=[0.5, 0.7], cs=[0.05, 0.1], pass_costs=[1.0, 1.05, 1.1]),
+        "plots.draft_map.plot_draft_map": dict(drafts=drafts, pass_costs=[1.0, 1.05, 1.1], c_max=0.6),
+        "plots.engine_fit.plot_engine_fit": dict(fit=engines.fit_profile(counters)),
+        **{f"files.{name}": kwargs for name, kwargs in _file_rows().items()},
+    }
+
+
+def _file_rows() -> dict:
+    """speclab.files: a readable regular file (the module's own source), and a writable new path."""
+    import tempfile
+
+    from speclab import files
+
+    source, out = files.__file__, os.path.join(tempfile.gettempdir(), "speclab-api-walk.out")
+    return {"shown": dict(path=source), "as_path": dict(path=source, name="path"),
+            "regular_file": dict(path=source, name="path", missing=None),
+            "read_bytes": dict(path=source, name="path", limit=10**6, missing=None),
+            "read_text": dict(path=source, name="path", limit=10**6, what="text"),
+            "output_file": dict(path=out, name="path", make_folders=False)}
 
 
 def _tradeoff(p, q):
@@ -323,45 +422,197 @@ def _has_nan(value, depth: int = 0) -> bool:
     return False
 
 
-def _call(name, fn, kwargs, arg, label):  # noqa: C901 - one branch per outcome
-    """One call; a problem string, or None when the call behaved."""
+def _call(name, fn, kwargs, arg, label, must_refuse=False, named=None,  # noqa: C901 - one branch per outcome
+          bound=TIME_BOUND):
+    """One call; a problem string, or None when the call behaved.
+
+    must_refuse: the value can only be refused (a result is a problem); named: the words a refusal
+    may name (default: the argument, and for a value of the wrong size any other argument).
+    """
     import signal
 
     import matplotlib.pyplot as plt
 
-    signal.setitimer(signal.ITIMER_REAL, TIME_BOUND)
+    signal.setitimer(signal.ITIMER_REAL, bound)
     start = time.perf_counter()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", RuntimeWarning)      # numpy's overflow / invalid warnings
             result = fn(**kwargs)
     except _Timeout:
-        return f"ran past {TIME_BOUND:g} s"
+        return f"ran past {bound:g} s"
     except MemoryError:
         return f"MemoryError: needs more than the {MEMORY_CAP / 2**30:g} GiB address-space cap"
     except (ValueError, TypeError) as error:
         message = str(error)
-        named = [arg] + (list(kwargs) if label in SHAPE_VALUES else [])
+        named = named or [arg] + (list(kwargs) if label in SHAPE_VALUES else [])
+        named = named + [other.replace("_", " ") for other in named if "_" in other]     # draft_tokens: "draft tokens"
         if not any(re.search(rf"(?<![\w.]){re.escape(other)}(?!\w)", message) for other in named):
             return f"{type(error).__name__} not naming {arg!r}: {message[:200]}"
         return None
     except Exception as error:                                    # noqa: BLE001 - that is the finding
         return f"{type(error).__name__}: {str(error)[:200]}"
+    except _WouldWork as error:
+        return str(error)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         plt.close("all")
     elapsed = time.perf_counter() - start
-    if elapsed > TIME_BOUND:
+    if elapsed > bound:
         return f"took {elapsed:.1f} s"
+    if must_refuse:
+        return f"accepted it (returned {_short(result)})"
     if name not in NAN_DOCUMENTED and _has_nan(result):
         return "returned NaN"
     return None
 
 
+def _short(value) -> str:
+    try:
+        text = repr(value)
+    except Exception:                                              # noqa: BLE001 - a repr that fails is still a value
+        text = f"<{type(value).__name__}>"
+    return " ".join(text.split())[:80]
+
+
+def _takes_numbers(value) -> bool:
+    """Whether a valid value is a real number, or numbers (so a string in its place must be refused)."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "iuf"
+    if isinstance(value, (list, tuple)) and value:
+        return all(_takes_numbers(v) for v in value)
+    return False
+
+
+def cases(name: str, arg: str, valid) -> list:
+    """(label, hostile value, must it be refused?) for one argument whose valid value is `valid`."""
+    found = [(label, value, (label in STRINGS and _takes_numbers(valid))
+              or ((name, arg) in COMMAND_NAMES and label == "'--trust-remote-code'"))
+             for label, value in HOSTILE.items()]
+    if arg == "text" and isinstance(valid, str):
+        found += [(label, valid.translate(FULLWIDTH) if value is None else value, True)
+                  for label, value in TEXTS.items()]
+    return found
+
+
 def walk() -> list:
     """Every (callable, argument, hostile value): the problems found, as dicts."""
     import copy
+
+    table = examples()
+    problems = []
+    for name, fn in sorted(public_callables().items()):
+        if name in SKIPPED or name not in table:
+            continue
+        defaults = {p.name: p.default for p in inspect.signature(fn).parameters.values()}
+        for arg in walked_arguments(fn, table[name]):
+            valid = table[name].get(arg, defaults.get(arg))
+            for label, value, must_refuse in cases(name, arg, valid):
+                kwargs = {k: copy.copy(v) for k, v in table[name].items()}
+                kwargs[arg] = copy.copy(value)
+                named = [arg, kwargs["source"]] if arg == "text" and isinstance(kwargs.get("source"), str) else None
+                problem = _call(name, fn, kwargs, arg, label, must_refuse, named)
+                if problem:
+                    problems.append({"callable": name, "argument": arg, "value": label, "problem": problem})
+    return problems
+
+
+# ----------------------------------------------------------------------------- path arguments
+
+class _WouldWork(BaseException):
+    """Raised by a stand-in for training or a model load: the call went on to work with a path it
+    should have refused (a BaseException, so `except Exception` cannot hide it)."""
+
+
+def _refuse_work(what: str):
+    def stand_in(*args, **kwargs):
+        raise _WouldWork(f"went on to {what} instead of refusing the path first")
+    return stand_in
+
+
+#: Callables whose answer for any path is a value, not a refusal: they probe what is there (as_path
+#: only checks the text of a path).
+PROBES = {"speclab.real.training.store.is_draft_file", "speclab.real.training.shipped.shipped_fingerprint",
+          "speclab.files.as_path"}
+#: (callable, path) pairs accepted by contract: a huge regular file is still a regular file (whose
+#: readers refuse it by size), and an output path where a regular file is.
+ACCEPTED = {("speclab.files.regular_file", "a 6 GiB sparse file"), ("speclab.files.output_file", "a 6 GiB sparse file")}
+
+
+def path_rows() -> dict:
+    """{qualified name: (callable, valid arguments but the path, the path argument)} for every
+    callable that reads or writes a path: speclab.files, and with torch the draft store, the
+    shipped draft and a prompts file."""
+    from speclab import files
+
+    rows = {files.as_path: dict(name="path"), files.regular_file: dict(name="path"),
+            files.read_bytes: dict(name="path", limit=10**6), files.read_text: dict(name="path", limit=10**6),
+            files.output_file: dict(name="path", make_folders=True)}
+    rows = {f"{fn.__module__}.{fn.__name__}": (fn, kwargs, "path") for fn, kwargs in rows.items()}
+    try:
+        import torch  # noqa: F401  (the draft store needs it)
+    except ImportError:
+        return rows
+    return {**rows, **_real_path_rows()}
+
+
+def _real_path_rows() -> dict:
+    import torch
+    import transformers
+
+    from speclab.real.drafters.feature import FeatureDrafter
+    from speclab.real.drafters.feature_head import FeatureHead
+    from speclab.real.prompts import read_prompts
+    from speclab.real.training import fit, shipped, store
+
+    torch.manual_seed(0)
+    config = transformers.GPT2Config(vocab_size=64, n_positions=64, n_embd=32, n_layer=1, n_head=2)
+    target = transformers.GPT2LMHeadModel(config).eval()
+    drafter = FeatureDrafter(target, FeatureHead(32, 16), vocab=list(range(1, 17)))
+    fit.train_draft = _refuse_work("train a draft")          # load_offline_draft imports it at call time
+    rows = {
+        store.check_draft_path: (dict(name="--out"), "path"),
+        store.is_draft_file: ({}, "path"),
+        store.read_payload: ({}, "path"),
+        store.load_draft: (dict(target=target), "path"),
+        store.save_draft: (dict(drafter=drafter, record={}), "path"),
+        store.load_offline_draft: (dict(target=target, tokenizer=None, progress=False), "path"),
+        shipped.shipped_fingerprint: ({}, "path"),
+        shipped.read_shipped_draft: (dict(target=target), "path"),
+        shipped.write_shipped_draft: (dict(drafter=drafter, record={}), "path"),
+        read_prompts: (dict(name="--prompts file"), "path"),
+    }
+    return {f"{fn.__module__}.{fn.__name__}": (fn, kwargs, arg) for fn, (kwargs, arg) in rows.items()}
+
+
+def walk_paths(folder: str) -> list:
+    """Every path callable with every hostile path: refused with one error naming the argument or
+    the path (or, for a probe, any plain answer), fast, in bounded memory, never hanging on a FIFO
+    or a device."""
+    problems = []
+    for i, (name, (fn, kwargs, arg)) in enumerate(sorted(path_rows().items())):
+        own = os.path.join(folder, str(i))         # a fresh set each: a writer that fails may replace a path
+        os.mkdir(own)
+        for label, path in hostile_paths(own).items():
+            named = [arg, own] + ([kwargs["name"]] if "name" in kwargs else [])
+            must_refuse = name not in PROBES and (name, label) not in ACCEPTED
+            problem = _call(name, fn, {**kwargs, arg: path}, arg, label, must_refuse=must_refuse,
+                            named=named, bound=PATH_TIME_BOUND)
+            if problem:
+                problems.append({"callable": name, "argument": arg, "value": label, "problem": problem})
+    return problems
+
+
+# ----------------------------------------------------------------------------- the child
+
+def _child(what: str, out: str) -> None:
+    import resource
     import signal
+    import tempfile
 
     import matplotlib
     matplotlib.use("Agg")
@@ -370,27 +621,33 @@ def walk() -> list:
         raise _Timeout
 
     signal.signal(signal.SIGALRM, on_alarm)
-    table = examples()
-    problems = []
-    for name, fn in sorted(public_callables().items()):
-        if name in SKIPPED or name not in table:
-            continue
-        for arg in walked_arguments(fn, table[name]):
-            for label, value in HOSTILE.items():
-                kwargs = {k: copy.copy(v) for k, v in table[name].items()}
-                kwargs[arg] = copy.copy(value)
-                problem = _call(name, fn, kwargs, arg, label)
-                if problem:
-                    problems.append({"callable": name, "argument": arg, "value": label, "problem": problem})
-    return problems
-
-
-def _child() -> None:
-    import resource
-
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
-    for problem in walk():
-        print(json.dumps(problem), flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        problems = walk_paths(folder) if what == "paths" else walk()
+    with open(out, "w", encoding="utf-8") as handle:       # not stdout: /dev/stdout is one of the paths
+        handle.writelines(json.dumps(problem) + "\n" for problem in problems)
+
+
+def run_child(what: str, tmp_path) -> list:
+    """The problems the child walk `what` found (its stdout is a pipe, as under any test runner)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    out = tmp_path / f"{what}.jsonl"
+    done = subprocess.run([sys.executable, os.path.abspath(__file__), what, str(out)], capture_output=True,
+                          timeout=WALK_TIMEOUT, cwd=root, env=env)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-3000:]
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def report(problems: list) -> None:
+    """Fail with every problem not in KNOWN, one per line; warn about KNOWN entries that now pass."""
+    unknown = [p for p in problems if (p["callable"], p["argument"]) not in KNOWN]
+    fixed = sorted(set(KNOWN) - {(p["callable"], p["argument"]) for p in problems})
+    if fixed:
+        warnings.warn(f"KNOWN exceptions that now pass the walk (remove them from KNOWN): {fixed}")
+    listing = "\n".join(f"{p['callable']}({p['argument']}={p['value']}): {p['problem']}" for p in unknown)
+    assert not unknown, f"{len(unknown)} hostile calls misbehaved:\n{listing}"
 
 
 # ----------------------------------------------------------------------------- the tests
@@ -419,21 +676,14 @@ def test_every_example_row_is_valid():
             plt.close("all")
 
 
-def test_hostile_arguments_get_a_named_error_or_a_sound_result():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    done = subprocess.run([sys.executable, os.path.abspath(__file__)], capture_output=True, text=True,
-                          timeout=WALK_TIMEOUT, cwd=root, env=env)
-    assert done.returncode == 0, done.stderr[-3000:]
-    problems = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    unknown = [p for p in problems if (p["callable"], p["argument"]) not in KNOWN]
-    fixed = sorted(set(KNOWN) - {(p["callable"], p["argument"]) for p in problems})
-    if fixed:
-        warnings.warn(f"KNOWN exceptions that now pass the walk (remove them from KNOWN): {fixed}")
-    listing = "\n".join(f"{p['callable']}({p['argument']}={p['value']}): {p['problem']}" for p in unknown)
-    assert not unknown, f"{len(unknown)} hostile calls misbehaved:\n{listing}"
+def test_hostile_arguments_get_a_named_error_or_a_sound_result(tmp_path):
+    report(run_child("values", tmp_path))
+
+
+def test_hostile_paths_are_refused_fast_and_in_bounded_memory(tmp_path):
+    """Every path argument of the package, fed paths that are not plain files (see hostile_paths)."""
+    report(run_child("paths", tmp_path))
 
 
 if __name__ == "__main__":
-    _child()
+    _child(*sys.argv[1:])

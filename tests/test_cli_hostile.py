@@ -103,6 +103,11 @@ LITERAL = [
     ["train-draft", "--device", "-h"],
 ]
 
+#: Output paths beyond the hostile ones: under a regular file (refused), in a missing folder (refused, or
+#: the folder is made: either way before any work, never a traceback after it).
+OUTPUTS = {"--plot", "--out"}
+OUTPUT_EXTRAS = {"under a regular file": REFUSE, "in a missing folder": EITHER}
+
 #: (valid command line, path option): every hostile path must be refused, before any model is loaded.
 PATH_OPTIONS = [
     (["fit"], "--vllm-metrics"), (["fit", "--k", "3"], "--sglang-metrics"), (["fit"], "--sglang-server-info"),
@@ -229,6 +234,14 @@ def test_a_hostile_path_is_refused_in_one_line_before_any_work(path_results, bas
     assert problem(result, REFUSE) is None, problem(result, REFUSE)
 
 
+@pytest.mark.parametrize("label", OUTPUT_EXTRAS)
+@pytest.mark.parametrize("base, option", [(b, o) for b, o in PATH_OPTIONS if o in OUTPUTS],
+                         ids=[f"{b[0]} {o}" for b, o in PATH_OPTIONS if o in OUTPUTS])
+def test_an_output_path_is_checked_before_any_work(path_results, base, option, label):
+    result = path_results[f"{base[0]} {option} {label}"]
+    assert problem(result, OUTPUT_EXTRAS[label]) is None, problem(result, OUTPUT_EXTRAS[label])
+
+
 def test_the_path_labels_are_the_hostile_paths(tmp_path):
     assert sorted(_path_labels()) == sorted(hostile_paths(tmp_path))
 
@@ -268,7 +281,13 @@ def _child(folder: str, out: str) -> None:
     for i, (base, option) in enumerate(PATH_OPTIONS):
         own = os.path.join(folder, str(i))               # a fresh set each: a writer that fails may replace a path
         os.mkdir(own)
-        for label, path in hostile_paths(own).items():
+        paths = hostile_paths(own)
+        if option in OUTPUTS:
+            with open(os.path.join(own, "notes.txt"), "w", encoding="utf-8") as handle:
+                handle.write("my notes\n")
+            paths.update({"under a regular file": os.path.join(own, "notes.txt", "out.png"),
+                          "in a missing folder": os.path.join(own, "missing", "out.png")})
+        for label, path in paths.items():
             signal.setitimer(signal.ITIMER_REAL, CASE_SECONDS)
             try:
                 result = run_cli(_filled(base, scrape) + [f"{option}={path}"])
