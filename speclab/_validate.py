@@ -102,7 +102,8 @@ def as_count_array(value, name: str, minimum: int = 0, maximum: int | None = Non
     if floats.size == 0:
         raise ValueError(f"{name} must hold at least one whole number {_bounds(minimum, maximum)}")
     limit = np.iinfo(np.int64).max if maximum is None else maximum
-    if np.any(floats > limit):
+    # 2**63 - 1 rounds up to 2.0**63 as a float, so the int64 bound is checked as ">= 2**63"
+    if np.any(floats >= 2.0**63 if maximum is None else floats > limit):
         raise ValueError(f"{name} must be a whole number {_bounds(minimum, limit)}; got {short_repr(value)}")
     arr = np.asarray(value)
     return arr.astype(np.int64) if arr.dtype.kind in "iu" else floats.astype(np.int64)

@@ -24,6 +24,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..._validate import as_count
+from ...limits import MAX_COST_TOKENS
 from ..drafters.feature_head import FeatureHead
 from .corpus import WRITE_BATCH, Corpus, cpu_has_bf16, write_corpus
 from ..drafters.feature import FeatureDrafter
@@ -120,7 +121,7 @@ def train_draft(target, tokenizer=None, prompts=None, heldout=None, max_new_toke
     record.first_hits = heldout_top_hits(head, rows_of(target, vocab), vocab, held, target.get_input_embeddings())
     drafter = FeatureDrafter(target, head, vocab, rates=record.heldout_acceptance[-1], first_hits=record.first_hits)
     if measure_c:                                     # the costs the default k is chosen from
-        record.cost_tokens = held[0].tokens.tolist()
+        record.cost_tokens = held[0].tokens.tolist()[:MAX_COST_TOKENS]   # what measure_costs accepts
         drafter.measure_costs(record.cost_tokens)
         record.c, record.pass_costs = drafter.c, drafter.pass_costs
     return drafter, record
