@@ -19,6 +19,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -101,7 +102,11 @@ LITERAL = [
     ["measure", "--target", "--trust-remote-code"],
     ["measure", "--draft", "-h"],
     ["train-draft", "--device", "-h"],
+    [], [""], ["--trust-remote-code"], ["plan"], ["plan", "--alpha"], ["plan\x00"],
 ]
+
+#: Options that take no value, so have no hostile value (besides a value, which argparse refuses).
+FLAGS = {"--help", "--json", "--adaptive", "--force", "--ship"}
 
 #: Output paths beyond the hostile ones: under a regular file (refused), in a missing folder (refused, or
 #: the folder is made: either way before any work, never a traceback after it).
@@ -193,6 +198,21 @@ def _filled(argv: list, scrape: str) -> list:
 
 
 # ----------------------------------------------------------------------------- the tests
+
+def test_every_option_of_every_subcommand_is_walked(capsys):
+    """The options each subcommand's usage line lists: each one has hostile values above (or takes none)."""
+    from speclab.cli import COMMANDS, main
+
+    walked = {(base[0], opt) for base, opt, _ in OPTIONS} | {(base[0], opt) for base, opt in PATH_OPTIONS}
+    missing = []
+    for command in COMMANDS:
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        usage = capsys.readouterr().out.split("\n\n")[0]
+        missing += [(command, opt) for opt in sorted(set(re.findall(r"--[a-z][a-z-]*", usage)) - FLAGS)
+                    if (command, opt) not in walked]
+    assert not missing, f"options without hostile values in this file: {missing}"
+
 
 def test_the_valid_command_lines_answer(no_model, scrape):
     """The baseline of every case: each valid command line answers (or, needing a model, goes to load it)."""
