@@ -114,7 +114,7 @@ def plot_rounds(records, ax=None, decode=None, max_rounds: int = 12):
     for _, col, top, height, token, status in cell_boxes(records):
         ax.add_patch(Rectangle((col, top), 0.95, height, color=COLOURS[status]))
         ax.text(col + 0.47, top + height / 2, _label(token, decode)[:8], ha="center", va="center",
-                fontsize=8 if height > 0.5 else 7)
+                fontsize=9)
     shown = {status for rec in records for _, status in rec.cells()}
     decorate_round_grid(ax, len(records), width, [s for s in LEGEND_LABELS if s != PLAIN or PLAIN in shown])
     ax.set_title("Speculative rounds: drafts, then the target's verdict")

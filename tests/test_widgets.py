@@ -83,9 +83,24 @@ def test_acceptance_readouts_equal_theory():
         pair = sl.SyntheticPair(vocab_size=12, agreement=agreement, seed=0)
         p, q = pair.target(position), pair.draft(position)
         assert e.values["alpha"] == sl.acceptance_rate(p, q)
-        np.testing.assert_array_equal(e.values["residual"], sl.residual(p, q))
+        np.testing.assert_array_equal(e.values["residual"], np.maximum(p - q, 0.0))
         assert shown_value(e.readouts["alpha"]) == f"{sl.acceptance_rate(p, q):.3f}"
         assert shown_value(e.readouts["rejection"]) == f"{1 - sl.acceptance_rate(p, q):.3f}"
+        assert shown_value(e.readouts["pair_alpha"]) == f"{pair.alpha(21).mean():.3f}"
+        assert f"agreement {agreement:.2f} gives alpha" in e.readouts["pair_alpha"].value
+
+
+def test_the_residual_panel_draws_max_0_p_minus_q_whose_mass_shrinks_to_1_minus_alpha():
+    """Normalized, the residual of q = a p + (1 - a) u has one shape for every a, and the panel would
+    not move; drawn as max(0, p - q), its bars add up to 1 - alpha and vanish as a goes to 1."""
+    e = widgets.acceptance_explorer(position=4)
+    masses = {}
+    for agreement in (0.2, 0.8):
+        e.controls["agreement"].value = agreement
+        masses[agreement] = e.bars_res.heights.sum()
+        assert masses[agreement] == pytest.approx(1.0 - e.values["alpha"], abs=1e-12)
+    assert masses[0.8] < 0.5 * masses[0.2]
+    assert "mass 1 - alpha" in e.ax_res.get_title()
 
 
 def test_identical_models_accept_everything():
@@ -106,6 +121,19 @@ def test_trace_readouts_equal_the_simulator():
         assert e.values["rounds"] == res.rounds
         assert shown_value(e.readouts["target_passes"]) == str(res.target_passes)
         assert shown_value(e.readouts["tokens_per_round"]) == f"{res.mean_tokens_per_round:.2f}"
+        alpha = sl.SyntheticPair(vocab_size=100, agreement=agreement, seed=0).alpha(40).mean()
+        assert shown_value(e.readouts["alpha"]) == f"{alpha:.2f}", "the agreement's alpha beside the slider"
+
+
+def test_the_trace_shows_the_columns_a_round_of_your_k_fills_and_no_more():
+    """The axes end where a round of K drafts can reach (K + 1 with its bonus): at K = 4 the grid once
+    kept columns for K = 8, four of them always empty."""
+    e = widgets.trace_explorer(agreement=0.75, k=4, seed=0)
+    for k in (4, 1, 8, 2):
+        e.controls["k"].value = k
+        widest = max(col for _, col, *_ in sl.trace.cell_boxes(e.values["rounds"][: e.shown_rounds])) + 1
+        assert e.ax.get_xlim() == (0, k + 1), (k, e.ax.get_xlim())
+        assert widest == k + 1 if k in (4, 1) else widest <= k + 1, (k, widest)   # seed 0's runs reach the bonus
 
 
 def test_axes_follow_the_curves_when_they_grow(explorer):

@@ -60,5 +60,22 @@ def test_the_roofline_explorer_draws_no_text_below_its_style():
     e = roofline_explorer(batch=32, alpha=0.6, bytes_per_param=0.5)
     legend_sizes = [t.get_fontsize() for t in e.ax_roof.get_legend().get_texts()]
     assert min(legend_sizes) >= STYLE["legend.fontsize"]
-    note = [t for t in e.ax_speed.texts if t.get_text() == "plain decoding (1x)"][0]
-    assert note.get_fontsize() >= STYLE["font.size"] - 1 and note.get_color() == "0.35"
+    note = e.label_plain
+    assert note.texts == ["plain decoding (1x)"] and note.size >= STYLE["font.size"] - 1
+    assert to_hex(note.get_facecolor()[0]) == to_hex("0.35")
+
+
+def test_the_name_of_the_1x_line_stays_clear_of_the_curve_and_the_break_even_line():
+    """The name sits at the end of the batch axis away from the break-even line, on the side of the
+    1x line the curve is not on there (it once sat where the curve crossed it)."""
+    e = roofline_explorer(batch=32, alpha=0.6, bytes_per_param=0.5)
+    for alpha, bytes_per_param in ((0.6, 0.5), (0.9, 2.0), (0.3, 0.5), (0.95, 0.5)):
+        e.controls["alpha"].value, e.controls["bytes_per_param"].value = alpha, bytes_per_param
+        (x, _), = e.label_plain.get_offsets()
+        xs, speeds = e.line_speed.get_data()
+        end = 0 if x < xs[len(xs) // 2] else -1
+        above = e.label_plain.offset[1] > 0
+        assert above == (speeds[end] < 1.0), (alpha, bytes_per_param, "the curve's side of the line")
+        edge = e.values["breakeven_batch"]
+        if np.isfinite(edge):
+            assert (edge > np.sqrt(xs[-1])) == (end == 0), (alpha, bytes_per_param, "away from the break-even line")

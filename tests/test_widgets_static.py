@@ -1,9 +1,10 @@
 """An explorer's output also carries its figure as a PNG, for viewers without a kernel.
 
 GitHub's notebook preview and nbviewer cannot show a widget: they fall back to the next mime type
-of the output. So a displayed explorer's bundle holds the widget view, the current frame as
-`image/png` and a line of text, on ipywidgets 7.7.1 (Colab's) and 8.x alike (this file also runs
-under 7.7.1: tests/test_widgets_classic.py).
+of the output. So a displayed explorer's bundle holds the widget view, a still picture as
+`image/png` (the current frame, with the settings, the readouts and a line saying that a live
+notebook gives sliders under it) and a line of text, on ipywidgets 7.7.1 (Colab's) and 8.x alike
+(this file also runs under 7.7.1: tests/test_widgets_classic.py).
 """
 
 import base64
@@ -19,7 +20,7 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from speclab import widgets  # noqa: E402
-from speclab.widgets._frames import WIDGET_VIEW_MIMETYPE  # noqa: E402
+from speclab.widgets._frames import LIVE_NOTE, WIDGET_VIEW_MIMETYPE  # noqa: E402
 
 
 def shown_pixels(bundle) -> np.ndarray:
@@ -30,6 +31,11 @@ def canvas_pixels(explorer) -> np.ndarray:
     return np.asarray(explorer.figure.canvas.buffer_rgba())
 
 
+def frame_part(pixels, explorer) -> np.ndarray:
+    """The rows of a still picture that hold the frame (the caption lies below them)."""
+    return pixels[: round(explorer.figsize[1] * explorer.dpi)]
+
+
 def test_the_bundle_holds_the_widget_the_current_frame_and_the_settings():
     e = widgets.speedup_explorer(alpha=0.7)
     bundle = e._repr_mimebundle_()
@@ -37,20 +43,41 @@ def test_the_bundle_holds_the_widget_the_current_frame_and_the_settings():
     assert bundle[WIDGET_VIEW_MIMETYPE]["model_id"] == e.model_id
     assert bundle["text/plain"] == "SpeedupExplorer(alpha=0.7, k=4, c=0.1, verify_growth=0.0)"
     first = shown_pixels(bundle)
-    assert first.shape == (round(e.figsize[1] * e.dpi), round(e.figsize[0] * e.dpi), 4)
-    assert np.array_equal(first, canvas_pixels(e))
+    assert first.shape[1] == round(e.figsize[0] * e.dpi) and first.shape[0] > round(e.figsize[1] * e.dpi)
+    assert np.array_equal(frame_part(first, e), canvas_pixels(e))
 
     e.controls["alpha"].value = 0.95
     moved = shown_pixels(e._repr_mimebundle_())
-    assert np.array_equal(moved, canvas_pixels(e)), "the picture is the frame on screen now"
+    assert np.array_equal(frame_part(moved, e), canvas_pixels(e)), "the picture is the frame on screen now"
     assert not np.array_equal(moved, first)
+
+
+def test_the_still_picture_carries_the_settings_the_readouts_and_how_to_get_sliders():
+    """A stored notebook shows no sliders and no readouts: the picture says what they were and
+    that running the cell in a live notebook gives the sliders."""
+    e = widgets.roofline_explorer(batch=32, alpha=0.6, bytes_per_param=0.5)
+    lines = e.caption_lines()
+    text = " ".join(lines)
+    assert lines[-1] == LIVE_NOTE == "Run this cell in a live notebook to drag the sliders."
+    assert "batch size: 32" in text and "alpha (acceptance): 0.6" in text
+    for name in e.readout_names:                  # each readout's label and value, as the page shows them
+        label, value = e.readouts[name].value.split(": <b")[0], shown_value_text(e.readouts[name].value)
+        assert f"{label}: {value}" in text, (name, text)
+    assert max(len(line) for line in lines) <= 130, "lines fit the frame's width"
+    caption = shown_pixels(e.mimebundle())[round(e.figsize[1] * e.dpi):]
+    ink_rows = np.flatnonzero((caption[:, :, :3] < 128).any(axis=(1, 2)))
+    assert caption.shape[0] >= 14 * len(lines) and ink_rows.size > 10 * len(lines), "the lines are drawn"
+
+
+def shown_value_text(html: str) -> str:
+    return html.split('class="speclab-value">')[1].split("</b>")[0]
 
 
 def test_other_explorers_carry_their_picture_too():
     for factory in (widgets.acceptance_explorer, widgets.trace_explorer):
         e = factory()
         pixels = shown_pixels(e._repr_mimebundle_())
-        assert np.array_equal(pixels, canvas_pixels(e)), factory.__name__
+        assert np.array_equal(frame_part(pixels, e), canvas_pixels(e)), factory.__name__
         assert len(np.unique(pixels.reshape(-1, 4), axis=0)) > 10, f"{factory.__name__}: a blank picture"
 
 

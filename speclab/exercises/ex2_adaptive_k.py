@@ -104,6 +104,9 @@ def plot_text(ax=None):
     best_k, best = best_fixed_k()
     fig.axes[0].set_title(f"Exercise 2's text: one K for all of it is a compromise (best: K = {best_k}, "
                           f"{best:.2f}x expected speedup)", fontsize=10)
+    # Below the axes: inside them every place is crossed by the text's jumps between the two levels.
+    fig.axes[0].legend(handles=fig.axes[0].get_legend().legend_handles, loc="upper center", bbox_to_anchor=(0.5, -0.3),
+                       ncols=2, fontsize=9, frameon=False)
     return fig
 
 

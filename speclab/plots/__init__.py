@@ -7,9 +7,11 @@ round), `training` (a draft's training curve); and, imported from their modules,
 its mask, chain against tree), `typical` (typical acceptance's speed against its bias),
 `temperature` (alpha against temperature), `roofline` (a step on the roofline, batch size),
 `engine_fit` (an engine's per-position acceptance against the i.i.d. curve) and `draft_map`
-(every draft on the (alpha, c) speedup map).
+(every draft on the (alpha, c) speedup map). `panels(n)` gives a page-wide row of n axes for
+figures drawn side by side.
 """
 
+from ._axes import panels
 from .acceptance import plot_acceptance, plot_residual
 from .benchmark import plot_grid_heatmap, plot_policy_comparison, plot_speedup_vs_acceptance
 from .kv_cache import kv_rollback, plot_kv_rollback
@@ -24,5 +26,5 @@ __all__ = [
     "plot_speedup_vs_acceptance", "plot_lossless", "plot_accepted_fraction", "plot_optimal_k",
     "plot_speedup_vs_alpha", "plot_speedup_vs_cost", "plot_speedup_vs_k", "plot_verify_growth",
     "kv_rollback", "plot_kv_rollback", "plot_timeline", "timeline_segments",
-    "plot_draft_scaling", "plot_training",
+    "plot_draft_scaling", "plot_training", "panels",
 ]

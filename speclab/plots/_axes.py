@@ -12,7 +12,7 @@ BASELINE = "0.55"       # the 1x line of plain decoding
 BASELINE_TEXT = "0.35"  # text naming that line: darker than the line, so it reads on white (8.5:1)
 
 #: One colour per draft/target pair, shared by every figure and explorer that shows the pair
-#: (notebook 09 draws the same pairs in static figures and in the temperature explorer).
+#: (notebook 10 draws the same pairs in static figures and in the temperature explorer).
 PAIR_COLOURS = {"synthetic, agreement 0.8": "tab:blue", "synthetic, agreement 0.6": "tab:orange",
                 "synthetic, agreement 0.3": "tab:green", "SmolLM2, early exit 27/30": "tab:purple"}
 
@@ -33,6 +33,22 @@ def alpha_colour(alpha: float):
     import matplotlib
 
     return ALPHA_COLOURS.get(round(float(alpha), 6), matplotlib.colormaps["viridis"](0.85 * float(alpha)))
+
+
+#: The widest a course figure is drawn, in inches: 940 px at the inline backend's 100 dpi, under
+#: the 1,000 px a notebook page shows at 100 % without shrinking the figure and its text.
+PAGE_WIDTH = 9.4
+
+
+def panels(ncols: int, height: float = 3.8, **subplots_kw):
+    """(figure, axes): a row of `ncols` axes as wide as the page (PAGE_WIDTH), for a cell that draws
+    several figures side by side; keyword arguments go to `plt.subplots` (constrained layout by default)."""
+    from .._validate import as_count, as_real_in
+
+    ncols = as_count(ncols, "ncols", minimum=1, maximum=4)
+    height = as_real_in(height, "height", 1.0, 12.0)
+    subplots_kw.setdefault("layout", "constrained")
+    return plt.subplots(1, ncols, figsize=(PAGE_WIDTH, height), **subplots_kw)
 
 
 def axes(ax=None, figsize=(6.0, 4.0)):

@@ -30,10 +30,10 @@ def plot_acceptance(p, q, ax=None, labels=None):
     ax.hlines(np.minimum(p, q)[order], x - 0.4, x + 0.4, color=OVERLAP, linewidth=2.5,
               label="min(p, q)")
     alpha = theory.acceptance_rate(p, q)
-    ax.set_xticks(x, names, fontsize=8)
+    ax.set_xticks(x, names, fontsize=9)
     ax.set(xlabel="token (most likely under p first)", ylabel="probability",
            title=f"alpha = sum of min(p, q) = {alpha:.3f}")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return fig
 
 
@@ -47,8 +47,8 @@ def plot_residual(p, q, ax=None, labels=None):
     x = np.arange(len(order))
     ax.bar(x, p[order], width=0.8, color=TARGET, alpha=0.25, label="p (for reference)")
     ax.bar(x, residual(p, q)[order], width=0.5, color=RESIDUAL, label="residual")
-    ax.set_xticks(x, names, fontsize=8)
+    ax.set_xticks(x, names, fontsize=9)
     ax.set(xlabel="token (most likely under p first)", ylabel="probability",
            title="Residual: only tokens the draft under-proposes")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return fig

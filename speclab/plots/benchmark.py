@@ -44,7 +44,7 @@ def plot_grid_heatmap(values, agreements, ks, ax=None, title="", fmt="{:.2f}", c
         for j in range(values.shape[1]):
             red, green, blue, _ = image.cmap(image.norm(values[i, j]))
             dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5   # white text on dark cells
-            ax.text(j, i, fmt.format(values[i, j]), ha="center", va="center", fontsize=8,
+            ax.text(j, i, fmt.format(values[i, j]), ha="center", va="center", fontsize=9,
                     color="white" if dark else "black")
     ax.set_xticks(range(len(ks)), [str(k) for k in ks])
     ax.set_yticks(range(len(agreements)), [f"{a:g}" for a in agreements])
@@ -102,7 +102,7 @@ def plot_speedup_vs_acceptance(x, ks, speedup, low, high, c, verify_growth=0.0, 
     what = "Simulated (dots, 95% band) vs theory (lines)" if theory_curves else "Simulated speedup"
     # xlim past 1: the dots at x = 1 (a perfect draft) show whole, not cut in half by the spine
     ax.set(xlabel=xlabel, ylabel="speedup (x)", xlim=(0, 1.02), title=f"{what}, c = {c:g}")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
     return fig
 
 
@@ -131,10 +131,12 @@ def plot_policy_comparison(names, speedups, lows, highs, ax=None, title="Fixed K
             bar.set_edgecolor("white")
     for xi, s, high in zip(x, speedups, np.asarray(highs)):
         ax.annotate(f"{s:.2f}x", (xi, high), xytext=(0, 3), textcoords="offset points", ha="center",
-                    va="bottom", fontsize=8)
+                    va="bottom", fontsize=9)
     ax.set_ylim(0, max(np.max(highs) * 1.15, 1.1))     # room for the labels above the error bars
     baseline(ax)
-    ax.set_xticks(x, list(names), fontsize=8)
+    tilted = len(names) > 4 or max(len(name) for name in names) > 8     # side by side they would touch
+    ax.set_xticks(x, list(names), fontsize=9, rotation=30 if tilted else 0, ha="right" if tilted else "center",
+                  rotation_mode="anchor")
     ax.set(ylabel="speedup (x)", title=title)
     if _shares_y_with_a_panel_on_its_left(ax):
         ax.set_ylabel("")                              # the first panel's label names the shared axis

@@ -22,5 +22,5 @@ def plot_engine_fit(fit, ax=None):
     ax.set(xlabel="draft depth i", ylabel="acceptance rate", ylim=(0, 1.05), xticks=depth,
            title=f"Per-depth acceptance vs i.i.d. (likelihood-ratio p {format_p_value(fit.p_value)}); "
                  f"best k = {fit.best_k}")
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.14))   # below the axes: off the points
     return fig

@@ -12,7 +12,7 @@ The rules are those of `speclab.real` (decoder.py, draft_model.py, kv_cache.py):
 
 from __future__ import annotations
 
-from ._axes import axes
+from ._axes import PAGE_WIDTH, axes
 
 CONTEXT, KEPT, CROPPED, NEVER_FED, FED_NEXT = "context", "kept draft", "cropped", "never fed", "fed next round"
 STYLE = {  # face colour, hatch
@@ -61,7 +61,7 @@ def plot_kv_rollback(k: int = 4, n_accepted: int = 1, context: int = 3, ax=None)
 
     rows = kv_rollback(k, n_accepted, context)
     width = context + k + (n_accepted == k)       # a bonus needs one column past the drafts; a correction none
-    fig, ax = axes(ax, figsize=(0.85 * width + 3.2, 2.9))
+    fig, ax = axes(ax, figsize=(min(0.8 * width + 2.0, PAGE_WIDTH), 3.4))
     for row, cells in enumerate(rows.values()):
         for col, label, status in cells:
             face, hatch = STYLE[status]
@@ -79,6 +79,8 @@ def plot_kv_rollback(k: int = 4, n_accepted: int = 1, context: int = 3, ax=None)
     ax.set_frame_on(False)
     outcome = "all accepted: bonus" if n_accepted == k else f"x{n_accepted + 1} rejected: correction"
     ax.set_title(f"KV caches after a round, K = {k}, {n_accepted} accepted ({outcome})", fontsize=10)
+    # Below the grid, not beside it: the figure stays as wide as its columns (within the page).
     ax.legend(handles=[Patch(facecolor=STYLE[s][0], hatch=STYLE[s][1], edgecolor="0.4", label=s)
-                       for s in STYLE], loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+                       for s in STYLE], loc="upper center", bbox_to_anchor=(0.5, -0.28), frameon=False, fontsize=9,
+              ncols=len(STYLE) if width >= 7 else 3, columnspacing=1.2, handlelength=1.5)
     return fig

@@ -28,7 +28,7 @@ def plot_lossless(counts, p, ax=None, title="", p_value=None):
     ax.plot(x, p[order], "o", color=TARGET, label="p (target)")
     if p_value is not None:
         title = f"{title}\nchi-square p-value {format_p_value(p_value)}".strip()
-    ax.set_xticks(x, [str(t) for t in order], fontsize=8)
+    ax.set_xticks(x, [str(t) for t in order], fontsize=9)
     ax.set(xlabel="token", ylabel="frequency", title=title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return fig

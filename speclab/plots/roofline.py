@@ -53,7 +53,7 @@ def plot_roofline(accelerator=rl.H100_SXM, params=7e9, k=4, batches=(1, 32), byt
                     label=f"batch {batch}, {what}")
     ax.set(xlabel="arithmetic intensity (FLOP per byte moved)", ylabel="attainable TFLOP/s",
            title=f"Roofline: {params / 1e9:g}B parameters, {bytes_per_param:g} bytes each")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.02, 1.0))      # beside the axes: off the ridge line
     return fig
 
 
@@ -81,7 +81,8 @@ def plot_batch_speedup(alphas=(0.6, 0.8, 0.9), k=4, c=0.05, params=7e9, accelera
     ax.set(xlabel="batch size (sequences decoded together)", ylabel="speedup (x)", ylim=(0, None),
            title=f"Speedup vs batch, {bytes_per_param:g} bytes/param\n"
                  f"{accelerator.name}, {params / 1e9:g}B, K = {k}, c = {c:g}" + (", with KV cache" if kv_bytes else ""))
-    ax.legend(fontsize=8, loc="lower left")
+    ax.set_ylim(0, 1.7 * ax.get_ylim()[1])          # headroom: the legend sits above every curve
+    ax.legend(fontsize=9, loc="upper right")
     return fig
 
 
@@ -113,7 +114,7 @@ def _modelled_beside(ax, n, params, accelerator, bytes_per_param) -> None:
     ax.plot(n, n, ":", color=BASELINE, label="every token paid in full (t = n t(1))")
     ax.set(xlabel="tokens scored in one pass n", ylabel="t(n) / t(1)", ylim=(0, None),
            title=f"Cost of verifying n tokens, {params / 1e6:.0f}M parameters")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
 
 
 def _check_growth(growth) -> None:

@@ -39,7 +39,7 @@ def plot_speedup_vs_alpha(ks=(1, 2, 4, 8), c=0.1, verify_growth=0.0, ax=None,
     baseline(ax)
     ax.set(xlabel="acceptance probability alpha", ylabel="speedup (x)", xlim=(0, 1),
            title=f"Speedup vs alpha (c = {c:g})")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
     return fig
 
 
@@ -57,9 +57,9 @@ def plot_speedup_vs_k(alphas=(0.5, 0.7, 0.8, 0.9, 0.95), c=0.1, verify_growth=0.
         ax.axvline(mark_k, color="black", linewidth=1, alpha=0.5)
     baseline(ax)
     low, high = ax.get_ylim()
-    ax.set_ylim(low, high + 0.4 * (high - low))      # headroom: the legend sits above the curves, not on them
+    ax.set_ylim(low, high + 0.45 * (high - low))     # headroom: the legend sits above the curves, not on them
     ax.set(xlabel="drafts per round K", ylabel="speedup (x)", title=f"Speedup vs K (c = {c:g}; \u2605 = best K)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9, loc="upper left", ncols=2, columnspacing=1.0, handlelength=1.5)
     return fig
 
 
@@ -77,7 +77,7 @@ def plot_speedup_vs_cost(alphas=(0.5, 0.7, 0.85, 0.95), k=4, verify_growth=0.0, 
     baseline(ax)
     ax.set(xlabel="cost ratio c = draft step / target step", ylabel="speedup (x)", xlim=(0, c_max),
            title=f"Speedup vs cost ratio (K = {k})")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return fig
 
 
@@ -99,7 +99,7 @@ def plot_optimal_k(cs=(0.02, 0.05, 0.1, 0.2), verify_growth=0.0, k_max=32, ax=No
     # ylim below 0: the K = 0 stretches (do not speculate) show above the bottom spine, not on it
     ax.set(xlabel="acceptance probability alpha", ylabel="best K (capped)", xlim=(0, 1),
            ylim=(-0.025 * k_max, k_max * 1.08), title=f"Optimal K vs alpha (searched up to K = {k_max})")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(0.0, 0.9))     # below the cap line, left of the climb
     return fig
 
 
@@ -116,23 +116,25 @@ def plot_accepted_fraction(ks=(1, 2, 4, 8), ax=None):
                 linestyle="--" if k == 1 else "-", label=f"K = {k}" + (" (on the diagonal)" if k == 1 else ""))
     ax.set(xlabel="acceptance probability alpha", ylabel="accepted / drafted", xlim=(0, 1), ylim=(0, 1),
            title="accepted/drafted is not alpha")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
     return fig
 
 
 def plot_verify_growth(alpha=0.8, c=0.05, growths=(0.0, 0.02, 0.05, 0.1), k_max=16, ax=None):
-    """Speedup against k when verifying k+1 tokens costs 1 + growth*k target steps."""
+    """Speedup against k when verifying k+1 tokens costs 1 + g*k target steps, one curve per verify growth g."""
     alpha = _checks.number(alpha, "alpha", 0.0, 1.0)
     c = _checks.number(c, "c", 0.0, MAX_PLOTTED_COST)
     growths = _checks.reals(growths, "growths", low=0.0, high=MAX_PLOTTED_COST)
     k_max = _checks.as_count(k_max, "k_max", 1, MAX_PLOTTED_BEST_K)
     fig, ax = axes(ax)
     for growth in growths:
-        _curve_with_best_k(ax, alpha, c, growth, k_max, label=f"growth = {growth:g}")
+        _curve_with_best_k(ax, alpha, c, growth, k_max, label=f"g = {growth:g}")
     baseline(ax)
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high + 0.45 * (high - low))     # headroom: the legend sits above the curves
     ax.set(xlabel="drafts per round K", ylabel="speedup (x)",
            title=f"Costlier verification (alpha = {alpha:g}, c = {c:g})")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9, title_fontsize=9, title="verify growth g (per draft)", loc="upper right", ncols=2)
     return fig
 
 
@@ -140,7 +142,7 @@ def plot_verify_growth(alpha=0.8, c=0.05, growths=(0.0, 0.02, 0.05, 0.1), k_max=
 #: largest k a figure draws.
 MAX_PLOTTED_BEST_K = 256
 
-#: The largest cost ratio c or verification growth a figure draws (beyond it every speedup is ~0).
+#: The largest cost ratio c or verify growth g a figure draws (beyond it every speedup is ~0).
 MAX_PLOTTED_COST = 100.0
 
 
@@ -161,6 +163,6 @@ def _curve_with_best_k(ax, alpha, c, verify_growth, k_max, label, color=None):
         ax.plot(k_max, gains[k_max], "*", markerfacecolor="white", color=line.get_color(), markersize=13, zorder=5)
         ax.annotate(f"best K = {beyond} ({theory.speedup(alpha, beyond, c, verify_growth):.2f}x) \u2192",
                     (k_max, gains[k_max]), xytext=(4, 8), textcoords="offset points", ha="right",
-                    va="bottom", fontsize=8, color=darker(line.get_color()))    # just above its star
+                    va="bottom", fontsize=9, color=darker(line.get_color()))    # just above its star
         return
     ax.plot(best, gains[best], "*", color=line.get_color(), markersize=13, zorder=5)

@@ -26,5 +26,5 @@ def plot_alpha_vs_temperature(curves: dict, temperatures, ax=None, colours=None)
     ax.axvline(1.0, color="0.7", linewidth=1, linestyle=":")
     ax.set(xlabel="temperature T (both p and q re-tempered)", ylabel="alpha = mean sum min(p_T, q_T)",
            ylim=(0, 1.02), title="How temperature moves alpha")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return fig

@@ -62,7 +62,7 @@ def plot_timeline(records, cost, ax=None):
                            facecolors=colours[seg.model], edgecolor="white", linewidth=0.8)
             if seg.model == "target" and name == "speculative":
                 ax.text(seg.start + seg.duration / 2, row, f"+{seg.tokens}", ha="center", va="center",
-                        color="white", fontsize=8, fontweight="bold")
+                        color="white", fontsize=9, fontweight="bold")
         end = lanes[name][-1].start + lanes[name][-1].duration if lanes[name] else 0.0
         n_tokens = sum(seg.tokens for seg in lanes[name])
         # right-aligned at the lane's end, so the longest lane's label stays inside the axes
@@ -72,7 +72,7 @@ def plot_timeline(records, cost, ax=None):
     ax.set_xlabel("modelled time (ms)")
     ax.legend(handles=[_patch(DRAFT, f"draft step ({cost.draft_ms:g} ms)"),
                        _patch(TARGET, f"target pass ({cost.target_ms:g} ms; +n = tokens it emits)")],
-              loc="upper right", fontsize=8, ncol=2, frameon=False)
+              loc="upper right", fontsize=9, ncol=2, frameon=False)
     ax.set_title("The same tokens, two ways: one target pass per token, or per round")
     return fig
 

@@ -35,7 +35,7 @@ def plot_training(record, ax=None):
     lower.set_xlabel("training step")
     lower.set_ylabel("held-out greedy\nagreement")
     if rows:
-        lower.legend(loc="upper left", fontsize=8, title="acceptance at depth", title_fontsize=8, ncols=len(rows[0]))
+        lower.legend(loc="upper left", fontsize=9, title="acceptance at depth", title_fontsize=9, ncols=len(rows[0]))
     return fig
 
 
@@ -56,10 +56,10 @@ def plot_draft_scaling(curve, ax=None):
     for p in points:
         minutes = (p["write_seconds"] + p["fit_seconds"]) / 60
         ax.annotate(f"{minutes:.0f} min" if minutes >= 1 else f"{60 * minutes:.0f} s", (p["tokens"], p["heldout_acceptance"][0]),
-                    xytext=(0, 8), textcoords="offset points", ha="center", fontsize=8, color="0.3")
+                    xytext=(0, 8), textcoords="offset points", ha="center", fontsize=9, color="0.3")
     ax.set(xlabel="tokens of self-written training text (log scale)", ylim=(0, 1),
            ylabel="held-out greedy agreement", title="More text, better draft: the draft's scaling curve")
-    ax.legend(fontsize=8, loc="upper left", title="acceptance at depth", title_fontsize=8)
+    ax.legend(fontsize=9, loc="upper left", title="acceptance at depth", title_fontsize=9)
     return fig
 
 

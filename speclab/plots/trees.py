@@ -118,5 +118,5 @@ def plot_chain_vs_tree(n_nodes: int = 16, alphas=None, ax=None):
     ax.axhline(1.0, color=BASELINE, linestyle="--", linewidth=1, label="plain decoding (1 token per pass)")
     ax.set(xlabel="alpha (i.i.d. acceptance per node tried)", ylabel="tokens per target pass",
            title=f"Same verification budget ({n_nodes} nodes scored in one pass)")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
     return fig

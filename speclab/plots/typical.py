@@ -22,7 +22,7 @@ def plot_typical_tradeoff(tradeoff, ax=None, label: str = "", colour=RESIDUAL):
         # alternate right and left of the curve, so neighbouring epsilons do not collide
         right_side = i % 2 == 0
         ax.annotate(f"eps={e:g}", (b, t), textcoords="offset points", xytext=(7, 0) if right_side else (-7, 0),
-                    ha="left" if right_side else "right", va="center", fontsize=8)
+                    ha="left" if right_side else "right", va="center", fontsize=9)
     ax.plot([0.0], [tradeoff.lossless_tokens_per_round], "*", color=colour, markersize=14, clip_on=False,
             markeredgecolor=OVERLAP, label=f"speculative sampling (lossless){suffix}")
     ax.axhline(1.0, color=BASELINE, linestyle="--", linewidth=1)
@@ -30,5 +30,5 @@ def plot_typical_tradeoff(tradeoff, ax=None, label: str = "", colour=RESIDUAL):
     ax.set(xlabel="bias: total variation between the emitted law and p (per position)",
            ylabel="tokens per round", xlim=(-0.03 * right, right),
            title="Typical acceptance buys speed with bias")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2)   # below the axes: off the data
     return fig

@@ -7,8 +7,10 @@ Each factory returns an `Explorer`, an ipywidgets VBox with:
   .figure    the matplotlib Figure; .png its last frame as PNG bytes (what the page shows)
 The figure is shown as a PNG image in an Output widget, so the explorers run unchanged in Colab,
 JupyterLab and Binder with the inline backend (no ipympl, no widget extension), on ipywidgets 7.7.1
-(Colab's) as on 8.x. Displayed, an explorer's output holds its current frame as `image/png` beside
-the widget view (`Explorer.mimebundle`): GitHub's preview and nbviewer show that picture.
+(Colab's) as on 8.x. Displayed, an explorer's output holds a still picture as `image/png` beside
+the widget view (`Explorer.mimebundle`): the current frame with the settings, the readouts and a
+line saying that a live notebook gives sliders under it (`still_png`). GitHub's preview, nbviewer
+and a stored notebook show that picture.
 
 Writing an explorer (subclass `Explorer`):
   compute(**controls) -> values   pure: theory / simulator calls only, no drawing
@@ -40,8 +42,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import html
 import math
+import re
 import struct
+import textwrap
 import time
 import zlib
 
@@ -67,6 +72,8 @@ STYLE = {"font.size": 12, "axes.titlesize": 12.5, "axes.labelsize": 12, "xtick.l
 PNG_COMPRESS_LEVEL = 1
 #: The mime type under which a front end with a widget manager shows a widget (ipywidgets 7 and 8).
 WIDGET_VIEW_MIMETYPE = "application/vnd.jupyter.widget-view+json"
+#: The last line of an explorer's stored picture: a viewer without a kernel shows no sliders.
+LIVE_NOTE = "Run this cell in a live notebook to drag the sliders."
 
 
 class Explorer(widgets.VBox):
@@ -215,13 +222,42 @@ class Explorer(widgets.VBox):
 
     def mimebundle(self) -> dict:
         """What the notebook stores for this explorer: the widget view (while the widget is open),
-        the current frame as a PNG and a line of text naming the settings. The PNG is re-encoded at
-        zlib's default level: a sixth smaller than a frame's, for about 20 ms once per display."""
+        the still picture (`still_png`) and a line of text naming the settings."""
         data = {"text/plain": f"{type(self).__name__}({_arguments(self.settings())})",
-                "image/png": base64.b64encode(encode_png(self.figure.canvas, compress_level=6)).decode("ascii")}
+                "image/png": base64.b64encode(self.still_png()).decode("ascii")}
         if self.comm is not None and self._view_name is not None:
             data[WIDGET_VIEW_MIMETYPE] = {"version_major": 2, "version_minor": 0, "model_id": self.model_id}
         return data
+
+    def still_png(self) -> bytes:
+        """The current frame with `caption_lines` under it, as one PNG: what a viewer without a kernel
+        (GitHub, nbviewer, a stored notebook) shows in place of the sliders and readouts. Encoded at
+        zlib's default level: a sixth smaller than a frame's, for about 20 ms once per display."""
+        frame = np.asarray(self.figure.canvas.buffer_rgba())
+        return encode_rgba(np.concatenate([frame, self._caption_pixels(frame.shape[1])]), compress_level=6)
+
+    def caption_lines(self) -> list:
+        """The settings, the readouts and `LIVE_NOTE`, as lines of plain text that fit the frame's width."""
+        width = int(self.figsize[0] * self.dpi / (0.6 * self._caption_points() * self.dpi / 72))  # characters
+        settings = [f"{control.description}: {_shown(control.value)}" for control in self.controls.values()]
+        readouts = [_plain(widget.value) for widget in self.readouts.values()]
+        return [*_packed(settings, width), *_packed(readouts, width), LIVE_NOTE]
+
+    def _caption_points(self) -> float:
+        return float(self.style.get("font.size", 12))
+
+    def _caption_pixels(self, width_px: int) -> np.ndarray:
+        """`caption_lines` drawn on white, `width_px` wide: RGBA rows to go under the frame."""
+        lines, points = self.caption_lines(), self._caption_points()
+        line_px = 1.6 * points * self.dpi / 72
+        height_px = int(math.ceil(line_px * (len(lines) + 0.5)))
+        strip = Figure(figsize=(width_px / self.dpi, height_px / self.dpi), dpi=self.dpi)
+        FigureCanvasAgg(strip)
+        for number, line in enumerate(lines):
+            strip.text(8 / width_px, 1 - (number + 0.75) * line_px / height_px, line, fontsize=points, va="center",
+                       color="0.3" if line == LIVE_NOTE else "black", style="italic" if line == LIVE_NOTE else "normal")
+        strip.canvas.draw()
+        return np.asarray(strip.canvas.buffer_rgba())[:, :width_px]
 
     def _render(self) -> bool:
         """Restore the static background (redrawing it first if anything static changed), then draw
@@ -319,6 +355,28 @@ def _side_titles(artist) -> list:
             if title is not None and not title.get_animated()]
 
 
+def _packed(items, width: int, separator: str = "  \u00b7  ") -> list:
+    """`items` joined by `separator` into lines of at most `width` characters, breaking between
+    items (an item longer than a line is wrapped on its own)."""
+    lines = []
+    for item in items:
+        if lines and len(lines[-1]) + len(separator) + len(item) <= width:
+            lines[-1] += separator + item
+        else:
+            lines += textwrap.wrap(item, width)
+    return lines
+
+
+def _plain(readout_html: str) -> str:
+    """A readout's HTML as plain text (tags dropped, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", readout_html))
+
+
+def _shown(value) -> str:
+    """A control's value as a caption shows it: numbers without trailing zeros."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _arguments(settings: dict) -> str:
     """Settings as call arguments, `alpha=0.8, k=4`: the explorer's plain-text form."""
     return ", ".join(f"{name}={value!r}" for name, value in settings.items())
@@ -337,7 +395,11 @@ def encode_png(canvas, compress_level: int = PNG_COMPRESS_LEVEL) -> bytes:
     Rows go in unfiltered and RGBA as Agg holds them: on these flat-coloured figures that takes
     about a third of the time of Pillow's encoder (which picks a filter per row and cannot be
     told not to, and needs an RGB copy) for files about a tenth larger."""
-    rgba = np.asarray(canvas.buffer_rgba())
+    return encode_rgba(np.asarray(canvas.buffer_rgba()), compress_level)
+
+
+def encode_rgba(rgba: np.ndarray, compress_level: int = PNG_COMPRESS_LEVEL) -> bytes:
+    """An RGBA pixel array [height, width, 4] of uint8 as a PNG (see `encode_png`)."""
     height, width = rgba.shape[:2]
     rows = np.zeros((height, 1 + 4 * width), dtype=np.uint8)      # column 0: filter type 0 (none)
     rows[:, 1:] = rgba.reshape(height, 4 * width)

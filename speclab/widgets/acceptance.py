@@ -1,4 +1,9 @@
-"""The acceptance explorer (notebook 02): a draft/target pair's p and q, alpha and the residual."""
+"""The acceptance explorer (notebook 02): a draft/target pair's p and q, alpha and the residual.
+
+The residual panel draws max(0, p - q) as it is, not normalized: its mass is 1 - alpha, so it
+shrinks to nothing as the agreement goes to 1. (Normalized, it would not move at all: with
+q = a p + (1 - a) u the normalized residual has the same shape for every agreement a.)
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,14 @@ from matplotlib.transforms import ScaledTranslation
 from .. import theory
 from .._validate import as_count, in_ranges
 from ..plots._axes import DRAFT, OVERLAP, RESIDUAL, TARGET
-from ..verify import residual
 from ._frames import _SLIDER, STYLE, BarSeries, Explorer, GlyphLabels, axis_top, fmt, readout, set_limits
 
 class AcceptanceExplorer(Explorer):
     """Agreement and position in; p and q bars, alpha and the residual out."""
 
-    readout_names = ("alpha", "rejection")
+    readout_names = ("alpha", "rejection", "pair_alpha")
+    #: The positions the position slider reaches: the pair's mean alpha is taken over them.
+    positions = 21
     figsize = (12.0, 3.6)
 
     def __init__(self, controls: dict, vocab_size: int, seed: int):
@@ -29,11 +35,14 @@ class AcceptanceExplorer(Explorer):
         p, q = pair.target(position), pair.draft(position)
         alpha = theory.acceptance_rate(p, q)
         return {"agreement": agreement, "position": position, "p": p, "q": q,
-                "residual": residual(p, q), "alpha": alpha, "rejection": 1.0 - alpha}
+                "residual": np.maximum(p - q, 0.0), "alpha": alpha, "rejection": 1.0 - alpha,
+                "pair_alpha": float(pair.alpha(self.positions).mean())}
 
     def describe(self, v: dict) -> dict:
-        return {"alpha": readout("alpha = sum of min(p, q)", fmt(v["alpha"])),
-                "rejection": readout("P(a draft is rejected) = 1 - alpha", fmt(v["rejection"]))}
+        return {"alpha": readout("alpha here = sum of min(p, q)", fmt(v["alpha"])),
+                "rejection": readout("P(a draft is rejected) = 1 - alpha = mass of max(0, p - q)", fmt(v["rejection"])),
+                "pair_alpha": readout(f"agreement {v['agreement']:.2f} gives alpha", fmt(v["pair_alpha"]),
+                                      f" on average over positions 0-{self.positions - 1}")}
 
     def build(self, figure) -> None:
         figure.subplots_adjust(left=0.06, right=0.99, bottom=0.16, top=0.9, wspace=0.12)
@@ -46,7 +55,7 @@ class AcceptanceExplorer(Explorer):
                                                  label="min(p, q)")
         self.ax_bars.legend(loc="upper right")
         self.bars_ref = BarSeries(self.ax_res, x, 0.8, color=TARGET, alpha=0.25, label="p (for reference)")
-        self.bars_res = BarSeries(self.ax_res, x, 0.5, color=RESIDUAL, label="residual norm(max(0, p - q))")
+        self.bars_res = BarSeries(self.ax_res, x, 0.5, color=RESIDUAL, label="max(0, p - q), not normalized")
         self.ax_res.legend(loc="upper right")
         self.note = self.ax_res.text(0.5, 0.5, "p = q: every draft is accepted,\nno residual is needed",
                                      transform=self.ax_res.transAxes, ha="center", va="center")
@@ -62,7 +71,7 @@ class AcceptanceExplorer(Explorer):
                                               size=STYLE["xtick.labelsize"], transform=below_ticks, clip_on=False))
             ax.xaxis.labelpad = 16
         self.ax_bars.set_title("p and q at your position: alpha = the overlap")
-        self.ax_res.set_title("where a rejected draft's replacement comes from")
+        self.ax_res.set_title("what a rejection leaves: max(0, p - q), mass 1 - alpha")
         self.ax_bars.set_ylabel("probability")
         self.animate(self.bars_p, self.bars_q, self.ticks_overlap, self.bars_ref, self.bars_res, self.note,
                      self.token_ids)
@@ -81,7 +90,7 @@ class AcceptanceExplorer(Explorer):
         self.note.set_visible(no_residual)
         for labels in self.token_ids:
             labels.set_texts(order)
-        top = max(p.max(), q.max(), 0.0 if no_residual else res.max())
+        top = max(p.max(), q.max())                      # the residual never exceeds p
         set_limits(self.ax_bars, ylim=(0.0, axis_top(1.15 * top, bases=(1.0,))))
 
 

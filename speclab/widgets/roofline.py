@@ -20,14 +20,14 @@ from .. import roofline as rl
 from .. import theory
 from .._validate import as_nonnegative, in_ranges
 from ..plots._axes import BASELINE, BASELINE_TEXT, DRAFT, TARGET
-from ._frames import _SLIDER, Explorer, GlyphLabels, fmt, readout
+from ._frames import _SLIDER, STYLE, Explorer, GlyphLabels, fmt, readout
 
 
 class RooflineExplorer(Explorer):
     """Sliders for the hardware, the model, K, alpha and batch size; the roofline's answer."""
 
     readout_names = ("step_ms", "bound", "verify_cost", "speedup", "breakeven_batch")
-    figsize = (13.0, 3.9)
+    figsize = (12.0, 3.9)
     batch_grid = np.geomspace(1, 1024, 160)
     intensity_grid = np.array([0.1, 1e5])          # the roofline is straight on log-log axes between knees
 
@@ -71,14 +71,15 @@ class RooflineExplorer(Explorer):
         }
 
     def build(self, figure) -> None:
-        figure.subplots_adjust(left=0.055, right=0.99, bottom=0.16, top=0.9, wspace=0.28)
+        figure.subplots_adjust(left=0.06, right=0.99, bottom=0.16, top=0.9, wspace=0.3)
         self.ax_roof, self.ax_cost, self.ax_speed = figure.subplots(1, 3)
         k_max = self.controls["k"].max
         alpha_max = self.controls["alpha"].max
 
         ax = self.ax_roof
         self.line_roof, = ax.loglog([], [], color="black", linewidth=2, label="roofline")
-        self.line_ridge = ax.axvline(1.0, color=BASELINE, linestyle=":", linewidth=1.2, label="ridge point")
+        # The ridge line stops above the legend (lower right), which it would otherwise cross.
+        self.line_ridge = ax.axvline(1.0, ymin=0.42, color=BASELINE, linestyle=":", linewidth=1.2, label="ridge point")
         self.point_plain, = ax.plot([], [], "o", color=TARGET, markersize=9, label="plain step")
         self.point_verify, = ax.plot([], [], "s", color=DRAFT, markersize=8, label="verification pass")
         ax.set(xlim=(0.1, 1e5), ylim=(0.01, 5000), xlabel="FLOP per byte moved", ylabel="attainable TFLOP/s",
@@ -103,10 +104,12 @@ class RooflineExplorer(Explorer):
         self.label_edge = GlyphLabels(ax, [(1.0, 0.93), (1.0, 0.86)], size=9, transform=ax.get_xaxis_transform(),
                                       ha="right", offset=(-4, 0), color="purple")
         ax.axhline(1.0, color=BASELINE, linestyle="--", linewidth=1)
-        ax.text(1.1, 1.0, "plain decoding (1x)", color=BASELINE_TEXT, va="bottom")   # darker than its line
+        # The 1x line's name, darker than the line, at the end of the axis away from the break-even line and
+        # on the side of the 1x line the curve is not on (`_name_baseline`).
+        self.label_plain = GlyphLabels(ax, [(1.0, 1.0)], size=STYLE["font.size"] - 1, color=BASELINE_TEXT)
         ax.set(xlim=(1, self.batch_grid[-1]), ylim=(0, 1.08 * top), xlabel="batch size",
                ylabel="speedup (x)", title=f"Speedup vs batch (c = {self.c:g})")
-        self.animate(self.line_speed, self.point_speed, self.line_edge, self.label_edge)
+        self.animate(self.line_speed, self.point_speed, self.line_edge, self.label_edge, self.label_plain)
         for ax in (self.ax_roof, self.ax_cost, self.ax_speed):
             ax.minorticks_off()                    # fewer ticks to draw; the decades read well alone
 
@@ -123,9 +126,11 @@ class RooflineExplorer(Explorer):
         grid = self.batch_grid
         self.line_cost.set_data(grid, rl.verify_cost_ratio(params, bw, peak, k, grid, **extra))
         self.point_cost.set_data([v["batch"]], [v["verify_cost"]])
-        self.line_speed.set_data(grid, rl.batch_speedup(alpha, k, self.c, params, bw, peak, grid, **extra))
+        speeds = rl.batch_speedup(alpha, k, self.c, params, bw, peak, grid, **extra)
+        self.line_speed.set_data(grid, speeds)
         self.point_speed.set_data([v["batch"]], [v["speedup"]])
         edge = v["breakeven_batch"]
+        self._name_baseline(speeds, edge)
         shown = math.isfinite(edge) and 1.0 <= edge <= grid[-1]
         self.line_edge.set_visible(shown)
         self.label_edge.set_visible(shown)
@@ -135,6 +140,20 @@ class RooflineExplorer(Explorer):
             self.label_edge.ha, self.label_edge.offset = ("right", (-4, 0)) if left else ("left", (4, 0))
             self.label_edge.set_offsets([(edge, 0.93), (edge, 0.86)])
             self.label_edge.set_texts(["break-even", f"batch {edge:.0f}"])
+
+    def _name_baseline(self, speeds, edge: float) -> None:
+        """Name the 1x line where neither the curve nor the break-even line crosses the name: at the
+        left end, below the line, when the curve starts above it and the break-even batch lies right
+        of the middle; else at the right end, on the side of the line the curve ends away from."""
+        grid = self.batch_grid
+        at_left = math.isfinite(edge) and edge > math.sqrt(grid[-1]) and speeds[0] >= 1.0
+        if at_left:
+            x, ha, below = grid[0] * 1.1, "left", True
+        else:
+            x, ha, below = grid[-1] / 1.1, "right", speeds[-1] >= 1.0
+        self.label_plain.ha, self.label_plain.offset = ha, (0, -9 if below else 9)
+        self.label_plain.set_offsets([(x, 1.0)])
+        self.label_plain.set_texts(["plain decoding (1x)"])
 
 
 #: Batch sizes on a logarithmic track, as every batch axis in the course is drawn.

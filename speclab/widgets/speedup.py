@@ -1,4 +1,4 @@
-"""The speedup explorer (notebook 03): alpha, K, c and verification growth in; the closed forms out."""
+"""The speedup explorer (notebook 03): alpha, K, c and verify growth g in; the closed forms out."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ SEARCH_CAP = 32
 
 
 class SpeedupExplorer(Explorer):
-    """alpha, K, c and verification growth in; speedup, tokens per round, best K, break-even out.
+    """alpha, K, c and verify growth g in; speedup, tokens per round, best K, break-even out.
 
     Left: speedup against alpha for K = 1, 2, 4, 8, your K (bold) and the best K (dotted), the
     Part 4 picture, with the break-even alpha of your K marked. Middle: speedup against K at your
@@ -61,7 +61,8 @@ class SpeedupExplorer(Explorer):
         self.line_yours, = ax.plot([], [], color="black", linewidth=2.5, label="your K")
         self.line_best, = ax.plot([], [], ":", color="purple", linewidth=1.5, label="best K")
         self.point_alpha, = ax.plot([], [], "o", color="red", markersize=8, zorder=5)
-        self.line_breakeven = ax.axvline(0.0, color="red", linewidth=1.2, linestyle=":",
+        # The break-even line stops below the legend (top left), which it would otherwise cross.
+        self.line_breakeven = ax.axvline(0.0, ymax=0.6, color="red", linewidth=1.2, linestyle=":",
                                          label="break-even alpha")
         self.label_breakeven = GlyphLabels(ax, [(0.0, 1.0)], size=STYLE["font.size"] - 1, color="red")
         ax.axhline(1.0, color=BASELINE, linestyle="--", linewidth=1)
@@ -142,7 +143,7 @@ class SpeedupExplorer(Explorer):
 
 
 def speedup_explorer(alpha: float = 0.8, k: int = 4, c: float = 0.1, verify_growth: float = 0.0) -> SpeedupExplorer:
-    """Sliders for alpha, K, c and verification growth; live speedup readouts and curves.
+    """Sliders for alpha, K, c and verify growth g; live speedup readouts and curves.
 
     Each starting value must lie in its slider's range: alpha and c in [0, 1], k in 1..16,
     verify_growth in [0, 0.2] (a slider would silently clamp it otherwise).

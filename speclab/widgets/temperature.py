@@ -1,4 +1,4 @@
-"""The temperature explorer (notebook 08): how alpha between a pair moves as both are tempered."""
+"""The temperature explorer (notebook 09): how alpha between a pair moves as both are tempered."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from matplotlib.collections import PolyCollection
 from .._validate import in_ranges
 from ..rounds import PLAIN
 from ..trace import COLOURS, LEGEND_LABELS, cell_boxes, decorate_round_grid
-from ._frames import _SLIDER, Explorer, GlyphLabels, fmt, readout
+from ._frames import _SLIDER, Explorer, GlyphLabels, fmt, readout, set_limits
 
 class TraceExplorer(Explorer):
     """Agreement, K and seed in; one simulated decode's rounds (figure) and its counts out.
@@ -17,7 +17,7 @@ class TraceExplorer(Explorer):
     The figure is `speclab.trace.plot_rounds`'s grid: rounds by output position, a rejected draft
     and its correction splitting one column."""
 
-    readout_names = ("target_passes", "tokens_per_round", "accepted_fraction")
+    readout_names = ("target_passes", "tokens_per_round", "accepted_fraction", "alpha")
     figsize = (10.0, 4.2)
     shown_rounds = 8
 
@@ -32,7 +32,7 @@ class TraceExplorer(Explorer):
         res = simulate(pair, num_tokens=self.num_tokens, k=k, trials=1, seed=seed)
         return {"agreement": agreement, "k": k, "seed": seed, "rounds": res.rounds,
                 "target_passes": res.target_passes, "tokens_per_round": res.mean_tokens_per_round,
-                "accepted_fraction": res.acceptance_rate}
+                "accepted_fraction": res.acceptance_rate, "alpha": float(pair.alpha(self.num_tokens).mean())}
 
     def describe(self, v: dict) -> dict:
         return {
@@ -40,6 +40,8 @@ class TraceExplorer(Explorer):
                                      f" (plain decoding: {self.num_tokens})"),
             "tokens_per_round": readout("tokens per round", fmt(v["tokens_per_round"], 2)),
             "accepted_fraction": readout("accepted/drafted", fmt(v["accepted_fraction"], 2)),
+            "alpha": readout(f"agreement {v['agreement']:.2f} gives alpha", fmt(v["alpha"], 2),
+                             f" (mean over the {self.num_tokens} positions)"),
         }
 
     def build(self, figure) -> None:
@@ -51,14 +53,16 @@ class TraceExplorer(Explorer):
         self.cells = ax.add_collection(PolyCollection([], edgecolors="none"), autolim=False)
         self.labels = GlyphLabels(ax, np.empty((0, 2)), size=11)
         self.half_labels = GlyphLabels(ax, np.empty((0, 2)), size=9.5)
-        # Fixed axes for every K (the widest round has K + 1 output positions): K moves only the cells.
-        # K >= 1, so no round is a plain step: the legend names the five statuses drawn.
+        # Columns for the largest K; `refresh` shows the K + 1 a round of your K fills (a change of K,
+        # rarer than one of the agreement or seed, redraws the axes). K >= 1, so no round is a plain
+        # step: the legend names the five statuses drawn.
         decorate_round_grid(ax, self.shown_rounds, self.controls["k"].max + 1,
                             statuses=[status for status in LEGEND_LABELS if status != PLAIN])
         ax.set_title("The first rounds of one decode: one row per target pass")
         self.animate(self.cells, self.labels, self.half_labels)
 
     def refresh(self, v: dict) -> None:
+        set_limits(self.ax, xlim=(0, v["k"] + 1))          # no empty columns past the widest round
         boxes = cell_boxes(v["rounds"][: self.shown_rounds])
         self.cells.set_verts([[(col, top), (col + 0.95, top), (col + 0.95, top + height), (col, top + height)]
                               for _, col, top, height, _, _ in boxes])

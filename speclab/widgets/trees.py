@@ -1,4 +1,4 @@
-"""The tree explorer (notebook 08): the best token tree at a node budget against the chain.
+"""The tree explorer (notebook 09): the best token tree at a node budget against the chain.
 
 It follows `speclab.widgets.Explorer`'s contract: compute (pure calls into `speclab.trees`), describe (readouts), build (artists once, moving ones registered with animate)
 and refresh (move them). Every axis limit and title is fixed, so a frame never redraws the
@@ -32,7 +32,7 @@ class TreeExplorer(Explorer):
     """
 
     readout_names = ("tree", "chain", "best", "shape")
-    figsize = (13.0, 4.0)
+    figsize = (12.0, 4.0)
     max_nodes = 32
     alpha_grid = np.linspace(0.0, 1.0, 41)
 
