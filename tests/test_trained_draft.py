@@ -135,15 +135,22 @@ def test_saved_draft_reloads_and_refuses_a_foreign_target(tmp_path, target, trai
         load_draft(path, tiny_gpt2(1))
 
 
-def test_corrupted_cache_is_retrained_not_used(tmp_path, target, trained):
+def test_a_corrupted_draft_is_retrained_in_the_cache_and_refused_at_a_path_of_yours(tmp_path, target, trained,
+                                                                                     monkeypatch):
+    from speclab.real.training import store
+
     drafter, record = trained
     path = save_draft(drafter, record, tmp_path / "tiny.draft")
     raw = bytearray(path.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     path.write_bytes(bytes(raw))
     options = dict(TINY, prompts=tiny_prompts(16), heldout=tiny_prompts(4, 500), seed=0)
+    with pytest.raises(ValueError, match="not a verified draft file"):
+        load_offline_draft(target, None, path=path, **options)
+    assert path.read_bytes() == bytes(raw)                      # a path of yours is left as it is
+    monkeypatch.setattr(store, "default_draft_path", lambda model: path)
     with pytest.warns(UserWarning, match="corrupted"):
-        retrained, _ = load_offline_draft(target, None, path=path, **options)
+        retrained, _ = load_offline_draft(target, None, **options)
     reloaded, _ = load_draft(path, target)                      # the file is whole again
     for name, weight in retrained.head.state_dict().items():
         assert torch.equal(weight, reloaded.head.state_dict()[name])

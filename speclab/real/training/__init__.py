@@ -2,7 +2,9 @@
 
 `prompts` (the seeded prompt set and the held-out one), `corpus` (the target writes its own
 training text), `fit` (train_draft: the feature head fitted to the target's features), `store`
-(save, load and the offline draft that belongs to the offline model).
+(save, load and the offline draft that belongs to the offline model), `fingerprint` (which
+target a draft belongs to), `weights` (a head rebuilt from stored weights, shapes checked) and
+`shipped` (the draft the package ships).
 """
 
 from .fit import TrainingRecord, train_draft
