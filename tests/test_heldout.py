@@ -11,12 +11,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from speclab.real import heldout
-from speclab.real.heldout import HELD_OUT_NGRAM, HELDOUT_PROMPTS, heldout_forms, heldout_prompts, word_ngrams
-from speclab.real.prompts import PROMPTS
-from speclab.real.training import prompts as training
+pytest.importorskip("torch")                 # speclab.real.training imports torch
 
-torch = pytest.importorskip("torch")
+from speclab.real import heldout  # noqa: E402
+from speclab.real.heldout import (HELD_OUT_NGRAM, HELDOUT_PROMPTS, heldout_forms,  # noqa: E402
+                                  heldout_prompts, word_ngrams)
+from speclab.real.prompts import PROMPTS  # noqa: E402
+from speclab.real.training import prompts as training  # noqa: E402
 
 
 # ----------------------------------------------------------------------------- the set itself
