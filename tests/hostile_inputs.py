@@ -41,7 +41,8 @@ def hostile_paths(folder) -> dict:
     """
     folder = os.fspath(folder)
     devices = {}
-    for label, device, link in (("/dev/zero", "/dev/zero", "zero.draft"), ("/dev/urandom", "/dev/urandom", "urandom.draft"),
+    for label, device, link in (("/dev/zero", "/dev/zero", "zero.draft"),
+                                ("/dev/urandom", "/dev/urandom", "urandom.draft"),
                                 ("/dev/stdout", "/proc/self/fd/1", "stdout.png")):
         devices[f"a link to {label}"] = os.path.join(folder, link)
         if not os.path.lexists(devices[f"a link to {label}"]):

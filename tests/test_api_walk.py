@@ -12,17 +12,19 @@ Beyond one value per argument: a string where a number belongs (ASCII or fullwid
 option name) must be refused; an engine report's `text` must refuse what no engine writes (JSON
 nested 100,000 deep, NUL bytes, a 10 MB line, fullwidth digits); every argument gets lists and
 dicts nested 100,000 deep; a model name that reads as an option must be refused where it lands in
-a command. A second walk feeds every path argument of the package (speclab.real's draft store and
-prompts, with a tiny model) paths that are not plain files: a FIFO with no writer, device files,
-a directory, a symlink loop, a NUL byte, names too long, a 6 GiB sparse file (tests/hostile_inputs.py).
+a command. A second walk feeds every path argument of the package (speclab.files; with torch, the
+draft store, the shipped draft and prompts files of speclab.real, on a tiny model) paths that are
+not plain files: a FIFO with no writer, devices, a folder, a symlink loop, a NUL byte, names too
+long, a 6 GiB sparse file (tests/hostile_inputs.py); each must be refused at once, in bounded memory.
 
 Not walked here: `speclab.exercises` (a check's contract is to print feedback and never raise;
 tests/test_exercises_hostile.py feeds it hostile solutions) and the rest of `speclab.real` (its
 entry points need a model; tests/test_real_hostile.py feeds them hostile arguments on tiny models).
 The command line's options are walked by tests/test_cli_hostile.py.
 
-Run as a script, this file is the child: it walks and writes one JSON problem per line to the file
-named by its last argument (`paths` first walks the path arguments instead).
+Run as a script, `python tests/test_api_walk.py values|paths OUT`, this file is the child: it walks
+the values or the paths and writes one JSON problem per line to OUT (not stdout: stdout is one of
+the hostile paths).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ FRONT_DOORS = ("speclab", "speclab.trees", "speclab.plots", "speclab.widgets", "
 #: Per call: seconds, and the child's address-space cap (1 GiB is the package's own memory bound).
 TIME_BOUND = 5.0
 #: Per call with a path: refusing a path takes a stat, so a call that waits longer is waiting on a FIFO or a device.
-PATH_TIME_BOUND = 2.0
+PATH_TIME_BOUND = 3.0
 MEMORY_CAP = 2 * 2**30
 #: The whole walk, a guard against a call that hangs inside C code where the timer cannot reach.
 WALK_TIMEOUT = 300
@@ -309,8 +311,8 @@ def _third_wave() -> dict:
     from speclab.engines.example import AFTER
     from speclab.schedule import batch_schedule
 
-    counters = engines.ChainCounters(drafts=1000, draft_tokens=3000, accepted=1200, accepted_per_position=(600, 400, 200),
-                                     source="counters")
+    counters = engines.ChainCounters(drafts=1000, draft_tokens=3000, accepted=1200,
+                                     accepted_per_position=(600, 400, 200), source="counters")
     drafts = [{"name": "prompt-lookup \u00b7 edit", "alpha": 0.6, "alpha_low": 0.5, "alpha_high": 0.7, "c": 0.02,
                "predicted": 1.8, "measured": 1.6},
               {"name": "early-exit:6 \u00b7 edit", "alpha": 0.4, "alpha_low": 0.3, "alpha_high": 0.5, "c": 0.3,
@@ -328,9 +330,9 @@ def _third_wave() -> dict:
         "engines.read_vllm_metrics": dict(text=AFTER, source="scrape", model_name=None),
         "engines.read_sglang_metrics": dict(text='# TYPE sglang:spec_accept_length gauge\n'
                                                  'sglang:spec_accept_length{tp_rank="0"} 2.5\n', source="scrape"),
-        "engines.read_sglang_server_info": dict(text=json.dumps({"speculative_num_steps": 5, "speculative_eagle_topk": 1,
-                                                                 "internal_states": [{"avg_spec_accept_length": 3.2}]}),
-                                                source="info"),
+        "engines.read_sglang_server_info": dict(text=json.dumps({
+            "speculative_num_steps": 5, "speculative_eagle_topk": 1,
+            "internal_states": [{"avg_spec_accept_length": 3.2}]}), source="info"),
         "engines.read_llama_cpp_log": dict(text="n_draft   = 8\nn_predict = 129\nn_drafted = 176\nn_accept  = 107\n",
                                            source="log"),
         "engines.simulate_counters": dict(rates=[0.8, 0.6], drafts=1000, seed=0, source="simulated"),

@@ -41,7 +41,8 @@ INT = {"-1": REFUSE, "1" + "0" * 30: EITHER, "\uff12": REFUSE, "": REFUSE, "1.5"
        "-h": REFUSE}
 #: A model name placed in an emitted command: '' stands for the placeholder.
 COMMAND_NAME = {"--trust-remote-code": REFUSE, "-h": REFUSE, "a\nb": REFUSE, "": EITHER}
-KS = {"": REFUSE, "\uff15": REFUSE, "-1": REFUSE, "0": REFUSE, "nan": REFUSE, "1,,2": EITHER, "--trust-remote-code": REFUSE}
+KS = {"": REFUSE, "\uff15": REFUSE, "-1": REFUSE, "0": REFUSE, "nan": REFUSE, "1,,2": EITHER,
+      "--trust-remote-code": REFUSE}
 CHOICE = {"nan": REFUSE, "": REFUSE, "-h": REFUSE}
 DEVICE = {"--trust-remote-code": REFUSE, "-h": REFUSE, "": REFUSE, "cuda:99": REFUSE}
 
