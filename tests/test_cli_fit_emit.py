@@ -82,3 +82,15 @@ def test_bad_arguments_exit_2_with_one_line(argv, words, capsys):
     assert main(argv) == 2
     captured = capsys.readouterr()
     assert words in captured.err and captured.err.count("\n") == 1 and captured.out == ""
+
+
+def test_fit_says_when_the_cap_forced_k_zero(capsys):
+    from speclab import cli
+
+    argv = ["fit", "--mean-acceptance-length", "3.5", "--bonus", "included", "--k", "4", "--emit", "vllm"]
+    assert cli.main(argv + ["--k-max", "0"]) == 0
+    capped = capsys.readouterr().out
+    assert "only because the cap --k-max 0 forced it" in capped and "does not pay" not in capped
+    assert cli.main(["fit", "--mean-acceptance-length", "1.0", "--bonus", "included", "--k", "4", "--emit", "vllm",
+                     "--k-max", "0"]) == 0
+    assert "forced" not in capsys.readouterr().out      # nothing pays here, cap or no cap

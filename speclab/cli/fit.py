@@ -58,8 +58,8 @@ def run(args) -> int:
 
     _check_combinations(args)
     with np.errstate(over="ignore"):                 # k c beyond float range: speedup 0, correctly
-        result, text = _fit_vllm(args) if args.vllm_metrics else _fit_one_number(args)
-    config = emitted(args, result["best_k"])          # before printing: a bad name prints nothing
+        result, text, uncapped = _fit_vllm(args) if args.vllm_metrics else _fit_one_number(args)
+    config = emitted(args, result["best_k"], uncapped)   # before printing: a bad name prints nothing
     if args.json:
         import json
 
@@ -83,14 +83,16 @@ def _fit_vllm(args) -> tuple:
     if args.k is not None and args.k != counters.k:
         raise ValueError(f"--k {args.k} disagrees with {name}, which counts {counters.k} draft positions")
     fit = fit_profile(counters, cost=args.cost, verify_growth=args.verify_growth, confidence=args.confidence)
-    return fit.to_dict(), profile_report(fit, counters.source)
+    return fit.to_dict(), profile_report(fit, counters.source), None
 
 
 def _fit_one_number(args) -> tuple:
+    from ..limits import MAX_PLAN_K
     from ..metrics import fit
 
     length, k, convention = _one_number(args)
     result = fit(length, k, cost=args.cost, verify_growth=args.verify_growth, k_max=args.k_max)
+    uncapped = fit(length, k, cost=args.cost, verify_growth=args.verify_growth, k_max=MAX_PLAN_K).best_k
     text = "\n".join([
         convention,
         f"mean acceptance length {length:g} (bonus included) at k = {k} implies alpha = {result.alpha:.4f} "
@@ -99,7 +101,7 @@ def _fit_one_number(args) -> tuple:
         f"verify_growth = {args.verify_growth:g})",
         f"best k = {result.best_k} (of 0..{args.k_max}): {result.speedup:.3f}x",
     ])
-    return result.to_dict(), text
+    return result.to_dict(), text, (uncapped if uncapped > args.k_max else None)
 
 
 def _one_number(args) -> tuple:
@@ -129,11 +131,14 @@ def _one_number(args) -> tuple:
                              "to be SGLang's server info") from None
         _refuse_tree(args.eagle_topk if report.topk is None else report.topk)
         k = _agree(args.k, report.k, "speculative_num_steps in the server info", "--sglang-server-info")
-        return report.length, k, f"SGLang avg_spec_accept_length {report.length:g} (bonus included, since start)"
-    report = read_sglang_metrics(_read(args.sglang_metrics, "--sglang-metrics"), f"--sglang-metrics {args.sglang_metrics}")
+        averaged = f"; {report.averaged}" if report.averaged else ""
+        return report.length, k, f"SGLang avg_spec_accept_length {report.length:g} (bonus included, since start{averaged})"
     k = _need_k(args.k, "--sglang-metrics")
+    report = read_sglang_metrics(_read(args.sglang_metrics, "--sglang-metrics"),
+                                 f"--sglang-metrics {args.sglang_metrics}", k=k)
     topk = "" if args.eagle_topk else "; assumes a chain (--speculative-eagle-topk 1): pass --eagle-topk otherwise"
-    return report.length, k, f"SGLang spec_accept_length {report.length:g} (bonus included, last interval){topk}"
+    averaged = f"; {report.averaged}" if report.averaged else ""
+    return report.length, k, f"SGLang spec_accept_length {report.length:g} (bonus included, last interval{averaged}){topk}"
 
 
 def _check_combinations(args) -> None:
