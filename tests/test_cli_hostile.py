@@ -26,7 +26,7 @@ import time
 
 import pytest
 
-from hostile_inputs import hostile_paths
+from hostile_inputs import DEEP, FULLWIDTH, hostile_paths
 
 #: A refusal or an answer takes milliseconds; this bounds a case (the first to import torch included).
 CASE_SECONDS = 10.0
@@ -120,6 +120,24 @@ PATH_OPTIONS = [
     (["fit"], "--llama-cpp-log"), (["fit", "--vllm-metrics", "{scrape}"], "--before"),
     (["measure"], "--prompts"), (["survey"], "--prompts"), (["survey"], "--plot"), (["train-draft"], "--out"),
 ]
+
+
+#: Hostile contents of an input file (a regular file, so in-process): none is an engine's report, and
+#: a prompts file must hold UTF-8 text with a prompt in it (NUL bytes or fullwidth digits are still text).
+CONTENTS = {"empty": b"", "NUL bytes": b"\x00" * 64, "not UTF-8": b"\xff\xfe\x80 n_drafted = 5",
+            "JSON nested 100,000 deep": b"[" * DEEP + b"]" * DEEP,
+            "fullwidth digits": SCRAPE.translate(FULLWIDTH).encode()}
+#: (valid command line, input option, what each content must give: REFUSE unless listed).
+INPUTS = [(["fit"], "--vllm-metrics", {}), (["fit", "--k", "3"], "--sglang-metrics", {}),
+          (["fit"], "--sglang-server-info", {}), (["fit"], "--llama-cpp-log", {}),
+          (["fit", "--vllm-metrics", "{scrape}"], "--before", {}),
+          *[([command], "--prompts", {"NUL bytes": EITHER, "JSON nested 100,000 deep": EITHER,
+                                      "fullwidth digits": EITHER}) for command in ("measure", "survey")]]
+
+
+def content_cases() -> list:
+    return [pytest.param(base, option, label, overrides.get(label, REFUSE), id=f"{base[0]} {option} {label}")
+            for base, option, overrides in INPUTS for label in CONTENTS]
 
 
 def value_cases() -> list:
@@ -225,6 +243,15 @@ def test_the_valid_command_lines_answer(no_model, scrape):
 @pytest.mark.parametrize("argv, expected", value_cases())
 def test_a_hostile_value_is_refused_in_one_line_or_answered(argv, expected, no_model, scrape):
     result = run_cli(_filled(argv, scrape))
+    assert problem(result, expected) is None, problem(result, expected)
+
+
+@pytest.mark.parametrize("base, option, label, expected", content_cases())
+def test_a_hostile_file_content_is_refused_in_one_line_or_answered(base, option, label, expected, no_model, scrape,
+                                                                  tmp_path):
+    path = tmp_path / "input.txt"
+    path.write_bytes(CONTENTS[label])
+    result = run_cli(_filled(base, scrape) + [f"{option}={path}"])
     assert problem(result, expected) is None, problem(result, expected)
 
 
