@@ -32,12 +32,22 @@ def test_the_set_is_large_varied_and_labelled():
     assert set(heldout_prompts(["poem", "code"])) <= set(texts)
 
 
+def test_open_prompts_leave_out_the_forms_that_quote_their_prompt():
+    from speclab.real import open_heldout_prompts
+
+    opened = open_heldout_prompts()
+    quoting = heldout_prompts(list(heldout.COPYING_FORMS))
+    assert len(opened) + len(quoting) == len(HELDOUT_PROMPTS) and not set(opened) & set(quoting)
+    assert all(":" in text for text in quoting)                 # each quotes the text it works on
+
+
 def test_the_race_prompts_are_open_held_out_prompts_of_four_forms():
     from speclab.real.prompts import HELDOUT_OPEN_PROMPTS
 
     forms = dict((text, form) for form, text in HELDOUT_PROMPTS)
     assert len(HELDOUT_OPEN_PROMPTS) == 4
     assert all(forms[text] == name for name, text in HELDOUT_OPEN_PROMPTS.items())
+    assert set(HELDOUT_OPEN_PROMPTS.values()) <= set(heldout.open_heldout_prompts())
 
 
 @pytest.mark.parametrize("bad", ["sonnet", ["poem", "haiku"], [], 3])

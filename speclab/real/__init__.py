@@ -28,7 +28,7 @@ _HOME = {
     "HybridDrafter": "drafters.hybrid", "HELDOUT_PROMPTS": "heldout", "heldout_prompts": "heldout",
     "heldout_forms": "heldout", "acceptance_by_depth": "measure.depth_acceptance",
     "DepthAcceptance": "measure.depth_acceptance", "usable_cores": "threads", "set_torch_threads": "threads",
-    "HELDOUT_OPEN_PROMPTS": "prompts",
+    "HELDOUT_OPEN_PROMPTS": "prompts", "open_heldout_prompts": "heldout",
 }
 
 __all__ = sorted(_HOME)

@@ -68,6 +68,9 @@ HELDOUT_PROMPTS = (
     ("why question", "Why do onions make people cry when they are chopped?"),
 )
 
+#: Forms whose answer copies from the prompt (a copying draft helps); every other form is open text.
+COPYING_FORMS = ("rewrite", "critique")
+
 #: A training prompt holding this many consecutive words of a held-out prompt counts as a leak.
 HELD_OUT_NGRAM = 6
 
@@ -82,6 +85,11 @@ def heldout_prompts(forms=None) -> list:
             or any(not isinstance(f, str) or f not in known for f in wanted):
         raise ValueError(f"forms must be None, one of {known} or a list of them; got {short_repr(forms)}")
     return [text for form, text in HELDOUT_PROMPTS if form in wanted]
+
+
+def open_heldout_prompts() -> list:
+    """The held-out prompts of open text: every form but COPYING_FORMS (nothing to copy)."""
+    return heldout_prompts([f for f in heldout_forms() if f not in COPYING_FORMS])
 
 
 def heldout_forms() -> list:
