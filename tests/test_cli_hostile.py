@@ -233,6 +233,16 @@ def test_every_option_of_every_subcommand_is_walked(capsys):
     assert not missing, f"options without hostile values in this file: {missing}"
 
 
+def test_a_file_failing_after_the_checks_is_still_one_line(monkeypatch):
+    """A disk that fills or a folder that vanishes mid-run (no check up front can foresee it): one line, status 2."""
+    def disk_full(args):
+        raise OSError(28, "No space left on device", "/somewhere/out.png")
+
+    monkeypatch.setattr("speclab.cli.simulate.run", disk_full)
+    result = run_cli(SIMULATE)
+    assert result["rc"] == 2 and result["err"] == "speclab: error: /somewhere/out.png: No space left on device\n"
+
+
 def test_the_valid_command_lines_answer(no_model, scrape):
     """The baseline of every case: each valid command line answers (or, needing a model, goes to load it)."""
     for base in {tuple(base) for base, _, _ in OPTIONS}:

@@ -2,7 +2,8 @@
 
 `plan` (k from alpha and c), `fit` (what an engine's report implies), `simulate` (a synthetic
 pair), `measure` and `train_draft` (real models, with the real extra); `emit` prints the chosen k
-as an engine's configuration. Bad arguments print one line, `speclab: error: ...`, and exit 2.
+as an engine's configuration. Bad arguments print one line, `speclab: error: ...`, and exit 2; so
+does a file that fails in a way no check up front foresaw (an OSError: a full disk, a vanished folder).
 """
 
 from __future__ import annotations
@@ -81,4 +82,10 @@ def main(argv=None) -> int:
         return importlib.import_module(f".{args.command}", __package__).run(args)
     except (_UsageError, ValueError) as err:
         print(f"speclab: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:                         # a file the checks up front could not foresee: still one line
+        from ..files import shown
+
+        where = f" {shown(err.filename)}" if err.filename is not None else ""
+        print(f"speclab: error:{where}: {err.strerror or err}", file=sys.stderr)
         return 2
