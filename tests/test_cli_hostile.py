@@ -233,6 +233,16 @@ def test_every_option_of_every_subcommand_is_walked(capsys):
     assert not missing, f"options without hostile values in this file: {missing}"
 
 
+def test_the_console_command_refuses_an_option_as_a_name_in_one_line():
+    """The real process (not main() in-process): exit status 2 and exactly one line on stderr, nothing printed."""
+    for argv in (["plan", "--alpha", "0.8", "--cost", "0.1", "--emit", "vllm", "--target=--trust-remote-code"],
+                 ["simulate", "--agreement", "0.8", "--k", "\uff14"]):
+        done = subprocess.run([sys.executable, "-m", "speclab.cli", *argv], capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 2 and done.stdout == "", (argv, done)
+        assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith("speclab: error: "), (argv, done.stderr)
+
+
 def test_a_file_failing_after_the_checks_is_still_one_line(monkeypatch):
     """A disk that fills or a folder that vanishes mid-run (no check up front can foresee it): one line, status 2."""
     def disk_full(args):
