@@ -26,7 +26,7 @@ import argparse
 
 from burner import burning
 from speclab.real import (HybridDrafter, OPEN_ENDED_PROMPTS, PROMPTS, PromptLookupDrafter, SpeculativeDecoder,
-                          SuffixDrafter, chat_input_ids, heldout_prompts, load_offline_draft, load_offline_model,
+                          SuffixDrafter, chat_input_ids, load_offline_draft, load_offline_model, open_heldout_prompts,
                           survey)
 from speclab.real.measure.depth_acceptance import acceptance_by_depth
 from speclab.real.measure.draft_cost import measure_draft_cost
@@ -61,7 +61,7 @@ def run(n_open: int, max_new_tokens: int, blocks: int) -> None:
     print(f"1. held-out acceptance at depth 1 >= 0.5: {live.rates[0]:.2f} ({live}) {verdict(live.rates[0] >= 0.5)}")
 
     opens = []
-    for text in heldout_prompts()[:n_open]:
+    for text in open_heldout_prompts()[:n_open]:
         found = race(model, decoders(model, tokenizer, drafter), chat_input_ids(tokenizer, text), max_new_tokens, blocks)
         assert all(found.identical.values()), "a decoder's output differs from generate's"
         opens.append(found.speedup("hybrid"))

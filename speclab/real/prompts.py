@@ -54,8 +54,10 @@ def read_prompts(path, name: str = "prompts file") -> list:
 
     A file of separators and blank lines only holds no prompt: ValueError.
     """
-    with open(path, encoding="utf-8") as handle:
-        lines = handle.read().splitlines()
+    from ..files import read_text
+    from ..limits import MAX_TEXT_BYTES
+
+    lines = read_text(path, name, MAX_TEXT_BYTES, "a prompts file").splitlines()
     blocks, current = [], []
     for line in lines + ["---"]:
         if line.strip() == "---":
@@ -65,5 +67,7 @@ def read_prompts(path, name: str = "prompts file") -> list:
             current.append(line)
     blocks = [b for b in blocks if b]
     if not blocks:
-        raise ValueError(f"{name} {path!s} holds no prompt (write prompts separated by lines '---')")
+        from ..files import shown
+
+        raise ValueError(f"{name} {shown(path)} holds no prompt (write prompts separated by lines '---')")
     return blocks

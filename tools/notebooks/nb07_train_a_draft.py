@@ -174,10 +174,10 @@ chain of three drafts and counts, at each depth, how often the draft was right g
 drafts before it were (about 40 s):
 """),
     code("""
-from speclab.real import heldout_prompts
+from speclab.real import open_heldout_prompts
 from speclab.real.measure.depth_acceptance import acceptance_by_depth
 
-live = acceptance_by_depth(drafter, model, tokenizer, prompts=heldout_prompts()[:12], max_new_tokens=32)
+live = acceptance_by_depth(drafter, model, tokenizer, prompts=open_heldout_prompts()[:12], max_new_tokens=32)
 print("on 12 held-out prompts:      ", "  ".join(f"depth {d}: {r:.2f}" for d, r in enumerate(live.rates, 1)))
 print("in-template (from training): ", "  ".join(f"depth {d}: {r:.2f}"
                                                 for d, r in enumerate(record["heldout_acceptance"][-1], 1)))

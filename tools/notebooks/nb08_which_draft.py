@@ -37,7 +37,7 @@ The trained draft plans with this machine's costs (notebook 07 showed why; about
 import torch
 from speclab.real import (EarlyExitDrafter, HybridDrafter, OPEN_ENDED_PROMPTS, PROMPTS, PromptLookupDrafter,
                           QuantizedCopyDrafter, SpeculativeDecoder, SuffixDrafter, chat_input_ids,
-                          heldout_prompts, load_offline_draft, load_offline_model, survey)
+                          open_heldout_prompts, load_offline_draft, load_offline_model, survey)
 from speclab.real.measure.draft_cost import measure_draft_cost
 from speclab.real.measure.timing import kernel_growth
 from speclab.real.threads import set_torch_threads
@@ -141,7 +141,7 @@ print(edit.table())
 And on a held-out open prompt, with nothing to copy (about a minute):
 """),
     code("""
-open_text = race(model, decoders(), chat_input_ids(tokenizer, heldout_prompts()[0]), max_new_tokens=32)
+open_text = race(model, decoders(), chat_input_ids(tokenizer, open_heldout_prompts()[0]), max_new_tokens=32)
 print(open_text.table())
 for found_race in (edit, open_text):
     print(found_race.verdict("hybrid"))
