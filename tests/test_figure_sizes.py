@@ -326,3 +326,19 @@ def test_the_checks_catch_a_wide_figure_small_text_overlaps_and_a_line_under_a_l
     assert (8.0, "on the legend") in font_sizes(fig)
     assert ("'on the legend'", "legend") in overlapping_texts(fig)
     assert lines_under_legends(fig) == [("", "diagonal")]
+
+
+@pytest.mark.parametrize("factory, settings", [
+    (widgets.speedup_explorer, [dict(alpha=0.1, k=1, c=0.5, verify_growth=0.2), dict(alpha=0.99, k=16, c=0.0),
+                                dict(alpha=0.5, k=4, c=1.0), dict(alpha=0.9, k=8, c=0.05, verify_growth=0.0)]),
+    (widgets.roofline_explorer, [dict(batch=1, bandwidth_tbs=0.05, peak_tflops=2500.0), dict(batch=1024, alpha=0.9),
+                                 dict(bandwidth_tbs=8.0, peak_tflops=10.0)]),
+], ids=["speedup", "roofline"])
+def test_explorer_legends_stay_off_the_lines_as_the_sliders_move(factory, settings):
+    """Axis tops leave the legend its corner, and lines that could cross it (the break-even and ridge
+    lines) stop short of it, wherever the sliders are."""
+    explorer = factory()
+    for values in settings:
+        for name, value in values.items():
+            explorer.controls[name].value = value
+        assert not lines_under_legends(explorer.figure), (values, lines_under_legends(explorer.figure))

@@ -107,7 +107,9 @@ class SpeedupExplorer(Explorer):
             self.line_best.set_data(grid, theory.speedup(grid, self.best_k, c, growth))
             self.line_opt.set_data(grid[:-1], self.best_k[:-1])
             self._mark_breakeven(v["breakeven_alpha"])
-            set_limits(self.ax_alpha, ylim=(0.0, axis_top(_visible_top(self.ax_alpha), bases=(1.0, 1.5))))
+            # The legend fills the top 40 % of the left half: the curves there stay below it.
+            top = max(_visible_top(self.ax_alpha), _visible_top(self.ax_alpha, x_max=LEGEND_RIGHT) / 0.55)
+            set_limits(self.ax_alpha, ylim=(0.0, axis_top(top, bases=(1.0, 1.5))))
         self.point_alpha.set_data([alpha], [v["speedup"]])
 
         ks = np.arange(self.k_max_plot + 1)
@@ -161,8 +163,15 @@ def speedup_explorer(alpha: float = 0.8, k: int = 4, c: float = 0.1, verify_grow
     }
     return SpeedupExplorer(controls)
 
-def _visible_top(ax) -> float:
-    """The highest finite y among the axes' visible lines (at least 1)."""
-    tops = [np.nanmax(line.get_ydata()) for line in ax.lines
-            if line.get_visible() and np.size(line.get_ydata()) and np.isfinite(np.nanmax(line.get_ydata()))]
+#: How far across the speedup-vs-alpha panel its legend (top left) reaches, in alpha.
+LEGEND_RIGHT = 0.55
+
+
+def _visible_top(ax, x_max: float = np.inf) -> float:
+    """The highest finite y among the axes' visible lines at x <= x_max (at least 1)."""
+    tops = []
+    for line in ax.lines:
+        x, y = np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float)
+        shown = y[(x <= x_max) & np.isfinite(y)] if line.get_visible() and y.size == x.size else np.empty(0)
+        tops += [shown.max()] if shown.size else []
     return max(tops + [1.0])
