@@ -95,7 +95,7 @@ def test_unreadable_prompts_file_is_one_line(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(real, "load_target", lambda *a, **k: (_ for _ in ()).throw(AssertionError("loaded")))
     assert main(["measure", "--prompts", str(binary)]) == 2
     err = capsys.readouterr().err
-    assert "cannot be read as text" in err and err.count("\n") == 1
+    assert "is not UTF-8 text" in err and err.count("\n") == 1
 
 
 def test_good_arguments_pass_the_checks(tmp_path):

@@ -176,7 +176,7 @@ def test_the_table_shows_four_columns_then_alpha_with_its_interval():
     m = crafted(growth3=1.05)
     lines = m.table().splitlines()
     header = next(line for line in lines if line.startswith("prompt"))
-    assert header.split() == ["prompt", "k", "speedup", "[min-max]", "tokens", "per", "pass", "over", "stock"]
+    assert header.split() == ["prompt", "k", "speedup", "[95%]", "tokens", "per", "pass", "over", "stock"]
     assert m.reference == "plain decoding, stock kernel"        # `generate` was not timed: over the stock kernel
     k2 = m.pooled[1]
     assert k2.examined == 6 and k2.alpha_interval == wilson_interval(6, 6)
@@ -228,3 +228,4 @@ def test_a_speedup_above_tokens_per_pass_over_the_two_row_baseline_is_flagged():
     assert impossible.pooled[0].measured.median == pytest.approx(3.2)
     assert any("above the" in flag for flag in impossible.pooled[0].flags)
     assert impossible.recommended_k == 0
+

@@ -124,7 +124,7 @@ def test_measure_pair_on_a_tiny_pair():
     assert 0 <= result.alpha <= 1 and result.c > 0
     assert [(r.prompt, r.k) for r in result.rows] == [("prompt 1", 1), ("prompt 2", 1), ("prompt 1", 3),
                                                        ("prompt 2", 3)]
-    assert [r.tokens for r in result.pooled] == [16, 16] and all(r.measured.n == 1 for r in result.pooled)
+    assert [r.tokens for r in result.pooled] == [16, 16] and all(r.measured.n == 2 for r in result.pooled)
     assert result.recommended_k in (0, 1, 3) and 0 <= result.predicted_k <= 3
     assert all(s > 0 for s in result.measured_speedup + result.predicted_speedup)
     json.dumps(result.to_dict(), allow_nan=False)
@@ -134,6 +134,8 @@ def test_measure_pair_on_a_tiny_pair():
     assert [r.measured_generate.median for r in result.pooled] == pytest.approx(
         [r.measured.median * result.kernel_gain.median for r in result.pooled])
     assert "over generate" in result.table()
+    summary = result.summary().splitlines()         # the speedups alone, short and within 100 characters
+    assert len(summary) == 4 + len(result.pooled) + len(result.rows) and all(len(l) <= 100 for l in summary)
 
 
 class ForwardCountingClock:

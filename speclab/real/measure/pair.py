@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..._validate import as_count
-from ...interleave import Spread, run_interleaved, spread
+from ...interleave import Spread, bootstrap_spread, run_interleaved, spread
 from ...measured_k import best_k
 from ...policies import FixedK
 from ...proposals import observed_proposals
@@ -168,6 +168,7 @@ class _Run:
     def __init__(self, timed, key):
         self.out = timed.results[key]
         self.seconds = timed.block_seconds(key) / 2.0
+        self.pass_seconds = timed.seconds[:, :, timed.keys.index(key)].ravel()   # each run of each block
 
     @property
     def tokens(self) -> int:
@@ -201,11 +202,12 @@ def _plain_runs(timed, n: int, key: int):
 
 
 def _paired_rate_ratio(runs, base):
-    """Per block, pooled tokens/s of `runs` over pooled tokens/s of `base` (a paired ratio), as a Spread."""
-    blocks = len(runs[0].seconds)
+    """Per half block (each pass of each ABBA block), pooled tokens/s of `runs` over pooled tokens/s of
+    `base` (a paired ratio): its median with a 95% bootstrap interval, which one disrupted block
+    cannot stretch the way a min-max range is stretched."""
     tokens, base_tokens = sum(r.tokens for r in runs), sum(b.tokens for b in base)
-    return spread([(tokens / sum(r.seconds[i] for r in runs)) / (base_tokens / sum(b.seconds[i] for b in base))
-                   for i in range(blocks)])
+    rates = (tokens / sum(r.pass_seconds for r in runs)) / (base_tokens / sum(b.pass_seconds for b in base))
+    return bootstrap_spread(rates)
 
 
 def _row(label, k, runs, base, stock, replays, prefill, growth, generate=None) -> Row:

@@ -7,7 +7,7 @@ Definitions used throughout:
     speedup        tokens/s of the speculative runner / tokens/s of the strongest plain decoding
                    measured (the fastest of the runner with k = 0, two-row passes through the
                    kernel verification uses, and Hugging Face's `generate`), a median over ABBA
-                   blocks of paired ratios, with [min-max] over blocks
+                   half blocks of paired ratios, with its 95% bootstrap interval
     over generate  the same over `generate` (over the stock kernel when `generate` was not timed);
                    it can exceed the tokens per pass by the kernel gain
     kernel gain    strongest plain over `generate` (1 when `generate` is the strongest):
@@ -130,7 +130,7 @@ class PairMeasurement:
                  f"{1000 * self.target_step_seconds:.1f} ms" + (f"   torch threads: {self.threads}" if self.threads else ""),
                  f"verification t(n)/t(1): {growth}",
                  f"{self.blocks} ABBA blocks: every configuration ran {2 * self.blocks} times per prompt, "
-                 "interleaved; a speedup is the median of paired ratios [min-max over blocks]",
+                 "interleaved; a speedup is the median of paired ratios [95% bootstrap interval]",
                  f"speedups are over the strongest plain decoding measured: {self.baseline}",
                  f"  (tokens/s over the stock kernel's: two-row plain {_fmt(self.two_row_gain)}, "
                  f"generate {_fmt(self.generate_gain)})",
@@ -146,6 +146,16 @@ class PairMeasurement:
                      f"whose whole spread beats 1); theory's optimal k = {self.predicted_k}")
         return "\n".join(lines)
 
+    def summary(self) -> str:
+        """The speedups alone, within 100 characters a line: a header, then one line per k pooled over
+        the prompts and per prompt (`table()` adds what explains them, and the flags)."""
+        lines = [f"{self.drafter[:40]}: c = {self.c:.4f}, {self.blocks} ABBA blocks",
+                 f"speedups over the strongest plain decoding: {self.baseline[:50]}",
+                 _SUMMARY_HEADER + f"{'over ' + _short(self.reference):>15}"]
+        lines += [_summary_row(r) for r in self.pooled + self.rows]
+        flagged = f"{len(self.flags)} flagged (see table())" if self.flags else "no flags"
+        return "\n".join(lines + [f"recommended k = {self.recommended_k}; {flagged}"])
+
     def plot(self, ax=None):
         """Measured speedup per k with its spread, the replay prediction and the one-alpha formula."""
         import matplotlib.pyplot as plt
@@ -155,7 +165,7 @@ class PairMeasurement:
         low = [r.measured.median - r.measured.low for r in self.pooled]
         high = [r.measured.high - r.measured.median for r in self.pooled]
         ax.errorbar(self.ks, self.measured_speedup, yerr=[low, high], fmt="s-", capsize=3,
-                    label=f"measured (median, min-max of {self.blocks} blocks)")
+                    label=f"measured (median, 95% interval, {self.blocks} blocks)")
         ax.plot(self.ks, self.predicted_speedup, "o--", label="predicted: per-prompt replay")
         alphas = [r.alpha for r in self.pooled]
         label = (f"formula, alpha = {self.alpha:.2f}" if np.ptp(alphas) < 0.005 else
@@ -190,7 +200,7 @@ class PairMeasurement:
 
 #: A prompt's label in the tables (one the package does not name is cut at a word to fit).
 PROMPT_LABEL_WIDTH = 17
-_SUMMARY_HEADER = f"{'prompt':<{PROMPT_LABEL_WIDTH + 1}}{'k':>3}{'speedup [min-max]':>22}{'tokens per pass':>17}"
+_SUMMARY_HEADER = f"{'prompt':<{PROMPT_LABEL_WIDTH + 1}}{'k':>3}{'speedup [95%]':>22}{'tokens per pass':>17}"
 _DIAGNOSIS_HEADER = (f"{'prompt':<{PROMPT_LABEL_WIDTH + 1}}{'k':>3}{'alpha [95%]':>18}{'no-draft':>9}{'formula':>9}"
                      f"{'predicted':>20}  gap explained by")
 
