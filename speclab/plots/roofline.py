@@ -67,21 +67,23 @@ def plot_batch_speedup(alphas=(0.6, 0.8, 0.9), k=4, c=0.05, params=7e9, accelera
     kv_bytes = _checks.number(kv_bytes, "kv_bytes", 0.0, ROOFLINE_RANGE[1])
     fig, ax = axes(ax, figsize=(6.5, 4.2))
     hw = (params, accelerator.bandwidth, accelerator.peak_flops)
+    highest = 1.0
     for alpha in alphas:
         edge = rl.breakeven_batch(alpha, k, c, *hw, bytes_per_param, kv_bytes)
         marked = math.isfinite(edge) and edge <= BATCHES[-1]
         # the break-even batch in the legend, not beside its triangle: there the numbers of close
         # triangles stacked up next to the wrong curves
         label = f"alpha = {alpha:g}" + (f" (break-even batch {edge:.0f})" if marked else "")
-        line, = ax.semilogx(BATCHES, rl.batch_speedup(alpha, k, c, *hw, BATCHES, bytes_per_param, kv_bytes),
-                            linewidth=2, label=label)
+        speeds = rl.batch_speedup(alpha, k, c, *hw, BATCHES, bytes_per_param, kv_bytes)
+        highest = max(highest, float(np.max(speeds)))
+        line, = ax.semilogx(BATCHES, speeds, linewidth=2, label=label)
         if marked:
             ax.plot(edge, 1.0, "v", color=line.get_color(), markersize=7, markeredgecolor="white", zorder=5)
     baseline(ax)
     ax.set(xlabel="batch size (sequences decoded together)", ylabel="speedup (x)", ylim=(0, None),
            title=f"Speedup vs batch, {bytes_per_param:g} bytes/param\n"
                  f"{accelerator.name}, {params / 1e9:g}B, K = {k}, c = {c:g}" + (", with KV cache" if kv_bytes else ""))
-    ax.set_ylim(0, 1.7 * ax.get_ylim()[1])          # headroom: the legend sits above every curve
+    ax.set_ylim(0, 1.6 * highest)                  # headroom: the legend sits above every curve
     ax.legend(fontsize=9, loc="upper right")
     return fig
 
