@@ -133,7 +133,7 @@ def test_the_table_lines_up_whatever_the_names_and_marks_a_flagged_row():
         assert line.index("0.50 [0.40-0.60]") == header.index("alpha [95%]")
         assert line.index("0.050") + len("0.050") == header.index("c  best k") + 1
         assert line.index("1.50x") + len("1.50x") == header.index("predicted") + len("predicted")
-        assert line.index("x [") - 5 == header.index("measured [min-max]")   # {:5.2f}x
+        assert line.index("x [") - 5 == header.index("measured [95%]")   # {:5.2f}x
         assert len(line.removesuffix("  [flagged]")) == len(header)               # over generate ends the line
         assert line.removesuffix("  [flagged]").endswith(f"{1.25 * float(line.split('x [')[0].split()[-1]):.2f}x")
     assert [line.endswith("[flagged]") for line in body[:2]] == [False, True]

@@ -167,12 +167,13 @@ Notebook 03's formula needs three numbers, and `measure_pair` measures all of th
 Then it runs plain decoding three ways (speclab's runner with no drafts, two-row passes that use
 both cores, and Hugging Face's `generate`) and the runner at each $k$ on every prompt. Every
 speedup is over the **fastest** plain decoding; the column "over generate" beside it is over
-`generate`, and the header prints the split between the two (kernel gain x speedup).
+`generate` (`lookup.table()` prints the split between the two, and what explains each row).
 
 **How to time on a busy machine.** Two runs one after the other are not a comparison when a
 neighbour can burst onto one of them. `measure_pair` runs every configuration in **ABBA blocks**
-(all configurations in order, then in reverse), takes each speedup as a ratio *paired inside a
-block*, and reports the median over blocks with the smallest and largest block beside it. A row
+(all configurations in order, then in reverse), takes each speedup as a ratio *paired inside
+half a block*, and reports the median with a 95% bootstrap interval, which one disrupted block
+cannot stretch. A row
 whose numbers contradict each other (a speedup above the tokens per target pass, a win with
 nothing accepted, $n$ tokens verified in less than half a one-token pass's time) is flagged and never recommended.
 Timings vary from machine to machine, so their outputs are not compared when the notebook is
@@ -181,8 +182,8 @@ tested; the counts (tokens per round, rounds without drafts, $\\alpha$) are dete
     code("""
 edit_vs_new = [PROMPTS["repeat"], PROMPTS["new code"]]
 lookup = measure_pair(model, PromptLookupDrafter(), tokenizer, prompts=edit_vs_new,
-                      ks=(1, 2, 4, 8), max_new_tokens=48, repeats=2)
-print(lookup.table())   # timings: medians [min-max] over the 2 interleaved blocks
+                      ks=(1, 4), max_new_tokens=24, repeats=5)   # about 2 minutes
+print(lookup.summary())   # timings vary: medians [95% bootstrap interval] over 5 interleaved ABBA blocks
 """, tags=(IGNORE_OUTPUT,)),
     md("""
 ### What verifying costs: the target's time for $n$ tokens at once
@@ -287,8 +288,8 @@ for layers in (6, 18, 24, 27, 29):
 """),
     code("""
 exit6 = measure_pair(model, EarlyExitDrafter(model, 6), tokenizer, prompts=[PROMPTS["new code"]],
-                     ks=(1, 2), max_new_tokens=16, repeats=2)
-print(exit6.table())
+                     ks=(1, 2), max_new_tokens=16, repeats=5)
+print(exit6.summary())
 print(f"break-even alpha for k=2 at this c: {sl.breakeven_alpha(exit6.c, 2):.2f}")
 """, tags=(IGNORE_OUTPUT,)),
     md("""

@@ -92,7 +92,7 @@ class Survey:
                  "  predicted: from how many drafts each round proposed (0..k) and the acceptance per position",
                  "  tokens/pass: measured (predicted); the chain formula's promise is chain_predicted in the JSON",
                  f"{'draft':<{width}}  {'alpha [95%]':<17}{'c':>6}  {'best k':>6}  {'predicted':>9}  "
-                 f"{'measured [min-max]':<18}  {'tokens/pass':>11}  {'over generate':>13}"]
+                 f"{'measured [95%]':<18}  {'tokens/pass':>11}  {'over generate':>13}"]
         for r in shown:
             alpha = f"{r.alpha:.2f} [{r.alpha_low:.2f}-{r.alpha_high:.2f}]" if r.drafted else "no drafts made"
             measured = f"{r.measured:5.2f}x [{r.measured_low:.2f}-{r.measured_high:.2f}]"
