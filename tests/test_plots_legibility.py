@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
 import speclab as sl  # noqa: E402
@@ -127,3 +128,12 @@ def test_engine_fit_title_never_prints_p_equal_0():
     fit = dataclasses.replace(fit_profile(simulate_counters([0.9, 0.7, 0.5], 2000, seed=1)), p_value=0.0)
     title = plot_engine_fit(fit).axes[0].get_title()
     assert "p < 1e-300" in title and "p = 0" not in title
+
+
+def test_batch_speedup_panels_sharing_y_name_it_once_and_keep_one_scale():
+    fig, axes = plots.panels(2, sharey=True)
+    roofline_plots.plot_batch_speedup(alphas=(0.6, 0.9), ax=axes[0])
+    roofline_plots.plot_batch_speedup(alphas=(0.6, 0.9), bytes_per_param=0.5, ax=axes[1])
+    assert axes[0].get_ylabel() == "speedup (x)" and axes[1].get_ylabel() == ""
+    top = max(np.max(line.get_ydata()) for line in axes[0].lines if line.get_label().startswith("alpha"))
+    assert axes[1].get_ylim()[1] == pytest.approx(1.6 * top), "the second panel does not stretch the first's axis"

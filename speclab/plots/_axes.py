@@ -58,6 +58,14 @@ def axes(ax=None, figsize=(6.0, 4.0)):
     return ax.figure, ax
 
 
+def name_shared_y_once(ax) -> None:
+    """Clear the y label of a panel past the first column that shares its y axis: the first panel's
+    label names the shared axis."""
+    spec = ax.get_subplotspec()
+    if spec is not None and not spec.is_first_col() and len(ax.get_shared_y_axes().get_siblings(ax)) > 1:
+        ax.set_ylabel("")
+
+
 def baseline(ax) -> None:
     """Draw the speedup = 1 line that plain autoregressive decoding sits on."""
     ax.axhline(1.0, color=BASELINE, linestyle="--", linewidth=1, label="plain decoding (1x)")

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import theory
 from . import _checks
-from ._axes import axes, baseline
+from ._axes import axes, baseline, name_shared_y_once
 
 
 def plot_grid_heatmap(values, agreements, ks, ax=None, title="", fmt="{:.2f}", cmap="RdYlGn",
@@ -138,12 +138,6 @@ def plot_policy_comparison(names, speedups, lows, highs, ax=None, title="Fixed K
     ax.set_xticks(x, list(names), fontsize=9, rotation=30 if tilted else 0, ha="right" if tilted else "center",
                   rotation_mode="anchor")
     ax.set(ylabel="speedup (x)", title=title)
-    if _shares_y_with_a_panel_on_its_left(ax):
-        ax.set_ylabel("")                              # the first panel's label names the shared axis
+    name_shared_y_once(ax)
     return fig
 
-
-def _shares_y_with_a_panel_on_its_left(ax) -> bool:
-    """Whether `ax` is a subplot past the first column whose y axis is shared with another axes."""
-    spec = ax.get_subplotspec()
-    return spec is not None and not spec.is_first_col() and len(ax.get_shared_y_axes().get_siblings(ax)) > 1

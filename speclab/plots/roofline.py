@@ -12,7 +12,7 @@ import numpy as np
 from .. import roofline as rl
 from ..limits import ROOFLINE_RANGE
 from . import _checks
-from ._axes import BASELINE, DRAFT, TARGET, axes, baseline
+from ._axes import BASELINE, DRAFT, TARGET, axes, baseline, name_shared_y_once
 
 #: The largest K the roofline figures draw.
 MAX_PICTURED_K = 256
@@ -84,6 +84,7 @@ def plot_batch_speedup(alphas=(0.6, 0.8, 0.9), k=4, c=0.05, params=7e9, accelera
            title=f"Speedup vs batch, {bytes_per_param:g} bytes/param\n"
                  f"{accelerator.name}, {params / 1e9:g}B, K = {k}, c = {c:g}" + (", with KV cache" if kv_bytes else ""))
     ax.set_ylim(0, 1.6 * highest)                  # headroom: the legend sits above every curve
+    name_shared_y_once(ax)
     ax.legend(fontsize=9, loc="upper right")
     return fig
 
