@@ -304,7 +304,8 @@ def test_an_explorer_frame_and_its_stored_picture_fit_the_page(name):
     small = [(size, text) for size, text in font_sizes(explorer.figure) if size < MIN_FONT_PT]
     glyphs = [g.size for g in explorer.figure.findobj(GlyphLabels) if g.size < MIN_FONT_PT]
     assert not small and not glyphs, f"{name}: text under {MIN_FONT_PT:g} pt: {small[:5]} {glyphs}"
-    covered = lines_under_legends(explorer.figure)
+    overlaps, covered = overlapping_texts(explorer.figure), lines_under_legends(explorer.figure, drawn=True)
+    assert not overlaps, f"{name}: texts overlap: {overlaps[:4]}"
     assert not covered, f"{name}: lines under a legend: {covered}"
 
 
