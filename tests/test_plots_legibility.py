@@ -137,3 +137,10 @@ def test_batch_speedup_panels_sharing_y_name_it_once_and_keep_one_scale():
     assert axes[0].get_ylabel() == "speedup (x)" and axes[1].get_ylabel() == ""
     top = max(np.max(line.get_ydata()) for line in axes[0].lines if line.get_label().startswith("alpha"))
     assert axes[1].get_ylim()[1] == pytest.approx(1.6 * top), "the second panel does not stretch the first's axis"
+
+
+def test_engine_fit_refuses_anything_but_a_profile_fit_by_name():
+    from speclab.plots.engine_fit import plot_engine_fit
+
+    with pytest.raises(TypeError, match="fit must be a ProfileFit"):
+        plot_engine_fit({"k": 3})

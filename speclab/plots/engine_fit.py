@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _checks
 from ._axes import DRAFT, TARGET, axes
 from .lossless import format_p_value
 
@@ -11,6 +12,9 @@ from .lossless import format_p_value
 def plot_engine_fit(fit, ax=None):
     """Conditional rate per depth (with its interval) against the fitted alpha, and the unconditional
     rate against alpha^i; `fit` is a speclab.engines.ProfileFit."""
+    from ..engines.profile import ProfileFit
+
+    fit = _checks.instance(fit, ProfileFit, "fit", "a ProfileFit (from speclab.engines.fit_profile)")
     fig, ax = axes(ax, figsize=(6.5, 4.2))
     depth = np.arange(1, fit.k + 1)
     ax.errorbar(depth, fit.conditional, yerr=[fit.conditional - fit.low, fit.high - fit.conditional], fmt="o",
