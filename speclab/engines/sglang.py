@@ -56,7 +56,7 @@ def read_sglang_server_info(text: str, source: str = "text") -> AcceptLength:
         raise ValueError(f"{source} must be SGLang's server-info JSON (a str); got {type(text).__name__}")
     try:
         info = json.loads(text)
-    except (TypeError, ValueError, RecursionError) as err:
+    except (TypeError, ValueError) as err:
         raise ValueError(f"{source} is not JSON ({str(err)[:80]})") from None
     except RecursionError:
         raise ValueError(f"{source} nests JSON too deeply to read; SGLang's server info is an object "
