@@ -28,6 +28,9 @@ from speclab.widgets._frames import GlyphLabels  # noqa: E402
 
 MAX_WIDTH_PX = 1000
 MIN_FONT_PT = 9.0
+#: The height of 9 pt at the inline backend's 100 dpi: the least an explorer's text (drawn at dpi 80)
+#: may be on screen too.
+MIN_FONT_PX = MIN_FONT_PT * 100 / 72
 
 
 def stored_png(fig) -> bytes:
@@ -301,9 +304,10 @@ def test_an_explorer_frame_and_its_stored_picture_fit_the_page(name):
     stored = base64.b64decode(explorer.mimebundle()["image/png"])
     stored_width, _ = png_size(stored)
     assert frame_width <= MAX_WIDTH_PX and stored_width <= MAX_WIDTH_PX, (name, frame_width, stored_width)
-    small = [(size, text) for size, text in font_sizes(explorer.figure) if size < MIN_FONT_PT]
-    glyphs = [g.size for g in explorer.figure.findobj(GlyphLabels) if g.size < MIN_FONT_PT]
-    assert not small and not glyphs, f"{name}: text under {MIN_FONT_PT:g} pt: {small[:5]} {glyphs}"
+    to_px = explorer.figure.dpi / 72
+    small = [(size, text) for size, text in font_sizes(explorer.figure) if size * to_px < MIN_FONT_PX]
+    glyphs = [g.size for g in explorer.figure.findobj(GlyphLabels) if g.size * to_px < MIN_FONT_PX]
+    assert not small and not glyphs, f"{name}: text under {MIN_FONT_PX:.1f} px: {small[:5]} {glyphs}"
     overlaps, covered = overlapping_texts(explorer.figure), lines_under_legends(explorer.figure, drawn=True)
     assert not overlaps, f"{name}: texts overlap: {overlaps[:4]}"
     assert not covered, f"{name}: lines under a legend: {covered}"
@@ -343,3 +347,13 @@ def test_explorer_legends_stay_off_the_lines_as_the_sliders_move(factory, settin
         for name, value in values.items():
             explorer.controls[name].value = value
         assert not lines_under_legends(explorer.figure), (values, lines_under_legends(explorer.figure))
+
+
+def test_the_speedup_explorer_names_its_curves_under_the_panels_not_over_them():
+    explorer = widgets.speedup_explorer()
+    assert explorer.ax_alpha.get_legend() is None
+    legend, = explorer.figure.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["K = 1", "K = 2", "K = 4", "K = 8", "your K", "best K",
+                                                          "break-even alpha"]
+    explorer.figure.canvas.draw()
+    assert legend.get_window_extent().y1 < min(ax.xaxis.label.get_window_extent().y0 for ax in explorer.figure.axes)

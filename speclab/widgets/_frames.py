@@ -64,9 +64,11 @@ from matplotlib.transforms import Affine2D
 _SLIDER = dict(continuous_update=True, style={"description_width": "170px"},
                layout=widgets.Layout(width="460px"))
 
-#: Font sizes of every explorer figure (points; the figures are drawn at dpi 80).
-STYLE = {"font.size": 12, "axes.titlesize": 12.5, "axes.labelsize": 12, "xtick.labelsize": 11,
-         "ytick.labelsize": 11, "legend.fontsize": 10.5}
+#: Font sizes of every explorer figure (points; the figures are drawn at dpi 80, so a point is 10/9
+#: of a pixel). SMALLEST, 11.5 pt, is 12.8 px: no less than 9 pt in a figure drawn at 100 dpi.
+SMALLEST = 11.5
+STYLE = {"font.size": 12, "axes.titlesize": 12.5, "axes.labelsize": 12, "xtick.labelsize": SMALLEST,
+         "ytick.labelsize": SMALLEST, "legend.fontsize": SMALLEST}
 #: zlib level of the frame PNG: 1 is about twice as fast to encode as the default 6, for files
 #: about a tenth larger on these flat-coloured figures (benchmarks/bench_widgets.py measures it).
 PNG_COMPRESS_LEVEL = 1

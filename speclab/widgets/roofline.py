@@ -20,7 +20,7 @@ from .. import roofline as rl
 from .. import theory
 from .._validate import as_nonnegative, in_ranges
 from ..plots._axes import BASELINE, BASELINE_TEXT, DRAFT, TARGET
-from ._frames import _SLIDER, STYLE, Explorer, GlyphLabels, fmt, readout
+from ._frames import _SLIDER, SMALLEST, Explorer, GlyphLabels, fmt, readout
 
 
 class RooflineExplorer(Explorer):
@@ -84,7 +84,7 @@ class RooflineExplorer(Explorer):
         self.point_verify, = ax.plot([], [], "s", color=DRAFT, markersize=8, label="verification pass")
         ax.set(xlim=(0.1, 1e5), ylim=(0.01, 5000), xlabel="FLOP per byte moved", ylabel="attainable TFLOP/s",
                title="Roofline and where the steps sit")
-        ax.legend(loc="lower right")                  # STYLE's legend size: 8 pt at dpi 80 is too small
+        ax.legend(loc="lower right")
         self.animate(self.line_roof, self.line_ridge, self.point_plain, self.point_verify)
 
         ax = self.ax_cost
@@ -101,12 +101,12 @@ class RooflineExplorer(Explorer):
         self.point_speed, = ax.plot([], [], "o", color="red", markersize=7, zorder=5)
         self.line_edge = ax.axvline(1.0, color="purple", linestyle="--", linewidth=1.2)
         # Two short lines beside the break-even line, as glyph outlines (a Text costs a few ms a frame).
-        self.label_edge = GlyphLabels(ax, [(1.0, 0.93), (1.0, 0.86)], size=9, transform=ax.get_xaxis_transform(),
+        self.label_edge = GlyphLabels(ax, [(1.0, 0.93), (1.0, 0.84)], size=SMALLEST, transform=ax.get_xaxis_transform(),
                                       ha="right", offset=(-4, 0), color="purple")
         ax.axhline(1.0, color=BASELINE, linestyle="--", linewidth=1)
         # The 1x line's name, darker than the line, at the end of the axis away from the break-even line and
         # on the side of the 1x line the curve is not on (`_name_baseline`).
-        self.label_plain = GlyphLabels(ax, [(1.0, 1.0)], size=STYLE["font.size"] - 1, color=BASELINE_TEXT)
+        self.label_plain = GlyphLabels(ax, [(1.0, 1.0)], size=SMALLEST, color=BASELINE_TEXT)
         ax.set(xlim=(1, self.batch_grid[-1]), ylim=(0, 1.08 * top), xlabel="batch size",
                ylabel="speedup (x)", title=f"Speedup vs batch (c = {self.c:g})")
         self.animate(self.line_speed, self.point_speed, self.line_edge, self.label_edge, self.label_plain)
@@ -138,7 +138,7 @@ class RooflineExplorer(Explorer):
             self.line_edge.set_xdata([edge, edge])
             left = edge > 6.0                      # right of the line when the left would leave the axes
             self.label_edge.ha, self.label_edge.offset = ("right", (-4, 0)) if left else ("left", (4, 0))
-            self.label_edge.set_offsets([(edge, 0.93), (edge, 0.86)])
+            self.label_edge.set_offsets([(edge, 0.93), (edge, 0.84)])
             self.label_edge.set_texts(["break-even", f"batch {edge:.0f}"])
 
     def _name_baseline(self, speeds, edge: float) -> None:

@@ -11,7 +11,7 @@ from matplotlib.ticker import MaxNLocator
 from .. import theory
 from .._validate import in_ranges
 from ..plots._axes import BASELINE
-from ._frames import _SLIDER, STYLE, Explorer, GlyphLabels, axis_top, fmt, readout, set_limits
+from ._frames import _SLIDER, SMALLEST, Explorer, GlyphLabels, axis_top, fmt, readout, set_limits
 
 #: The largest K the best-K search tries (`theory.optimal_k`'s default).
 SEARCH_CAP = 32
@@ -26,7 +26,7 @@ class SpeedupExplorer(Explorer):
     """
 
     readout_names = ("speedup", "expected_tokens", "optimal_k", "breakeven_alpha", "accepted_fraction")
-    figsize = (12.0, 3.9)
+    figsize = (12.0, 4.3)
     reference_ks = (1, 2, 4, 8)
     k_max_plot = 16
     alpha_grid = np.linspace(0.0, 1.0, 201)
@@ -53,7 +53,7 @@ class SpeedupExplorer(Explorer):
         }
 
     def build(self, figure) -> None:
-        figure.subplots_adjust(left=0.06, right=0.99, bottom=0.16, top=0.9, wspace=0.26)
+        figure.subplots_adjust(left=0.06, right=0.99, bottom=0.24, top=0.91, wspace=0.26)
         self.ax_alpha, self.ax_k, self.ax_best = figure.subplots(1, 3)
         ax = self.ax_alpha
         self.lines_ref = self.animate([ax.plot([], [], linewidth=1, alpha=0.6, label=f"K = {k}")[0]
@@ -61,15 +61,16 @@ class SpeedupExplorer(Explorer):
         self.line_yours, = ax.plot([], [], color="black", linewidth=2.5, label="your K")
         self.line_best, = ax.plot([], [], ":", color="purple", linewidth=1.5, label="best K")
         self.point_alpha, = ax.plot([], [], "o", color="red", markersize=8, zorder=5)
-        # The break-even line stops below the legend (top left), which it would otherwise cross.
-        self.line_breakeven = ax.axvline(0.0, ymax=0.6, color="red", linewidth=1.2, linestyle=":",
-                                         label="break-even alpha")
-        self.label_breakeven = GlyphLabels(ax, [(0.0, 1.0)], size=STYLE["font.size"] - 1, color="red")
+        self.line_breakeven = ax.axvline(0.0, color="red", linewidth=1.2, linestyle=":", label="break-even alpha")
+        self.label_breakeven = GlyphLabels(ax, [(0.0, 1.0)], size=SMALLEST, color="red")
         ax.axhline(1.0, color=BASELINE, linestyle="--", linewidth=1)
         # Titles name what is plotted, not the slider values (the sliders and readouts show those):
         # a static title is drawn once, a changing one costs its glyphs in every frame.
         ax.set(title="Speedup vs alpha at your K, c, g", xlabel="alpha", ylabel="speedup (x)", xlim=(0, 1))
-        ax.legend(loc="upper left", ncols=2, handlelength=1.5, columnspacing=1.0)
+        # One row under the panels: inside the left panel the legend would cover the curves it names.
+        figure.legend(handles=ax.lines[:len(self.reference_ks)] + [self.line_yours, self.line_best, self.line_breakeven],
+                      loc="lower center", ncols=len(self.reference_ks) + 3, handlelength=1.5, columnspacing=1.5,
+                      frameon=False, bbox_to_anchor=(0.5, 0.0))
         self.animate(self.line_yours, self.line_best, self.point_alpha, self.line_breakeven, self.label_breakeven)
 
         ax = self.ax_k
@@ -78,7 +79,7 @@ class SpeedupExplorer(Explorer):
         self.point_k, = ax.plot([], [], "o", color="red", markersize=8, zorder=6)
         # When the best K lies past the axis, the star at the edge turns hollow and this names it, top
         # left: the curve rises from the bottom left, so nothing is drawn there.
-        self.label_star = GlyphLabels(ax, [(0.03, 0.92)], size=STYLE["font.size"] - 1, transform=ax.transAxes,
+        self.label_star = GlyphLabels(ax, [(0.03, 0.92)], size=SMALLEST, transform=ax.transAxes,
                                       ha="left", color="purple")
         ax.axhline(1.0, color=BASELINE, linestyle="--", linewidth=1)
         ax.set(title="Speedup vs K at your alpha (star: best K)", xlabel="drafts per round K",
@@ -107,9 +108,7 @@ class SpeedupExplorer(Explorer):
             self.line_best.set_data(grid, theory.speedup(grid, self.best_k, c, growth))
             self.line_opt.set_data(grid[:-1], self.best_k[:-1])
             self._mark_breakeven(v["breakeven_alpha"])
-            # The legend fills the top 40 % of the left half: the curves there stay below it.
-            top = max(_visible_top(self.ax_alpha), _visible_top(self.ax_alpha, x_max=LEGEND_RIGHT) / 0.55)
-            set_limits(self.ax_alpha, ylim=(0.0, axis_top(top, bases=(1.0, 1.5))))
+            set_limits(self.ax_alpha, ylim=(0.0, axis_top(_visible_top(self.ax_alpha), bases=(1.0, 1.5))))
         self.point_alpha.set_data([alpha], [v["speedup"]])
 
         ks = np.arange(self.k_max_plot + 1)
@@ -163,15 +162,8 @@ def speedup_explorer(alpha: float = 0.8, k: int = 4, c: float = 0.1, verify_grow
     }
     return SpeedupExplorer(controls)
 
-#: How far across the speedup-vs-alpha panel its legend (top left) reaches, in alpha.
-LEGEND_RIGHT = 0.55
-
-
-def _visible_top(ax, x_max: float = np.inf) -> float:
-    """The highest finite y among the axes' visible lines at x <= x_max (at least 1)."""
-    tops = []
-    for line in ax.lines:
-        x, y = np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float)
-        shown = y[(x <= x_max) & np.isfinite(y)] if line.get_visible() and y.size == x.size else np.empty(0)
-        tops += [shown.max()] if shown.size else []
+def _visible_top(ax) -> float:
+    """The highest finite y among the axes' visible lines (at least 1)."""
+    tops = [np.nanmax(line.get_ydata()) for line in ax.lines
+            if line.get_visible() and np.size(line.get_ydata()) and np.isfinite(np.nanmax(line.get_ydata()))]
     return max(tops + [1.0])

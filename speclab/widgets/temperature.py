@@ -56,7 +56,8 @@ class TemperatureExplorer(Explorer):
         self.now = self.animate(ax.axvline(1.0, color="red", linewidth=1))
         ax.set(xlabel="temperature T", ylabel="alpha = mean sum min(p_T, q_T)", ylim=(0, 1.02),
                xlim=(self.grid[0], self.grid[-1]))
-        ax.legend(loc=self._legend_place())           # clear of the T = 1 line and of the curves
+        # Clear of the curves and of the T = 1 line (short handles keep it right of that line).
+        ax.legend(loc=self._legend_place(), handlelength=1.2, borderaxespad=0.3)
         x = np.arange(self.shown_tokens)
         self.bars_p = self.animate(BarSeries(self.ax_bars, x - 0.2, 0.4, color=TARGET, label="p_T (target)"))
         self.bars_q = self.animate(BarSeries(self.ax_bars, x + 0.2, 0.4, color=DRAFT, label="q_T (draft)"))

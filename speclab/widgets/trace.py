@@ -9,7 +9,7 @@ from matplotlib.collections import PolyCollection
 from .._validate import in_ranges
 from ..rounds import PLAIN
 from ..trace import COLOURS, LEGEND_LABELS, cell_boxes, decorate_round_grid
-from ._frames import _SLIDER, Explorer, GlyphLabels, fmt, readout, set_limits
+from ._frames import _SLIDER, SMALLEST, Explorer, GlyphLabels, fmt, readout, set_limits
 
 class TraceExplorer(Explorer):
     """Agreement, K and seed in; one simulated decode's rounds (figure) and its counts out.
@@ -51,8 +51,8 @@ class TraceExplorer(Explorer):
         # draft and its correction split one column. One collection of cells, recoloured and
         # reshaped per frame; token labels as one collection for whole cells, one for half cells.
         self.cells = ax.add_collection(PolyCollection([], edgecolors="none"), autolim=False)
-        self.labels = GlyphLabels(ax, np.empty((0, 2)), size=11)
-        self.half_labels = GlyphLabels(ax, np.empty((0, 2)), size=9.5)
+        self.labels = GlyphLabels(ax, np.empty((0, 2)), size=SMALLEST)
+        self.half_labels = GlyphLabels(ax, np.empty((0, 2)), size=SMALLEST)
         # Columns for the largest K; `refresh` shows the K + 1 a round of your K fills (a change of K,
         # rarer than one of the agreement or seed, redraws the axes). K >= 1, so no round is a plain
         # step: the legend names the five statuses drawn.
