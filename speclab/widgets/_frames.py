@@ -253,7 +253,8 @@ class Explorer(widgets.VBox):
         lines, points = self.caption_lines(), self._caption_points()
         line_px = 1.6 * points * self.dpi / 72
         height_px = int(math.ceil(line_px * (len(lines) + 0.5)))
-        strip = Figure(figsize=(width_px / self.dpi, height_px / self.dpi), dpi=self.dpi)
+        # Half a pixel more than asked: Agg truncates the canvas size to whole pixels.
+        strip = Figure(figsize=((width_px + 0.5) / self.dpi, (height_px + 0.5) / self.dpi), dpi=self.dpi)
         FigureCanvasAgg(strip)
         for number, line in enumerate(lines):
             strip.text(8 / width_px, 1 - (number + 0.75) * line_px / height_px, line, fontsize=points, va="center",
