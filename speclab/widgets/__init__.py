@@ -2,8 +2,8 @@
 
 `_frames` holds the machinery every explorer shares (the `Explorer` base class, blitted frames,
 PNG encoding, coalescing of slider events); each explorer is its own module:
-`speedup`, `acceptance` and `trace` (notebooks 01-03), `roofline` (06), `trees` and
-`temperature` (08).
+`speedup`, `acceptance` and `trace` (notebooks 01-03), `roofline` (06), `trees` (09) and
+`temperature` (10).
 
     from speclab.widgets import speedup_explorer
     speedup_explorer(alpha=0.8, k=4, c=0.1)
