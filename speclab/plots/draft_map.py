@@ -71,7 +71,7 @@ def plot_draft_map(drafts, pass_costs, c_max: float = 0.6, ax=None):
     shade = ax.contourf(cs, alphas, grid, levels=bands, cmap="Greens", vmin=1.0, vmax=top)   # vector bands
     lines = ax.contour(cs, alphas, grid, levels=[v for v in LEVELS if v <= grid.max()], colors="0.35",
                        linewidths=0.9)
-    ax.clabel(lines, fmt=lambda v: f"{v:g}x", fontsize=8)
+    ax.clabel(lines, fmt=lambda v: f"{v:g}x", fontsize=9)
     fig.colorbar(shade, ax=ax, label="speedup at the best k (theory, measured t(n)/t(1))", format="%.1fx")
     kinds, prompts = {}, {}                  # colour by draft kind, marker by prompt, in order of appearance
     cs = _dodged([min(d["c"], c_max) for d in drafts], DODGE * c_max)
@@ -88,8 +88,8 @@ def plot_draft_map(drafts, pass_costs, c_max: float = 0.6, ax=None):
            ylabel="alpha (95% interval)", xlim=(left, c_max),
            ylim=(-0.03, 1.03), title="Which draft? Each one on the speedup map")
     if drafts:                                                    # below the map: it hides no point
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2 if len(drafts) > 6 else 1,
-                  frameon=False, title_fontsize=8,
+        ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2 if len(drafts) > 6 else 1,
+                  frameon=False, title_fontsize=9,
                   title="hollow: measured alpha; filled: the alpha of a chain as good as its proposals"
                   if moved else None)
     return fig

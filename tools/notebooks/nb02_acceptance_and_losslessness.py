@@ -67,7 +67,7 @@ distributions share. When a draft is rejected (probability 0.3), the correction 
 residual, which only contains tokens 0 and 1, the two the draft under-proposes.
 """),
     code("""
-fig, axes = plt.subplots(1, 2, figsize=(13, 3.6))
+fig, axes = plots.panels(2, height=3.6)
 plots.plot_acceptance(p, q, ax=axes[0], labels=["the", "cat", "sat", "on"])
 fig = plots.plot_residual(p, q, ax=axes[1], labels=["the", "cat", "sat", "on"])
 """),
@@ -95,8 +95,9 @@ from $p$ (not taken as its most likely token).
 
 The slider sets how much a synthetic draft agrees with the target (0: unrelated, 1: identical).
 The left panel shows $p$ and $q$ with $\\min(p, q)$ marked, whose total is $\\alpha$; the right
-panel shows the residual. Slide the agreement to 1: the residual disappears, because a perfect
-draft is never rejected. Move the position to see that $\\alpha$ varies from token to token.
+panel shows what a rejection leaves, $\\max(0, p - q)$, whose mass is $1 - \\alpha$: slide the
+agreement up and watch it shrink to nothing at 1, because a perfect draft is never rejected. The
+readouts give $\\alpha$ here and the mean $\\alpha$ the agreement gives. Move the position to see that $\\alpha$ varies from token to token.
 """),
     code("widgets.acceptance_explorer(agreement=0.6)", tags=(IGNORE_OUTPUT,)),
     md("""
@@ -151,7 +152,7 @@ The histograms make the verdicts visible: orange bars are the emitted frequencie
 target $p_j$. Only the real rule lands on the dots everywhere.
 """),
     code("""
-fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), layout="constrained")
+fig, axes = plots.panels(3, height=3.4)
 cases = [("sl.verify", real, 0), ("no residual", no_residual, 0), ("argmax bonus", argmax_bonus, 2)]
 for ax, (name, report, j) in zip(axes, cases):
     plots.plot_lossless(report.counts[j], report.p[j], ax=ax, title=f"{name}, position {j}", p_value=report.p_values[j])

@@ -99,7 +99,7 @@ the edge means the best $K$ lies beyond the axis, and its label names it), and a
 ratio $c$ (right). The dashed line is plain decoding.
 """),
     code("""
-fig, axes = plt.subplots(1, 3, figsize=(11.5, 4), layout="constrained")
+fig, axes = plots.panels(3, height=4)
 plots.plot_speedup_vs_alpha(ks=(1, 2, 4, 6, 8), c=0.1, ax=axes[0])
 plots.plot_speedup_vs_k(alphas=(0.3, 0.5, 0.7, 0.85, 0.95), c=0.1, ax=axes[1])
 fig = plots.plot_speedup_vs_cost(alphas=(0.5, 0.7, 0.85, 0.95), k=4, ax=axes[2])
@@ -117,7 +117,7 @@ Things to try:
 
 1. Set $c = 0$. Does a larger $K$ ever hurt? (It cannot: drafts are free.)
 2. Set $\\alpha = 0.6$, $c = 0.1$ and sweep $K$ from 1 to 16. Where is the peak, and how flat is it?
-3. Raise *verify cost growth* to 0.05 and watch the best $K$ (right panel) drop.
+3. Raise *verify growth g* to 0.05 and watch the best $K$ (right panel) drop.
 """),
     code("widgets.speedup_explorer(alpha=0.8, k=4, c=0.1)", tags=(IGNORE_OUTPUT,)),
     md("""

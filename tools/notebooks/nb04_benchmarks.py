@@ -65,7 +65,7 @@ grows even though the draft and target do not change. That falling number is not
 """),
     code("""
 theory = sl.speedup(grid.alpha, grid.ks[None, :], cost.c)
-fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), layout="constrained")
+fig, axes = plots.panels(3, height=3.8)
 scale = dict(cmap="RdBu", vmin=0.5, vmax=5, center=1.0, colorbar=False)   # red below 1x, blue above
 plots.plot_grid_heatmap(grid.speedup, agreements, ks, ax=axes[0], title="simulated speedup (x)", **scale)
 plots.plot_grid_heatmap(theory, agreements, ks, ax=axes[1], title="theory at measured alpha (x)", **scale)
@@ -97,7 +97,7 @@ shaded 95% bands are barely wider than the dots.
 """),
     code("""
 fine = sl.sweep(np.linspace(0, 1, 11), [1, 2, 4, 8], num_tokens=200, trials=1000, cost=cost, seed=1, progress=False)
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+fig, axes = plots.panels(2, height=4.2)
 plots.plot_speedup_vs_acceptance(fine.acceptance_rate, fine.ks, fine.speedup, fine.speedup_low, fine.speedup_high, cost.c,
                                  ax=axes[0], theory_curves=False, xlabel="accepted / drafted")
 fig = plots.plot_speedup_vs_acceptance(fine.alpha, fine.ks, fine.speedup, fine.speedup_low, fine.speedup_high, cost.c, ax=axes[1])
@@ -142,7 +142,7 @@ for a, comparison in comparisons.items():
     print(comparison.table(), end="\\n\\n")
 """),
     code("""
-fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), sharey=True, layout="constrained")
+fig, axes = plots.panels(3, height=3.6, sharey=True)
 for ax, (a, comp) in zip(axes, comparisons.items()):
     plots.plot_policy_comparison(comp.names, comp.speedup, comp.low, comp.high, ax=ax, title=f"agreement {a}")
 """),

@@ -32,7 +32,7 @@ hand-computed cases.
     code("""
 import matplotlib.pyplot as plt
 from speclab import roofline as rl
-from speclab.plots import roofline as roofline_plots
+from speclab.plots import panels, roofline as roofline_plots
 from speclab.widgets import roofline_explorer
 """),
     md("""
@@ -223,7 +223,7 @@ for three acceptance probabilities, fp16 on the left and int4 on the right; each
 break-even batch.
 """),
     code("""
-fig, axes = plt.subplots(1, 2, figsize=(13, 4.2), sharey=True)
+fig, axes = panels(2, height=4.2, sharey=True)
 roofline_plots.plot_batch_speedup(alphas=(0.6, 0.8, 0.9), k=4, c=0.05, ax=axes[0])
 fig = roofline_plots.plot_batch_speedup(alphas=(0.6, 0.8, 0.9), k=4, c=0.05, bytes_per_param=0.5, ax=axes[1])
 """),

@@ -39,7 +39,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 from speclab import trees, widgets
 from speclab.lossless import lossless_report
-from speclab.plots import trees as tree_plots, typical as typical_plots
+from speclab.plots import panels, trees as tree_plots, typical as typical_plots
 from speclab.trees import TreeShape, simulate_tree, simulate_tree_iid
 from speclab.typical import typical_tradeoff, verify_typical
 """),
@@ -63,7 +63,7 @@ $\\alpha = 0.6$, and its attention mask:
     code("""
 shape = TreeShape.full((2, 2))
 print("parents:", shape.parents, "| depth of each node:", shape.depths.tolist())
-fig, axes = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": (1.4, 1)})
+fig, axes = panels(2, height=4, gridspec_kw={"width_ratios": (1.4, 1)})
 tree_plots.plot_tree(shape, alpha=0.6, ax=axes[0])
 fig = tree_plots.plot_attention_mask(shape, ax=axes[1])
 """),
