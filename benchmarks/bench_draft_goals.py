@@ -28,10 +28,9 @@ from burner import burning
 from speclab.real import (HybridDrafter, OPEN_ENDED_PROMPTS, PROMPTS, PromptLookupDrafter, SpeculativeDecoder,
                           SuffixDrafter, chat_input_ids, load_offline_draft, load_offline_model, open_heldout_prompts,
                           survey)
+from speclab.real.kernel_choice import calibrate
 from speclab.real.measure.depth_acceptance import acceptance_by_depth
-from speclab.real.measure.draft_cost import measure_draft_cost
 from speclab.real.measure.race import race
-from speclab.real.measure.timing import kernel_growth
 from speclab.real.threads import set_torch_threads
 
 EDITS = ("fix grammar", "repeat")
@@ -51,11 +50,8 @@ def run(n_open: int, max_new_tokens: int, blocks: int) -> None:
     threads = set_torch_threads()
     model, tokenizer = load_offline_model()
     drafter, _ = load_offline_draft(model, tokenizer)
-    context = chat_input_ids(tokenizer, OPEN_ENDED_PROMPTS["explain"])
-    growth = [g.median for g in kernel_growth(model, context, max_tokens=9, blocks=5)["column"]]
-    drafter.use_costs(measure_draft_cost(drafter, model, context), growth)
-    print(f"{threads} torch threads; the draft's c here {drafter.c:.3f}; t(n)/t(1), n = 2..5: "
-          + " ".join(f"{g:.2f}" for g in growth[1:5]))
+    print(f"{threads} torch threads;", calibrate(model, chat_input_ids(tokenizer, OPEN_ENDED_PROMPTS["explain"]),
+                                                  drafter))
 
     live = acceptance_by_depth(drafter, model, tokenizer, max_new_tokens=32)
     print(f"1. held-out acceptance at depth 1 >= 0.5: {live.rates[0]:.2f} ({live}) {verdict(live.rates[0] >= 0.5)}")

@@ -309,7 +309,8 @@ def test_two_row_passes_read_the_next_token_and_one_dummy():
     hook = target.register_forward_hook(lambda module, args, kwargs, out: seen.append(kwargs["input_ids"].shape[1]),
                                         with_kwargs=True)
     try:
-        out = SpeculativeDecoder(target, DummyDrafter(63)).generate(random_prompt(4, 9), 12, policy=FixedK(1))
+        out = SpeculativeDecoder(target, DummyDrafter(63), column_products=True).generate(random_prompt(4, 9), 12,
+                                                                                           policy=FixedK(1))
     finally:
         hook.remove()
     assert seen[0] == 8 and set(seen[1:-1]) == {2}            # prefill, then two rows per pass

@@ -101,14 +101,16 @@ def take_alternative(v: Verification, logits, draft: Draft):
 class SpeculativeDecoder:
     """Generate with `target`, drafting with `drafter`; greedy output equals target.generate's.
 
-    column_products: on a CPU, verification passes over 2-8 tokens compute each linear layer as
-    W @ x^T, which uses every core (see row_kernel.py); False keeps the stock kernel, for comparison.
+    column_products: on a CPU, verification passes over 2-8 tokens can compute each linear layer as
+    W @ x^T, which uses every core (see row_kernel.py). "auto" (the default) times both kernels on
+    the target once per session, on a CPU, and keeps the faster (kernel_choice.py); True or False
+    forces one, for comparison. On a GPU the stock kernel is used.
     """
 
-    def __init__(self, target, drafter, tokenizer=None, column_products: bool = True):
+    def __init__(self, target, drafter, tokenizer=None, column_products="auto"):
         check_model(target, "target")
-        if not isinstance(column_products, bool):
-            raise ValueError(f"column_products must be True or False; got {column_products!r}")
+        if column_products != "auto" and not isinstance(column_products, bool):
+            raise ValueError(f"column_products must be 'auto', True or False; got {column_products!r}")
         self.column_products = column_products
         self.target = target
         self.drafter = as_drafter(target, drafter)
@@ -142,15 +144,28 @@ class SpeculativeDecoder:
         watch = as_watch(fallback, default=sampling.greedy and own_policy,
                          greedy=sampling.greedy)
         rng = np.random.default_rng(check_seed(seed))
+        column = self.kernel(prompt)                 # before the clock starts: timed once per target
         with torch.inference_mode(), eval_mode(self.target, *drafter_modules(self.drafter)):
-            return self._run(prompt, max_new_tokens, policy, sampling, rng, watch)
+            return self._run(prompt, max_new_tokens, policy, sampling, rng, watch, column)
+
+    def kernel(self, prompt_ids) -> bool:
+        """Whether verification passes use the column kernel: as set, or (auto) the faster one on
+        this machine, timed once per target on a CPU before its first generation."""
+        if self.column_products != "auto":
+            return self.column_products
+        if next(self.target.parameters()).device.type != "cpu":
+            return False
+        from .kernel_choice import faster_kernel
+
+        with torch.inference_mode(), eval_mode(self.target):
+            return faster_kernel(self.target, prompt_ids)
 
     # ------------------------------------------------------------------ the loop
 
-    def _run(self, prompt, max_new_tokens, policy, sampling, rng, watch=None) -> GenerationResult:
+    def _run(self, prompt, max_new_tokens, policy, sampling, rng, watch=None, column=True) -> GenerationResult:
         synchronize(self.target.device)
         start = time.perf_counter()
-        target = CachedModel(self.target, self.column_products)
+        target = CachedModel(self.target, column)
         self.drafter.start(prompt, self.eos)
         wants = getattr(self.drafter, "wants_features", False)   # a feature-level (EAGLE-style) drafter
         read = functools.partial(target.forward, features=True) if wants else target.forward

@@ -313,9 +313,10 @@ measured, so the speedup is given for a range of it:
 from speclab.dispatch import GPT2_SIZES, predict_pair
 
 xl, distil = GPT2_SIZES["gpt2-xl"], GPT2_SIZES["distilgpt2"]
-for mode in ("eager", "compiled"):
-    print(predict_pair(xl, distil, mode=mode).table(), end="\n\n")
-print(predict_pair(GPT2_SIZES["gpt2-medium"], GPT2_SIZES["gpt2"], mode="compiled").table(), end="\n\n")
+for big, small, mode in ((xl, distil, "eager"), (xl, distil, "compiled"),
+                         (GPT2_SIZES["gpt2-medium"], GPT2_SIZES["gpt2"], "compiled")):
+    print(predict_pair(big, small, mode=mode).table())
+    print()
 for per_layer in (0.2e-3, 0.8e-3):
     at = predict_pair(xl, distil, alphas=(0.6,), per_layer=per_layer).speedup[0]
     print(f"eager, {1000 * per_layer:.1f} ms per layer: {at:.2f}x at alpha 0.6")

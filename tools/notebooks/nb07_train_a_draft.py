@@ -171,14 +171,14 @@ matters is the one you will see when you use it: on prompts of topics and forms 
 template produces (advice, a limerick, a recipe, a dialogue, code, ...), written separately and
 kept out of every training corpus by a test. `acceptance_by_depth` decodes them greedily with a
 chain of three drafts and counts, at each depth, how often the draft was right given that the
-drafts before it were (about 40 s):
+drafts before it were (about 30 s):
 """),
     code("""
 from speclab.real import open_heldout_prompts
 from speclab.real.measure.depth_acceptance import acceptance_by_depth
 
-live = acceptance_by_depth(drafter, model, tokenizer, prompts=open_heldout_prompts()[:12], max_new_tokens=32)
-print("on 12 held-out prompts:      ", "  ".join(f"depth {d}: {r:.2f}" for d, r in enumerate(live.rates, 1)))
+live = acceptance_by_depth(drafter, model, tokenizer, prompts=open_heldout_prompts()[:10], max_new_tokens=32)
+print("on 10 held-out prompts:      ", "  ".join(f"depth {d}: {r:.2f}" for d, r in enumerate(live.rates, 1)))
 print("in-template (from training): ", "  ".join(f"depth {d}: {r:.2f}"
                                                 for d, r in enumerate(record["heldout_acceptance"][-1], 1)))
 """, tags=(IGNORE_OUTPUT,)),
@@ -214,17 +214,16 @@ and reports an acceptance near 0.8 for the first draft.
 
 Before racing, the draft plans with **this** machine's costs, not those of the machine that
 made it: $c$, one draft step over one target step, and $t(n)/t(1)$, a verification pass over $n$
-tokens in units of a one-token step (notebook 06 measures and explains it).
+tokens in units of a one-token step (notebook 06 measures and explains it). A verification pass
+can run through torch's stock kernel or speclab's column kernel, and which is faster depends on
+the CPU: `calibrate` times both, keeps the faster for every decoder of this target, and hands the
+draft the kept kernel's costs (about 20 s):
 """),
     code("""
-from speclab.real.measure.draft_cost import measure_draft_cost
-from speclab.real.measure.timing import kernel_growth
+from speclab.real.kernel_choice import calibrate
 
 context = chat_input_ids(tokenizer, OPEN_ENDED_PROMPTS["explain"])
-growth = kernel_growth(model, context, max_tokens=9, blocks=5)["column"]
-drafter.use_costs(measure_draft_cost(drafter, model, context), [g.median for g in growth])
-print(f"on this machine: c = {drafter.c:.3f}; t(n)/t(1), n = 2..9: "
-      + " ".join(f"{g.median:.2f}" for g in growth[1:]))
+print(calibrate(model, context, drafter))   # measured on this machine: varies run to run
 """, tags=(IGNORE_OUTPUT,)),
     md("""
 The same open-ended prompt, greedy, 96 new tokens. Called **without** `k`, `generate` uses the
@@ -301,7 +300,7 @@ interleaved **ABBA blocks** (every configuration in order, then in reverse, six 
 neighbour slows all of them alike. Each speedup is the median of ratios paired within half a
 block, with a 95% bootstrap interval; the verdict says faster only when the whole interval is
 above 1, and a speedup above the tokens per target pass is flagged as impossible. The draft runs
-twice: with its own plan (runners-up included), and as a plain chain. About 90 s:
+twice: with its own plan (runners-up included), and as a plain chain. About a minute:
 """),
     code("""
 from speclab.real import FeatureDrafter
@@ -310,7 +309,7 @@ from speclab.real.measure.race import race
 chain = SpeculativeDecoder(model, FeatureDrafter(model, drafter.head, drafter.vocab, drafter.rates, drafter.c,
                                                  drafter.pass_costs, drafter.first_hits, alternatives=0), tokenizer)
 email = chat_input_ids(tokenizer, OPEN_ENDED_PROMPTS["email"])
-found = race(model, {"trained draft": decoder, "chain only": chain}, email, max_new_tokens=32)
+found = race(model, {"trained draft": decoder, "chain only": chain}, email, max_new_tokens=24, blocks=5)
 print(found.table())
 print(found.verdict("trained draft"))
 """, tags=(IGNORE_OUTPUT,)),
@@ -325,9 +324,10 @@ what the formula charges:
     code("""
 from speclab.real.measure.round_profile import profile_rounds
 
-profile = profile_rounds(SpeculativeDecoder(model, drafter, tokenizer), email, 48, k=k, fallback=False)
+chain_k = max(k, 1)                  # a profile of plain rounds would show nothing: at least one draft
+profile = profile_rounds(SpeculativeDecoder(model, drafter, tokenizer), email, 32, k=chain_k, fallback=False)
 print(profile.table())
-profile.plot(charged=k * drafter.c + drafter.pass_costs[k]);
+profile.plot(charged=chain_k * drafter.c + drafter.pass_costs[chain_k]);
 """, tags=(IGNORE_OUTPUT,)),
     md("""
 Every part beyond the target's pass and the drafting is time the formula does not see: the

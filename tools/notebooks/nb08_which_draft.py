@@ -31,24 +31,21 @@ In this notebook you will:
     md("""
 ## 1 · The target and the shipped draft
 
-The trained draft plans with this machine's costs (notebook 07 showed why; about 20 s).
+The trained draft plans with this machine's costs, through the verification kernel that is
+faster here (notebook 07 showed why; about 20 s).
 """),
     code("""
 import torch
 from speclab.real import (EarlyExitDrafter, HybridDrafter, OPEN_ENDED_PROMPTS, PROMPTS, PromptLookupDrafter,
                           QuantizedCopyDrafter, SpeculativeDecoder, SuffixDrafter, chat_input_ids,
                           open_heldout_prompts, load_offline_draft, load_offline_model, survey)
-from speclab.real.measure.draft_cost import measure_draft_cost
-from speclab.real.measure.timing import kernel_growth
+from speclab.real.kernel_choice import calibrate
 from speclab.real.threads import set_torch_threads
 
 threads = set_torch_threads()
 model, tokenizer = load_offline_model()
 drafter, record = load_offline_draft(model, tokenizer)
-context = chat_input_ids(tokenizer, OPEN_ENDED_PROMPTS["explain"])
-growth = [g.median for g in kernel_growth(model, context, max_tokens=9, blocks=5)["column"]]
-drafter.use_costs(measure_draft_cost(drafter, model, context), growth)
-print(f"{threads} torch threads; the trained draft's c here: {drafter.c:.3f}")
+print(f"{threads} torch threads;", calibrate(model, chat_input_ids(tokenizer, OPEN_ENDED_PROMPTS["explain"]), drafter))
 """, tags=(IGNORE_OUTPUT,)),
     md("""
 ## 2 · When a draft may have nothing to say
@@ -134,14 +131,15 @@ def decoders():
             "prompt lookup": SpeculativeDecoder(model, PromptLookupDrafter(), tokenizer),
             "trained": SpeculativeDecoder(model, drafter, tokenizer)}
 
-edit = race(model, decoders(), chat_input_ids(tokenizer, PROMPTS["fix grammar"]), max_new_tokens=32)
+edit = race(model, decoders(), chat_input_ids(tokenizer, PROMPTS["fix grammar"]), max_new_tokens=24, blocks=5)
 print(edit.table())
 """, tags=(IGNORE_OUTPUT,)),
     md("""
 And on a held-out open prompt, with nothing to copy (about a minute):
 """),
     code("""
-open_text = race(model, decoders(), chat_input_ids(tokenizer, open_heldout_prompts()[0]), max_new_tokens=32)
+open_text = race(model, decoders(), chat_input_ids(tokenizer, open_heldout_prompts()[0]), max_new_tokens=24,
+                 blocks=5)
 print(open_text.table())
 for found_race in (edit, open_text):
     print(found_race.verdict("hybrid"))
