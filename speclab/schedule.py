@@ -13,6 +13,8 @@ goes no deeper than the depths measured. vLLM takes such a schedule as
 
 from __future__ import annotations
 
+import textwrap
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,8 +50,8 @@ class BatchSchedule:
         return max(k for _, _, k in self.ranges)
 
     def assumptions(self) -> str:
-        """One line per assumption, for printing beside the schedule."""
-        return "\n".join([
+        """One comment per assumption (wrapped at 100 characters), for printing beside the schedule."""
+        return "\n".join(textwrap.fill(line, 100, subsequent_indent="#   ", break_on_hyphens=False) for line in [
             f"# model: {self.params:.3g} parameters at {self.bytes_per_param:g} bytes each "
             f"({self.params * self.bytes_per_param / 1e9:.3g} GB of weights), "
             f"KV cache read per sequence per step: {self.kv_bytes / 2**20:.4g} MiB",

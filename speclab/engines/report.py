@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from .._validate import ArgumentTypeError
@@ -10,6 +12,9 @@ from .profile import ProfileFit
 #: Below this p-value the report says the i.i.d. model does not describe the counts.
 IID_REJECT_P = 0.01
 
+
+#: The widest line a report prints (a notebook shows 100 characters without wrapping).
+WIDTH = 100
 
 def profile_report(fit: ProfileFit, source: str) -> str:
     """Several lines: what was read, the per-depth table, the i.i.d. fit and test, and the best k."""
@@ -27,9 +32,10 @@ def profile_report(fit: ProfileFit, source: str) -> str:
         lines.append(f"{i + 1:>5}  {fit.tries[i]:>9,.0f}  {fit.accepted[i]:>9,.0f}  {rate:>11}  "
                      f"[{fit.low[i]:.4f}, {fit.high[i]:.4f}]  {fit.unconditional[i]:>13.4f}  "
                      f"{fit.alpha ** (i + 1):>8.4f}")
+    p_value = "p < 1e-300" if fit.p_value < 1e-300 else f"p = {fit.p_value:.3g}"     # 0.0 is an underflow
     lines.append(f"i.i.d. fit: alpha = {fit.alpha:.4f} [{fit.alpha_low:.4f}, {fit.alpha_high:.4f}] (maximum "
-                 f"likelihood); one alpha at every depth vs a rate per depth: likelihood-ratio p = "
-                 f"{fit.p_value:.3g}, largest deviation {fit.max_deviation:.4f} at depth {fit.max_deviation_depth}")
+                 f"likelihood); one alpha at every depth vs a rate per depth: likelihood-ratio {p_value}, "
+                 f"largest deviation {fit.max_deviation:.4f} at depth {fit.max_deviation_depth}")
     lines.append(_verdict(fit))
     lines.append(f"best k under the measured rates (c = {fit.cost:g}, verify_growth = {fit.verify_growth:g}): "
                  f"k = {fit.best_k}, predicted speedup {fit.speedup:.3f}x (at the engine's k = {fit.k}: "
@@ -39,7 +45,8 @@ def profile_report(fit: ProfileFit, source: str) -> str:
     if fit.short_drafts:
         lines.append("note: some rounds drafted fewer than k tokens (draft tokens < drafts x k); a depth a "
                      "round did not draft counts as not accepted, so deep rates read low")
-    return "\n".join(lines)
+    return "\n".join(textwrap.fill(line, WIDTH, subsequent_indent="  ", break_on_hyphens=False)
+                     if len(line) > WIDTH else line for line in lines)
 
 
 def _verdict(fit: ProfileFit) -> str:

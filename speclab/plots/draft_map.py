@@ -88,7 +88,7 @@ def plot_draft_map(drafts, pass_costs, c_max: float = 0.6, ax=None):
            ylabel="alpha (95% interval)", xlim=(left, c_max),
            ylim=(-0.03, 1.03), title="Which draft? Each one on the speedup map")
     if drafts:                                                    # below the map: it hides no point
-        ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2 if len(drafts) > 6 else 1,
+        ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=1,   # one column: within 1,000 px
                   frameon=False, title_fontsize=9,
                   title="hollow: measured alpha; filled: the alpha of a chain as good as its proposals"
                   if moved else None)

@@ -52,8 +52,8 @@ class Calibration:
 
     def __str__(self) -> str:
         shown = lambda costs: " ".join(f"{g:.2f}" for g in costs[1:5])
-        return (f"kept the {'column' if self.column else 'stock'} kernel; t(n)/t(1), n = 2..5: stock "
-                f"{shown(self.stock)}, column {shown(self.columns)}; c = {self.c:.3f}")
+        return (f"kept the {'column' if self.column else 'stock'} kernel (c = {self.c:.3f}); t(n)/t(1), n = 2..5:\n"
+                f"  stock {shown(self.stock)}, column {shown(self.columns)}")
 
 
 def calibrate(target, prompt_ids: list, drafter=None, max_tokens: int = 9, blocks: int = 5) -> Calibration:

@@ -225,7 +225,9 @@ class Explorer(widgets.VBox):
     def mimebundle(self) -> dict:
         """What the notebook stores for this explorer: the widget view (while the widget is open),
         the still picture (`still_png`) and a line of text naming the settings."""
-        data = {"text/plain": f"{type(self).__name__}({_arguments(self.settings())})",
+        text = textwrap.fill(f"{type(self).__name__}({_arguments(self.settings())})", 100,
+                             subsequent_indent="    ", break_on_hyphens=False)      # a stored line fits the page
+        data = {"text/plain": text,
                 "image/png": base64.b64encode(self.still_png()).decode("ascii")}
         if self.comm is not None and self._view_name is not None:
             data[WIDGET_VIEW_MIMETYPE] = {"version_major": 2, "version_minor": 0, "model_id": self.model_id}

@@ -45,7 +45,8 @@ from speclab.engines.report import profile_report
 from speclab.plots.engine_fit import plot_engine_fit
 from speclab.engines.example import AFTER, BEFORE   # two constructed scrapes
 
-print(AFTER)
+for line in AFTER.splitlines():       # the scrape as the server sends it (long lines cut for the page)
+    print(line if len(line) <= 100 else line[:97] + "...")
 """),
         md("""
 `read_vllm_metrics` parses the text with `prometheus_client`'s own parser; `.since(...)` takes the

@@ -215,8 +215,8 @@ says how loosely.
 for row in lookup.rows:
     low, high = row.alpha_interval
     print(f"{row.prompt:<9} k={row.k}: {row.tokens_per_round:.2f} tokens/round, {row.no_draft_rounds:4.0%} "
-          f"drafted nothing, {row.accepted:>2}/{row.examined:>2} tested accepted ({row.drafted:>2} drafted), "
-          f"alpha {row.alpha:.2f} [{low:.2f}-{high:.2f}]")
+          f"no drafts, {row.accepted:>2}/{row.examined:>2} tested accepted, alpha {row.alpha:.2f} "
+          f"[{low:.2f}-{high:.2f}]")
 """),
     md("""
 ### One alpha for two prompts over-predicts

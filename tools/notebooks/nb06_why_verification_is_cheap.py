@@ -30,6 +30,7 @@ hand-computed cases.
 """,
 ) + [
     code("""
+import textwrap
 import matplotlib.pyplot as plt
 from speclab import roofline as rl
 from speclab.plots import panels, roofline as roofline_plots
@@ -57,7 +58,7 @@ and dense is half of it):
     code("""
 gpu = rl.H100_SXM
 print(f"{gpu.name}: {gpu.bandwidth / 1e12} TB/s, {gpu.peak_flops / 1e12:.0f} TFLOP/s dense BF16")
-print("source:", gpu.source)
+print(textwrap.fill("source: " + gpu.source, 100))
 """),
     code("""
 params = 7e9
@@ -94,7 +95,7 @@ for chip in (rl.H100_SXM, rl.A100_SXM, rl.L4):
           f" = {rl.ridge_tokens(chip.bandwidth, chip.peak_flops):4.0f} tokens per fp16 weight pass")
 print()
 for chip in (rl.A100_SXM, rl.L4):
-    print(chip.name, "source:", chip.source)
+    print(textwrap.fill(f"{chip.name} source: {chip.source}", 100))
 """),
     md("""
 Without a KV cache the intensity of a step is simply (tokens scored per weight pass) $\\times$ 2 /
@@ -112,7 +113,7 @@ and the verification pass to 160; at batch 256 the pass is past the ridge:
 one-token time: $t(n)/t(1)$, the cost of verifying $n$ tokens in units of one step. It does so for
 two kernels, all sizes of both interleaved in the same ABBA blocks so that a busy neighbour slows
 both alike: torch's **stock** kernel, and speclab's **column** kernel, which computes each linear
-layer over 2 to 8 tokens as one product $W x^\top$ (`speclab.real.row_kernel`). Each ratio is
+layer over 2 to 8 tokens as one product $W x^\\top$ (`speclab.real.row_kernel`). Each ratio is
 paired within half a block; the bars are 95% bootstrap intervals of the median. Beside
 them: the roofline model of the same model in fp16 on an H100, batch 1. Torch runs on as many
 threads as this process may really use (the cores it may run on, capped by its CPU quota).
@@ -130,7 +131,7 @@ prompt_ids = chat_input_ids(tokenizer, PROMPTS["repeat"])
 growth = kernel_growth(model, prompt_ids, max_tokens=8, blocks=5)
 print(f"{n_params / 1e6:.0f}M parameters in {model.dtype}, {threads} torch threads")
 for kernel, spreads in growth.items():
-    print(f"{kernel:6s} kernel t(n)/t(1), n = 2..8: " + "  ".join(f"{g:.2f}" for g in spreads[1:]))
+    print(f"{kernel:6s} kernel t(n)/t(1), n = 2..8: " + "  ".join(f"{g.median:.2f}" for g in spreads[1:]))
 """, tags=(IGNORE_OUTPUT,)),
     code("""
 fig = roofline_plots.plot_kernel_growth(growth, params=n_params, accelerator=gpu)   # measured: varies run to run

@@ -95,8 +95,8 @@ print(found.table())   # measured on this machine: the timings vary
 """, tags=(IGNORE_OUTPUT,)),
     code("""
 for r in found.rows:     # tokens per target pass: measured, from the proposals, and the chain's promise
-    print(f"{r.name:<22} measured {r.tokens_per_pass:.2f}  from proposals {r.predicted_tokens_per_pass:.2f}  "
-          f"chain {r.chain_tokens_per_pass:.2f}  proposed nothing in {r.length_pmf[0]:.0%} of rounds")
+    print(f"{r.name:<22} measured {r.tokens_per_pass:.2f}, from proposals {r.predicted_tokens_per_pass:.2f}, "
+          f"chain {r.chain_tokens_per_pass:.2f}; {r.length_pmf[0]:.0%} of rounds empty")
 """, tags=(IGNORE_OUTPUT,)),
     code("""
 found.plot();   # hollow: each draft's measured alpha (95% interval); filled: where its proposals place it

@@ -38,6 +38,9 @@ from .report import _jsonable
 from .timing import pass_times, prefill_seconds
 
 
+#: The widest a draft's name is shown in the table (longer names are cut), so a line fits 100 characters.
+NAME_WIDTH = 24
+
 @dataclass
 class SurveyRow:
     """One draft: what it achieved at the k the theory picked for it, measured and predicted."""
@@ -82,25 +85,25 @@ class Survey:
     def table(self) -> str:
         """One line per draft (then per draft and prompt); a flagged line is marked and its flags follow."""
         shown = self.rows + (self.prompt_rows if len(self.prompt_rows) > len(self.rows) else [])
-        width = max([len("draft")] + [len(r.name) for r in shown])
+        width = min(max([len("draft")] + [len(r.name) for r in shown]), NAME_WIDTH)
         lines = [f"every speedup over the strongest plain decoding ({self.baseline})",
                  f"  greedy, {self.max_new_tokens} new tokens, k chosen among {self.ks}, torch threads {self.threads}; "
                  "every draft timed as a chain",
                  f"  tokens/s over the stock kernel's: two-row plain {self.two_row_gain:.2f}x, generate "
                  f"{self.generate_gain:.2f}x",
                  f"  over generate = kernel gain {self.kernel_gain:.2f}x x measured",
-                 "  predicted: from how many drafts each round proposed (0..k) and the acceptance per position",
-                 "  tokens/pass: measured (predicted); the chain formula's promise is chain_predicted in the JSON",
-                 f"{'draft':<{width}}  {'alpha [95%]':<17}{'c':>6}  {'best k':>6}  {'predicted':>9}  "
-                 f"{'measured [95%]':<18}  {'tokens/pass':>11}  {'over generate':>13}"]
+                 "  pred.: the speedup predicted from how many drafts each round proposed (0..k) and the",
+                 "  acceptance per position; tok/pass: tokens per target pass, measured (predicted)",
+                 f"{'draft':<{width}}  {'alpha [95%]':<16} {'c':>5} {'k':>2} {'pred.':>6} "
+                 f"{'measured [95%]':<18} {'tok/pass':>11} {'over gen':>8}"]
         for r in shown:
             alpha = f"{r.alpha:.2f} [{r.alpha_low:.2f}-{r.alpha_high:.2f}]" if r.drafted else "no drafts made"
             measured = f"{r.measured:5.2f}x [{r.measured_low:.2f}-{r.measured_high:.2f}]"
-            lines.append(f"{r.name:<{width}}  {alpha:<17}{r.c:6.3f}  {r.best_k:6d}  {r.predicted:8.2f}x  "
-                         f"{measured:<18}  {_tokens(r):>11}  {r.over_generate:12.2f}x"
-                         + ("  [flagged]" if r.flags else ""))
+            lines.append(f"{_cut(r.name, width):<{width}}  {alpha:<16} {r.c:5.3f} {r.best_k:2d} {r.predicted:5.2f}x "
+                         f"{measured:<18} {_tokens(r):>11} {r.over_generate:7.2f}x"
+                         + (" *" if r.flags else ""))
         flagged = [f"  {r.name}: {flag}" for r in shown for flag in r.flags]
-        lines += ["flags (a measurement that contradicts itself; do not read it as a speedup):"] + flagged \
+        lines += ["flags (*: a measurement that contradicts itself; do not read it as a speedup):"] + flagged \
             if flagged else ["flags: none (no measured speedup exceeds what its tokens per target pass allow)"]
         return "\n".join(lines)
 
@@ -224,6 +227,11 @@ def _row(name: str, row, m) -> SurveyRow:
                      predicted_tokens_per_pass=float(row.proposal_tokens), chain_predicted=chain,
                      chain_tokens_per_pass=chain_tokens, effective_alpha=effective,
                      length_pmf=list(row.length_pmf), acceptance=list(row.acceptance), pass_costs=costs)
+
+
+def _cut(name: str, width: int) -> str:
+    """A name within `width` characters, cut with an ellipsis: the table stays within 100 characters."""
+    return name if len(name) <= width else name[:width - 1] + "…"
 
 
 def _tokens(r: SurveyRow) -> str:
