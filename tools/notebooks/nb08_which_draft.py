@@ -45,7 +45,8 @@ from speclab.real.threads import set_torch_threads
 threads = set_torch_threads()
 model, tokenizer = load_offline_model()
 drafter, record = load_offline_draft(model, tokenizer)
-print(f"{threads} torch threads;", calibrate(model, chat_input_ids(tokenizer, OPEN_ENDED_PROMPTS["explain"]), drafter))
+context = chat_input_ids(tokenizer, OPEN_ENDED_PROMPTS["explain"])
+print(f"{threads} torch threads;", calibrate(model, context, drafter))   # measured here: varies run to run
 """, tags=(IGNORE_OUTPUT,)),
     md("""
 ## 2 · When a draft may have nothing to say
