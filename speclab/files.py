@@ -15,7 +15,7 @@ import os
 import stat
 from pathlib import Path
 
-from ._validate import ArgumentTypeError, short_repr
+from ._validate import ArgumentTypeError, as_count, short_repr
 from .limits import human_bytes
 
 #: The longest name of one file or folder, and of a whole path, in bytes (Linux's NAME_MAX, PATH_MAX).
@@ -27,7 +27,7 @@ SHOWN_CHARS = 80
 
 def shown(path) -> str:
     """`path` for a message: the whole of a short path, the start and end of a long one."""
-    text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else str(path)
+    text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else short_repr(path)
     text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)      # one line, whatever it holds
     return text if len(text) <= SHOWN_CHARS else f"{text[:40]}...{text[-30:]} ({len(text):,} characters)"
 
@@ -108,9 +108,10 @@ def open_regular(path, name: str, limit: int, missing: str | None = None):
 
 def read_bytes(path, name: str, limit: int, missing: str | None = None) -> bytes:
     """The bytes of the regular file `path`; one ValueError naming `name` if it is not one or holds over `limit`."""
+    limit = as_count(limit, "limit")
     with open_regular(path, name, limit, missing) as handle:
         try:
-            data = handle.read(limit + 1)
+            data = handle.read(min(limit, os.fstat(handle.fileno()).st_size) + 1)   # never reserve `limit` up front
         except OSError as error:
             raise ValueError(f"{name} {shown(path)}: cannot read it ({_reason(error)})") from None
     if len(data) > limit:                          # grew after the stat

@@ -125,7 +125,7 @@ def convert(value, source: str, target: str, k):
 
 def _metric(name, argument: str) -> Metric:
     if not isinstance(name, str) or name not in METRICS:
-        raise ValueError(f"{argument} must be one of {', '.join(METRICS)}; got {name!r}")
+        raise ValueError(f"{argument} must be one of {', '.join(METRICS)}; got {short_repr(name)}")
     return METRICS[name]
 
 

@@ -6,6 +6,8 @@ and, with --emit vllm, prints it as vLLM's num_speculative_tokens_per_batch_size
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .emit import add_emit_arguments, emitted
@@ -112,7 +114,7 @@ def _schedule_text(schedule) -> str:
 
 def _batch_sizes(text: str) -> list:
     parts = [p.strip() for p in text.split(",")]
-    if not parts or not all(p.isdigit() for p in parts):
+    if not parts or not all(re.fullmatch("[0-9]+", p) for p in parts):        # ASCII digits only, not '５'
         raise ValueError(f"--batch-sizes must be whole numbers >= 1 separated by commas, e.g. 1,8,32,128; got {text!r:.60}")
     return [int(p) for p in parts]
 

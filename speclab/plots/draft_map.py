@@ -52,7 +52,8 @@ def best_speedup_grid(alphas, cs, pass_costs) -> np.ndarray:
                  "alphas, cs or pass_costs")
     ks = np.arange(costs.size)[None, None, :]
     tokens = theory.expected_tokens(np.clip(alphas, 0.0, 1.0), ks)
-    return (tokens / (costs[None, None, :] / costs[0] + cs * ks)).max(axis=-1)
+    with np.errstate(over="ignore"):             # a c near float's range: drafting costs forever, speedup 0
+        return (tokens / (costs[None, None, :] / costs[0] + cs * ks)).max(axis=-1)
 
 
 def plot_draft_map(drafts, pass_costs, c_max: float = 0.6, ax=None):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_count, as_nonnegative, as_unit_interval
+from .._validate import as_count, as_nonnegative, as_unit_interval, short_repr
 from ..measured_k import as_pass_costs
 
 
@@ -28,7 +28,7 @@ def branch_speedup(hits, c, pass_costs, branches) -> float:
     """
     table = _as_hits(hits)
     if not isinstance(branches, (list, tuple, np.ndarray)) or len(branches) == 0:
-        raise ValueError(f"branches must list the runners-up for each of k >= 1 drafts; got {branches!r}")
+        raise ValueError(f"branches must list the runners-up for each of k >= 1 drafts; got {short_repr(branches)}")
     branches = [as_count(m, "branches", maximum=table.shape[1] - 1) for m in branches]
     costs = as_pass_costs(pass_costs)
     k, rows = len(branches), 1 + len(branches) + sum(branches)
@@ -56,7 +56,7 @@ def best_branches(hits, c, pass_costs, every_depth: bool = True) -> tuple:
         raise ValueError(f"pass_costs must hold at most {MAX_TREE_ROWS} costs: best_branches plans trees of up to "
                          f"{MAX_TREE_ROWS} rows (engines' trees stay under 64); got {costs.size:,}")
     if not isinstance(every_depth, bool):
-        raise ValueError(f"every_depth must be True or False; got {every_depth!r}")
+        raise ValueError(f"every_depth must be True or False; got {short_repr(every_depth)}")
     best = (0.0, ())
     for k in range(1, costs.size):
         spare = costs.size - 1 - k
