@@ -96,10 +96,10 @@ def vllm_schedule_config(schedule, method: str = "draft-model", draft: str | Non
         return "# k = 0 at every batch size: speculation does not pay at these numbers; run vllm without it"
     config = vllm_speculative_config(schedule.max_k, method, draft)
     config["num_speculative_tokens_per_batch_size"] = [list(r) for r in schedule.ranges]
-    return (f"# vLLM: k per batch-size range [first, last, k] (inclusive); k = 0 turns speculation off "
-            f"above batch {schedule.off_above}\n"
-            f"# needs a vLLM whose SpeculativeConfig has num_speculative_tokens_per_batch_size "
-            f"(older releases reject the key)\n" + _vllm_lines(target, config))
+    return (f"# vLLM: k per batch-size range [first, last, k] (inclusive);\n"
+            f"#   k = 0 turns speculation off above batch {schedule.off_above}\n"
+            f"# needs a vLLM whose SpeculativeConfig has num_speculative_tokens_per_batch_size\n"
+            f"#   (older releases reject the key)\n" + _vllm_lines(target, config))
 
 
 def _vllm(k, method, draft, target) -> str:

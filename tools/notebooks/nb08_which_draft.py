@@ -141,7 +141,7 @@ And on a held-out open prompt, with nothing to copy (about a minute):
     code("""
 open_text = race(model, decoders(), chat_input_ids(tokenizer, open_heldout_prompts()[0]), max_new_tokens=24,
                  blocks=5)
-print(open_text.table())
+print(open_text.table())   # timed on this machine: varies run to run
 for found_race in (edit, open_text):
     print(found_race.verdict("hybrid"))
 """, tags=(IGNORE_OUTPUT,)),
