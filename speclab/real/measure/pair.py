@@ -65,7 +65,8 @@ def measure_pair(target, drafter, tokenizer=None, prompts=None, ks=(1, 2, 4, 8),
     bar = tqdm(total=1 + 2 * blocks * len(inputs) * (len(ks) + len(plain)), desc="measuring pair",
                disable=not progress)
     same_session = _session_keeper(decoder.drafter)
-    passes = pass_times(target, decoder.drafter, inputs[0], max(ks) + 1, sampling, max(blocks, 3), clock)
+    passes = pass_times(target, decoder.drafter, inputs[0], max(ks) + 1, sampling, max(blocks, 3), clock,
+                        decoder.kernel(inputs[0]))              # the kernel the timed runs verify with
     prefill = prefill_seconds(target, inputs, clock=clock)
     bar.update()
 

@@ -145,7 +145,8 @@ def survey(target, drafters: dict, tokenizer=None, prompts=None, ks=(1, 2, 3, 4)
     bar.update()
     passes, chosen = {}, {}
     for name, decoder in decoders.items():
-        passes[name] = pass_times(target, decoder.drafter, inputs[0], max(ks) + 1, Sampling(), max(blocks, 3), clock)
+        passes[name] = pass_times(target, decoder.drafter, inputs[0], max(ks) + 1, Sampling(), max(blocks, 3), clock,
+                                  decoder.kernel(inputs[0]))    # the kernel the timed runs verify with
         bar.update()
         seen = _probe(decoder, inputs, max(ks), max_new_tokens, keepers[name], bar)
         chosen[name] = _theorys_k(seen.length_pmf, seen.acceptance, passes[name], ks)
