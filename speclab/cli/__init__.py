@@ -2,8 +2,9 @@
 
 `plan` (k from alpha and c), `fit` (what an engine's report implies), `simulate` (a synthetic
 pair), `measure` and `train_draft` (real models, with the real extra); `emit` prints the chosen k
-as an engine's configuration. Bad arguments print one line, `speclab: error: ...`, and exit 2; so
-does a file that fails in a way no check up front foresaw (an OSError: a full disk, a vanished folder).
+as an engine's configuration; `parser` holds the parser whose every error is one line. Bad
+arguments print one line, `speclab: error: ...`, and exit 2; so does a file that fails in a way
+no check up front foresaw (an OSError: a full disk, a vanished folder).
 """
 
 from __future__ import annotations
@@ -12,34 +13,7 @@ import argparse
 import importlib
 import sys
 
-
-class _OneLineParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are a single line (no usage dump) and exit status 2, and whose
-    int and float options take ASCII digits only (int() and float() also read other scripts' digits)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for kind in (int, float):
-            self.register("type", kind, _ascii_number(kind))
-
-    def error(self, message):
-        raise _UsageError(message)
-
-
-def _ascii_number(kind):
-    """`kind` (int or float) applied to ASCII text only: '５' is refused, not read as 5."""
-    def convert(text: str):
-        if not text.isascii():
-            raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: {text!r} "
-                                             "(numbers are written in ASCII digits)")
-        return kind(text)
-
-    convert.__name__ = kind.__name__                  # argparse names the type in its own messages
-    return convert
-
-
-class _UsageError(Exception):
-    """A bad command line, printed as one line."""
+from .parser import OneLineParser, UsageError
 
 
 #: subcommand -> its help line; each lives in the module of the same name (`real_model` for the real ones)
@@ -55,9 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
     from . import real_model
 
-    parser = _OneLineParser(prog="speclab", description="Speculative decoding: plan, simulate, measure.")
+    parser = OneLineParser(prog="speclab", description="Speculative decoding: plan, simulate, measure.")
     parser.add_argument("--version", action="version", version=f"speclab {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     for name, help_line in COMMANDS.items():
         sub = commands.add_parser(name, help=help_line)
         if name in real_model.COMMANDS:
@@ -80,7 +54,7 @@ def main(argv=None) -> int:
         if args.command in real_model.COMMANDS:
             return real_model.run(args.command, args)
         return importlib.import_module(f".{args.command}", __package__).run(args)
-    except (_UsageError, ValueError) as err:
+    except (UsageError, ValueError) as err:
         print(f"speclab: error: {err}", file=sys.stderr)
         return 2
     except OSError as err:                         # a file the checks up front could not foresee: still one line
