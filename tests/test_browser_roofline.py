@@ -31,7 +31,7 @@ def expected_speedup(batch) -> str:
 
 
 #: Cells of notebook 06 that time the offline model: minutes of CPU that the explorer does not need.
-REAL_MODEL_CELLS = ("load_offline_model", "kernel_growth", "plot_kernel_growth")
+REAL_MODEL_CELLS = ("load_offline_model", "kernel_growth", "plot_kernel_growth", "thread_growth")
 
 
 def _without_real_model(path: Path) -> None:
