@@ -125,7 +125,7 @@ for prompt in training_prompts()[:6]:
 print(f"... {len(training_prompts())} in all")
 """),
     md("""
-**Your turn: train one.** A small run of about two minutes on two cores: the target answers 160
+**Your turn: train one.** A small run of about a minute on two cores: the target answers 160
 of the instructions (64 tokens each), and the draft fits that text for five epochs. The progress
 bars show the target writing, then the draft fitting. The target writes 32 answers at a time,
 which keeps this notebook inside Binder's 2 GB of memory.
