@@ -32,14 +32,15 @@ def shown(path) -> str:
     return text if len(text) <= SHOWN_CHARS else f"{text[:40]}...{text[-30:]} ({len(text):,} characters)"
 
 
-def as_path(path, name: str) -> Path:
-    """`path` (a str or os.PathLike) as a Path, `~` expanded; refused if empty, with a NUL, or too long."""
+def as_path(path, name: str, what: str = "a file") -> Path:
+    """`path` (a str or os.PathLike) as a Path, `~` expanded; refused if empty, with a NUL, or too long.
+    what: what an empty path should have named, for the message."""
     if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
         raise ArgumentTypeError(f"{name} must be a file path (a str or pathlib.Path); "
                                 f"got {short_repr(path)} ({type(path).__name__})")
     text = os.fspath(path)
     if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"{name} must name a file; got {short_repr(text)}")
+        raise ValueError(f"{name} must name {what}; got {short_repr(text)}")
     if "\x00" in text:
         raise ValueError(f"{name} {shown(text)} holds a NUL character, which no file name can hold")
     text = os.path.expanduser(text)

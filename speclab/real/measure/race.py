@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from ..._validate import ArgumentTypeError, as_count, short_repr
 from ...interleave import Interleaved, Spread, bootstrap_spread, run_interleaved
-from ...stats import wilson_interval
 from ..baselines import hf_generate, two_row_autoregressive
 
 PLAIN = ("generate", "two-row plain")
@@ -68,11 +67,6 @@ class Race:
         lines.append(f"over the faster plain decoding, {self.plain} (two-row: {kernel:.2f}x of generate); "
                      f"{blocks} ABBA blocks")
         return "\n".join(lines)
-
-    def alpha_interval(self, name: str) -> tuple:
-        """95% Wilson interval of a decoder's alpha over its examined drafts."""
-        out = self.timed.results[name]
-        return wilson_interval(round(out.alpha_sum), out.alpha_count)
 
 
 def race(target, decoders: dict, input_ids: list, max_new_tokens: int = 64, blocks: int = 6) -> Race:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from ...files import open_regular, output_file, read_bytes, shown
+from ...files import as_path, open_regular, output_file, read_bytes, shown
 from ...limits import MAX_DRAFT_BYTES
 from ..._validate import ArgumentTypeError, short_repr
 from .._checks import check_model
@@ -92,13 +92,7 @@ def check_draft_path(path, name: str = "path", replace_damaged: bool = False) ->
     holding nothing or a file that verifies as a speclab draft. Checked before any training; one
     ValueError naming `name`. replace_damaged=True also lets a file that starts like a draft and
     fails its checksum be replaced: only for speclab's own cache, where no file of the user's lives."""
-    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
-        raise ArgumentTypeError(f"{name} must be a file path (a str or pathlib.Path); "
-                                f"got {short_repr(path)} ({type(path).__name__})")
-    text = os.fspath(path)
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"{name} must name a draft file, e.g. my.draft; got {short_repr(text)}")
-    path = output_file(text, name, make_folders=True)
+    path = output_file(as_path(path, name, "a draft file, e.g. my.draft"), name, make_folders=True)
     if os.path.exists(path):                             # a regular file: output_file refused anything else
         state = _draft_state(path, name)
         if state == "other":
